@@ -1,0 +1,29 @@
+"""sxflow: run SX flow programs (a Scheme subset) from Python."""
+
+from .data import NIL, Char, Pair, Symbol
+from .errors import ErrorObject, SchemeError, SxError, SxSyntaxError
+from .printer import display_string, write_string
+from .reader import read, read_all
+from .runtime import Environment, to_python, to_scheme
+from .interpreter import Interpreter
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Char",
+    "Environment",
+    "ErrorObject",
+    "Interpreter",
+    "NIL",
+    "Pair",
+    "SchemeError",
+    "SxError",
+    "SxSyntaxError",
+    "Symbol",
+    "display_string",
+    "read",
+    "read_all",
+    "to_python",
+    "to_scheme",
+    "write_string",
+]

@@ -1,0 +1,1084 @@
+"""The compiler: walks data once, checks each form's shape, resolves variables, and returns Python closures.
+
+Every compiled node is a plain function ``node(frame)``. A frame is a Python list
+``[enclosing_frame, slot1, slot2, ...]``; a local variable is resolved here to
+(depth, index), a global to its environment cell. Special forms live in the
+``SPECIAL_FORMS`` table, each handler written next to the syntax it accepts.
+A name bound locally shadows a special form of the same name.
+"""
+
+from __future__ import annotations
+
+from .data import NIL, UNASSIGNED, MultipleValues, Pair, SourcePair, Symbol, _Marker, make_list
+from .errors import SchemeError, SxSyntaxError
+from .runtime import (
+    UNBOUND,
+    Closure,
+    Environment,
+    Site,
+    fault,
+    unassigned_variable,
+    unbound_variable,
+)
+from . import specialize
+
+SPECIAL_FORMS: dict[Symbol, object] = {}
+
+S = Symbol
+QUOTE, QUASIQUOTE, UNQUOTE, UNQUOTE_SPLICING = S("quote"), S("quasiquote"), S("unquote"), S("unquote-splicing")
+DEFINE, BEGIN, ELSE, ARROW, DEFINE_VALUES, LAMBDA = S("define"), S("begin"), S("else"), S("=>"), S("define-values"), S("lambda")
+
+
+def special_form(*names: str, shape: str):
+    """Register a special-form handler under each name; ``shape`` is shown when a use is malformed."""
+
+    def register(handler):
+        handler.shape = shape
+        for name in names:
+            SPECIAL_FORMS[Symbol(name)] = handler
+        return handler
+
+    return register
+
+
+class Scope:
+    """One runtime frame at compile time: the slot index of each name, and which slots may be unassigned."""
+
+    __slots__ = ("names", "parent", "late")
+
+    def __init__(self, names, parent: "Scope | None", late=()) -> None:
+        self.names: dict = {}
+        for name in names:
+            self.names[name] = len(self.names) + 1
+        self.parent = parent
+        self.late = set(late)  # letrec and internal-define names: read before set is an error
+
+    def add(self, name) -> int:
+        index = self.names.get(name)
+        if index is None:
+            index = self.names[name] = len(self.names) + 1
+        return index
+
+
+def resolve(name, scope: Scope | None):
+    """(depth, index, scope) of a local variable, or None for a global."""
+    depth = 0
+    while scope is not None:
+        index = scope.names.get(name)
+        if index is not None:
+            return depth, index, scope
+        scope = scope.parent
+        depth += 1
+    return None
+
+
+def position_of(form, fallback):
+    return form.position if type(form) is SourcePair else fallback
+
+
+def syntax_error(message: str, position) -> SxSyntaxError:
+    return SxSyntaxError(message, position)
+
+
+def cells_with_positions(form, fallback):
+    """The elements of a proper list form with the position of each; a dotted list is a syntax error."""
+    items = []
+    position = position_of(form, fallback)
+    cell = form
+    while isinstance(cell, Pair):
+        items.append((cell.car, position_of(cell, position) if cell is not form else position))
+        cell = cell.cdr
+    if cell is not NIL:
+        raise syntax_error("a form must be a proper list, not a dotted one", position)
+    return items
+
+
+def form_error(handler, form, position, detail: str = "") -> SxSyntaxError:
+    from .printer import write_string
+
+    text = write_string(form)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    extra = f": {detail}" if detail else ""
+    return syntax_error(f"bad syntax{extra}; expected {handler.shape}, got {text}", position)
+
+
+# ---------------------------------------------------------------------------
+# Nodes for the basic expressions
+
+
+def constant_node(value):
+    def node(frame):
+        return value
+
+    node.kind = "constant"
+    node.value = value
+    return node
+
+
+def local_node(name, depth: int, index: int, checked: bool, position):
+    if checked:
+        # A letrec/internal-define slot: reading it before its definition ran is an error.
+        def node(frame):
+            for _ in range(depth):
+                frame = frame[0]
+            value = frame[index]
+            if value is UNASSIGNED:
+                raise unassigned_variable(name, position)
+            return value
+
+        return node
+    if depth == 0:
+        def node(frame):
+            return frame[index]
+
+        node.kind = "local"
+        node.index = index
+    elif depth == 1:
+        def node(frame):
+            return frame[0][index]
+
+        node.kind = "local1"
+        node.index = index
+    elif depth == 2:
+        def node(frame):
+            return frame[0][0][index]
+    else:
+        def node(frame):
+            for _ in range(depth):
+                frame = frame[0]
+            return frame[index]
+    return node
+
+
+def global_node(name, cell, environment, position):
+    def node(frame):
+        value = cell.value
+        if value is UNBOUND:
+            raise unbound_variable(name, environment, position)
+        return value
+
+    node.kind = "global"
+    node.cell = cell
+    return node
+
+
+def sequence_node(nodes):
+    if len(nodes) == 1:
+        return nodes[0]
+    if len(nodes) == 2:
+        first, second = nodes
+
+        def node(frame):
+            first(frame)
+            return second(frame)
+
+        return node
+    leading, last = tuple(nodes[:-1]), nodes[-1]
+
+    def node(frame):
+        for step in leading:
+            step(frame)
+        return last(frame)
+
+    return node
+
+
+# ---------------------------------------------------------------------------
+# The compiler
+
+
+class Compiler:
+    """Compiles forms for one global environment."""
+
+    def __init__(self, environment: Environment) -> None:
+        self.environment = environment
+
+    def compile_toplevel(self, form, position=None):
+        return self.compile(form, None, False, position)
+
+    def compile(self, form, scope: Scope | None, tail: bool, position):
+        if type(form) is Symbol:
+            return self.compile_variable(form, scope, position)
+        if isinstance(form, Pair):
+            position = position_of(form, position)
+            head = form.car
+            if type(head) is Symbol and head in SPECIAL_FORMS and resolve(head, scope) is None:
+                handler = SPECIAL_FORMS[head]
+                return handler(self, form, scope, tail, position)
+            return self.compile_application(form, scope, tail, position)
+        if form is NIL:
+            raise syntax_error("() is not an expression; quote it: '()", position)
+        if type(form) is list:
+            # R7RS: vectors are self-evaluating.
+            return constant_node(form)
+        return constant_node(form)
+
+    def compile_variable(self, name, scope, position):
+        found = resolve(name, scope)
+        if found is None:
+            return global_node(name, self.environment.cell(name), self.environment, position)
+        depth, index, owner = found
+        return local_node(name, depth, index, name in owner.late, position)
+
+    def compile_body(self, forms, scope, tail: bool, position):
+        """A sequence of expressions (a lambda or let body); each item is ``(form, position)``."""
+        if not forms:
+            raise syntax_error("empty body: expected at least one expression", position)
+        nodes = [self.compile(form, scope, False, where) for form, where in forms[:-1]]
+        last_form, last_position = forms[-1]
+        nodes.append(self.compile(last_form, scope, tail, last_position))
+        return sequence_node(nodes)
+
+    def compile_application(self, form, scope, tail, position):
+        items = cells_with_positions(form, position)
+        operator_form, operator_position = items[0]
+        operand_nodes = [self.compile(item, scope, False, where) for item, where in items[1:]]
+        site = Site(position, form, self.environment)
+        if type(operator_form) is Symbol and resolve(operator_form, scope) is None:
+            cell = self.environment.cell(operator_form)
+            inline = specialize.INLINE_PRIMITIVES.get((operator_form, len(operand_nodes)))
+            if inline is not None and specialize.constants_fit(inline[1], operand_nodes):
+                builtin, guard, expression = inline
+                return specialize.primitive_node(operand_nodes, site, tail, cell, builtin, guard, expression)
+            return specialize.call_node(None, operand_nodes, site, tail, operator_cell=cell)
+        operator = self.compile(operator_form, scope, False, operator_position)
+        return specialize.call_node(operator, operand_nodes, site, tail)
+
+    # -- lambda ---------------------------------------------------------------
+
+    def parse_parameters(self, parameters, position, handler, form):
+        names = []
+        rest = None
+        cell = parameters
+        while isinstance(cell, Pair):
+            if type(cell.car) is not Symbol:
+                raise form_error(handler, form, position, "parameters must be symbols")
+            names.append(cell.car)
+            cell = cell.cdr
+        if cell is not NIL:
+            if type(cell) is not Symbol:
+                raise form_error(handler, form, position, "parameters must be symbols")
+            rest = cell
+        all_names = names + ([rest] if rest is not None else [])
+        if len(set(all_names)) != len(all_names):
+            raise form_error(handler, form, position, "a parameter name appears twice")
+        return names, rest
+
+    def make_lambda(self, parameters, body_items, scope, position, name, handler, form):
+        """A node that makes a closure; ``body_items`` are (form, position) pairs."""
+        names, rest = self.parse_parameters(parameters, position, handler, form)
+        frame_names = names + ([rest] if rest is not None else [])
+        body = self.compile_scope_body(frame_names, body_items, scope, position)
+        required = len(names)
+        has_rest = rest is not None
+
+        def node(frame):
+            return Closure(body, frame, required, has_rest, name, position)
+
+        return node
+
+    def compile_scope_body(self, frame_names, body_items, scope, position, late=()):
+        """Compile a body in a new frame holding ``frame_names`` plus its internal definitions.
+
+        The returned node expects a frame with the ``frame_names`` slots filled; it
+        appends the slots of internal definitions itself.
+        """
+        defined = self.scan_definitions(body_items, scope)
+        new_scope = Scope(frame_names, scope, late=list(late) + defined)
+        for name in defined:
+            new_scope.add(name)
+        body = self.compile_body(body_items, new_scope, True, position)
+        extra = len(new_scope.names) - len(frame_names)
+        if extra == 0:
+            return body
+        padding = [UNASSIGNED] * extra
+
+        def padded(frame):
+            frame += padding
+            return body(frame)
+
+        return padded
+
+    def scan_definitions(self, body_items, scope) -> list:
+        """Names defined at the top of a body (also inside ``begin``): they become frame slots."""
+        names = []
+        pending = list(body_items)
+        while pending:
+            form, _ = pending.pop(0)
+            if not isinstance(form, Pair) or type(form.car) is not Symbol:
+                continue
+            head = form.car
+            if resolve(head, scope) is not None:
+                continue
+            if head is DEFINE and isinstance(form.cdr, Pair):
+                target = form.cdr.car
+                while isinstance(target, Pair):  # (define ((curried a) b) ...)
+                    target = target.car
+                if type(target) is Symbol and target not in names:
+                    names.append(target)
+            elif head is DEFINE_VALUES and isinstance(form.cdr, Pair):
+                formals = form.cdr.car
+                while isinstance(formals, Pair):
+                    if type(formals.car) is Symbol and formals.car not in names:
+                        names.append(formals.car)
+                    formals = formals.cdr
+                if type(formals) is Symbol and formals not in names:
+                    names.append(formals)
+            elif head is BEGIN:
+                try:
+                    pending[0:0] = cells_with_positions(form, None)[1:]
+                except SxSyntaxError:
+                    pass
+        return names
+
+    # -- assignment -----------------------------------------------------------
+
+    def setter(self, name, scope, position, defining: bool):
+        """A function ``set(frame, value)`` for a variable; a global cell when not local."""
+        found = resolve(name, scope)
+        if found is None:
+            cell = self.environment.cell(name)
+            environment = self.environment
+            if defining:
+                def assign(frame, value):
+                    cell.value = value
+            else:
+                def assign(frame, value):
+                    if cell.value is UNBOUND:
+                        raise fault(f"set!: unbound variable: {name.name}", kind="unbound-variable",
+                                    position=position)
+                    cell.value = value
+            return assign
+        depth, index, _ = found
+        if depth == 0:
+            def assign(frame, value):
+                frame[index] = value
+        else:
+            def assign(frame, value):
+                for _ in range(depth):
+                    frame = frame[0]
+                frame[index] = value
+        return assign
+
+
+# ---------------------------------------------------------------------------
+# Special forms. Each handler gets (compiler, form, scope, tail, position).
+
+
+def arguments_of(form, position, handler, minimum: int, maximum: int | None = None):
+    """The operands of a form as (item, position) pairs, checking their count."""
+    items = cells_with_positions(form, position)[1:]
+    if len(items) < minimum or (maximum is not None and len(items) > maximum):
+        raise form_error(handler, form, position)
+    return items
+
+
+@special_form("quote", shape="(quote datum)")
+def compile_quote(compiler, form, scope, tail, position):
+    (datum, _), = arguments_of(form, position, compile_quote, 1, 1)
+    return constant_node(datum)
+
+
+@special_form("if", shape="(if test consequent [alternative])")
+def compile_if(compiler, form, scope, tail, position):
+    items = arguments_of(form, position, compile_if, 2, 3)
+    test = compiler.compile(items[0][0], scope, False, items[0][1])
+    consequent = compiler.compile(items[1][0], scope, tail, items[1][1])
+    if len(items) == 3:
+        alternative = compiler.compile(items[2][0], scope, tail, items[2][1])
+    else:
+        alternative = constant_node(None)
+    return specialize.if_node(test, consequent, alternative)
+
+
+@special_form("define", shape="(define name value) or (define (name . parameters) body...)")
+def compile_define(compiler, form, scope, tail, position):
+    items = arguments_of(form, position, compile_define, 1)
+    target, target_position = items[0]
+    if isinstance(target, Pair):
+        # (define (name . parameters) body...), and curried (define ((name a) b) ...)
+        if len(items) < 2:
+            raise form_error(compile_define, form, position, "a procedure needs a body")
+        parameters = target.cdr
+        name = target.car
+        body_items = items[1:]
+        while isinstance(name, Pair):
+            body_items = [(Pair(LAMBDA, Pair(parameters, make_list([item for item, _ in body_items]))), position)]
+            parameters = name.cdr
+            name = name.car
+        if type(name) is not Symbol:
+            raise form_error(compile_define, form, position, "the name must be a symbol")
+        assign = definer(compiler, name, scope, position)
+        value = compiler.make_lambda(parameters, body_items, scope, position, name.name, compile_define, form)
+    else:
+        if type(target) is not Symbol:
+            raise form_error(compile_define, form, position, "the name must be a symbol")
+        if len(items) > 2:
+            raise form_error(compile_define, form, position)
+        name = target
+        assign = definer(compiler, name, scope, position)
+        if len(items) == 1:
+            value = constant_node(None)
+        else:
+            value = compile_named(compiler, items[1][0], scope, items[1][1], name.name)
+
+    def node(frame):
+        assign(frame, value(frame))
+        return None
+
+    return node
+
+
+def definer(compiler, name, scope, position):
+    if scope is not None and name not in scope.names:
+        raise syntax_error(f"define: {name.name} is defined where definitions are not allowed "
+                           "(only at top level or at the start of a body)", position)
+    return compiler.setter(name, scope, position, defining=True)
+
+
+def compile_named(compiler, form, scope, position, name):
+    """Compile a value expression, naming the closure when it is a lambda (for messages)."""
+    if isinstance(form, Pair) and form.car in (LAMBDA, FN) and resolve(form.car, scope) is None:
+        items = arguments_of(form, position_of(form, position), compile_lambda, 2)
+        return compiler.make_lambda(items[0][0], items[1:], scope, position_of(form, position),
+                                    name, compile_lambda, form)
+    return compiler.compile(form, scope, False, position)
+
+
+FN = Symbol("fn")
+
+
+@special_form("lambda", "fn", shape="(lambda parameters body...)")
+def compile_lambda(compiler, form, scope, tail, position):
+    items = arguments_of(form, position, compile_lambda, 2)
+    return compiler.make_lambda(items[0][0], items[1:], scope, position, "lambda", compile_lambda, form)
+
+
+@special_form("set!", shape="(set! name value)")
+def compile_set(compiler, form, scope, tail, position):
+    (name, _), (value_form, value_position) = arguments_of(form, position, compile_set, 2, 2)
+    if type(name) is not Symbol:
+        raise form_error(compile_set, form, position, "the name must be a symbol")
+    assign = compiler.setter(name, scope, position, defining=False)
+    value = compiler.compile(value_form, scope, False, value_position)
+
+    def node(frame):
+        assign(frame, value(frame))
+        return None
+
+    return node
+
+
+@special_form("begin", shape="(begin expression...)")
+def compile_begin(compiler, form, scope, tail, position):
+    items = arguments_of(form, position, compile_begin, 0)
+    if not items:
+        return constant_node(None)
+    return compiler.compile_body(items, scope, tail, position)
+
+
+def binding_pairs(compiler, bindings, position, handler, form):
+    """Parse ((name init) ...) into (name, init form, init position) triples."""
+    result = []
+    for binding, where in cells_with_positions(bindings, position) if bindings is not NIL else []:
+        if not isinstance(binding, Pair) or type(binding.car) is not Symbol:
+            raise form_error(handler, form, where, "each binding is (name value)")
+        parts = cells_with_positions(binding, where)
+        if len(parts) != 2:
+            raise form_error(handler, form, where, "each binding is (name value)")
+        result.append((binding.car, parts[1][0], parts[1][1]))
+    names = [name for name, _, _ in result]
+    if len(set(names)) != len(names):
+        raise form_error(handler, form, position, "a name is bound twice")
+    return result
+
+
+@special_form("let", shape="(let ((name value)...) body...) or (let loop ((name value)...) body...)")
+def compile_let(compiler, form, scope, tail, position):
+    items = arguments_of(form, position, compile_let, 2)
+    if type(items[0][0]) is Symbol:
+        return compile_named_let(compiler, form, scope, tail, position, items)
+    bindings = binding_pairs(compiler, items[0][0], position, compile_let, form)
+    inits = [compiler.compile(init, scope, False, where) for _, init, where in bindings]
+    body = compiler.compile_scope_body([name for name, _, _ in bindings], items[1:], scope, position)
+    return frame_node(inits, body)
+
+
+def frame_node(inits, body):
+    """Evaluate ``inits`` in the current frame, then ``body`` in a new frame holding their values."""
+    if len(inits) == 1:
+        (init,) = inits
+
+        def node(frame):
+            return body([frame, init(frame)])
+    elif len(inits) == 2:
+        first, second = inits
+
+        def node(frame):
+            return body([frame, first(frame), second(frame)])
+    else:
+        inits = tuple(inits)
+
+        def node(frame):
+            new_frame = [frame]
+            for init in inits:
+                new_frame.append(init(frame))
+            return body(new_frame)
+
+    return node
+
+
+def compile_named_let(compiler, form, scope, tail, position, items):
+    name = items[0][0]
+    if len(items) < 3:
+        raise form_error(compile_let, form, position)
+    bindings = binding_pairs(compiler, items[1][0], position, compile_let, form)
+    inits = tuple(compiler.compile(init, scope, False, where) for _, init, where in bindings)
+    loop_scope = Scope([name], scope)
+    parameters = make_list([binding_name for binding_name, _, _ in bindings])
+    make_closure = compiler.make_lambda(parameters, items[2:], loop_scope, position, name.name, compile_let, form)
+    count = len(inits)
+
+    def node(frame):
+        loop_frame = [frame, None]
+        closure = make_closure(loop_frame)
+        loop_frame[1] = closure
+        call_frame = [closure.env]
+        for init in inits:
+            call_frame.append(init(frame))
+        if tail:
+            return (closure.body, call_frame)
+        result = closure.body(call_frame)
+        while type(result) is tuple:
+            result = result[0](result[1])
+        return result
+
+    del count
+    return node
+
+
+@special_form("let*", shape="(let* ((name value)...) body...)")
+def compile_let_star(compiler, form, scope, tail, position):
+    items = arguments_of(form, position, compile_let_star, 2)
+    bindings = binding_pairs_allow_repeats(items[0][0], position, compile_let_star, form)
+    if not bindings:
+        body = compiler.compile_scope_body([], items[1:], scope, position)
+        return lambda frame: body([frame])
+    # Nest one frame per binding: each init sees the names before it.
+    return nested_let_star(compiler, bindings, items[1:], scope, position)
+
+
+def binding_pairs_allow_repeats(bindings, position, handler, form):
+    result = []
+    for binding, where in cells_with_positions(bindings, position) if bindings is not NIL else []:
+        if not isinstance(binding, Pair) or type(binding.car) is not Symbol:
+            raise form_error(handler, form, where, "each binding is (name value)")
+        parts = cells_with_positions(binding, where)
+        if len(parts) != 2:
+            raise form_error(handler, form, where, "each binding is (name value)")
+        result.append((binding.car, parts[1][0], parts[1][1]))
+    return result
+
+
+def nested_let_star(compiler, bindings, body_items, scope, position):
+    (name, init_form, init_position), rest = bindings[0], bindings[1:]
+    init = compiler.compile(init_form, scope, False, init_position)
+    if rest:
+        inner_scope = Scope([name], scope)
+        inner = nested_let_star(compiler, rest, body_items, inner_scope, position)
+        return lambda frame: inner([frame, init(frame)])
+    body = compiler.compile_scope_body([name], body_items, scope, position)
+    return lambda frame: body([frame, init(frame)])
+
+
+@special_form("letrec", "letrec*", shape="(letrec ((name value)...) body...)")
+def compile_letrec(compiler, form, scope, tail, position):
+    items = arguments_of(form, position, compile_letrec, 2)
+    bindings = binding_pairs(compiler, items[0][0], position, compile_letrec, form)
+    names = [name for name, _, _ in bindings]
+    inner_scope = Scope(names, scope, late=names)
+    inits = tuple(compile_named(compiler, init, inner_scope, where, name) for name, init, where in bindings)
+    defined = compiler.scan_definitions(items[1:], inner_scope)
+    for name in defined:
+        inner_scope.add(name)
+        inner_scope.late.add(name)
+    body = compiler.compile_body(items[1:], inner_scope, True, position)
+    size = len(inner_scope.names)
+
+    def node(frame):
+        new_frame = [frame]
+        new_frame += [UNASSIGNED] * size
+        index = 1
+        for init in inits:
+            new_frame[index] = init(new_frame)
+            index += 1
+        return body(new_frame)
+
+    return node
+
+
+def clause_parts(clause, where, handler, form):
+    if not isinstance(clause, Pair):
+        raise form_error(handler, form, where, "each clause is a list")
+    return cells_with_positions(clause, where)
+
+
+def compile_clauses(compiler, clauses, scope, tail, position, handler, form, fallback):
+    """cond-style clauses: (test body...), (test => receiver), (test), (else body...).
+
+    ``fallback(frame)`` runs when no clause is taken.
+    """
+    compiled = []
+    for index, (clause, where) in enumerate(clauses):
+        parts = clause_parts(clause, where, handler, form)
+        test_form = parts[0][0]
+        if test_form is ELSE and resolve(ELSE, scope) is None:
+            if index != len(clauses) - 1 or len(parts) < 2:
+                raise form_error(handler, form, where, "else must be the last clause and have a body")
+            compiled.append(("else", None, compiler.compile_body(parts[1:], scope, tail, where)))
+            continue
+        test = compiler.compile(test_form, scope, False, parts[0][1])
+        if len(parts) >= 2 and parts[1][0] is ARROW and resolve(ARROW, scope) is None:
+            if len(parts) != 3:
+                raise form_error(handler, form, where, "=> takes one receiver")
+            receiver = compiler.compile(parts[2][0], scope, False, parts[2][1])
+            site = Site(parts[2][1], clause, compiler.environment)
+            compiled.append(("arrow", test, (receiver, site)))
+        elif len(parts) == 1:
+            compiled.append(("test", test, None))
+        else:
+            compiled.append(("body", test, compiler.compile_body(parts[1:], scope, tail, where)))
+    call = specialize._TEMPLATE_GLOBALS["call_other_tail" if tail else "call_other"]
+    compiled = tuple(compiled)
+
+    def node(frame):
+        for kind, test, action in compiled:
+            if kind == "else":
+                return action(frame)
+            value = test(frame)
+            if value is not False:
+                if kind == "body":
+                    return action(frame)
+                if kind == "test":
+                    return value
+                receiver, site = action
+                return call(receiver(frame), (value,), site)
+        return fallback(frame)
+
+    return node
+
+
+def _unspecified(frame):
+    return None
+
+
+@special_form("cond", shape="(cond (test body...)... [(else body...)])")
+def compile_cond(compiler, form, scope, tail, position):
+    clauses = arguments_of(form, position, compile_cond, 0)
+    return compile_clauses(compiler, clauses, scope, tail, position, compile_cond, form, _unspecified)
+
+
+@special_form("case", shape="(case key ((datum...) body...)... [(else body...)])")
+def compile_case(compiler, form, scope, tail, position):
+    from .data import is_eqv
+
+    items = arguments_of(form, position, compile_case, 1)
+    key_node = compiler.compile(items[0][0], scope, False, items[0][1])
+    clauses = []
+    else_action = None
+    for index, (clause, where) in enumerate(items[1:]):
+        parts = clause_parts(clause, where, compile_case, form)
+        if len(parts) < 2:
+            raise form_error(compile_case, form, where, "each clause needs a body")
+        data = parts[0][0]
+        if parts[1][0] is ARROW and resolve(ARROW, scope) is None:
+            if len(parts) != 3:
+                raise form_error(compile_case, form, where, "=> takes one receiver")
+            receiver = compiler.compile(parts[2][0], scope, False, parts[2][1])
+            action = ("arrow", receiver, Site(parts[2][1], clause, compiler.environment))
+        else:
+            action = ("body", compiler.compile_body(parts[1:], scope, tail, where), None)
+        if data is ELSE and resolve(ELSE, scope) is None:
+            if index != len(items) - 2:
+                raise form_error(compile_case, form, where, "else must be the last clause")
+            else_action = action
+            continue
+        if data is not NIL and not isinstance(data, Pair):
+            raise form_error(compile_case, form, where, "each clause starts with a list of data")
+        clauses.append((tuple(cells_with_positions(data, where)) if data is not NIL else (), action))
+    call = specialize._TEMPLATE_GLOBALS["call_other_tail" if tail else "call_other"]
+    # Symbols and characters are interned, so most case keys can be found by identity in a dict.
+    table = {}
+    linear = []
+    for data, action in clauses:
+        for datum, _ in data:
+            if type(datum) in (Symbol,) or datum.__class__.__name__ == "Char":
+                table.setdefault(id(datum), (datum, action))
+            else:
+                linear.append((datum, action))
+
+    def run(action, key, frame):
+        kind, target, site = action
+        if kind == "body":
+            return target(frame)
+        return call(target(frame), (key,), site)
+
+    def node(frame):
+        key = key_node(frame)
+        entry = table.get(id(key))
+        if entry is not None and entry[0] is key:
+            return run(entry[1], key, frame)
+        for datum, action in linear:
+            if is_eqv(datum, key):
+                return run(action, key, frame)
+        if else_action is not None:
+            return run(else_action, key, frame)
+        return None
+
+    return node
+
+
+@special_form("and", shape="(and expression...)")
+def compile_and(compiler, form, scope, tail, position):
+    items = arguments_of(form, position, compile_and, 0)
+    if not items:
+        return constant_node(True)
+    nodes = [compiler.compile(item, scope, False, where) for item, where in items[:-1]]
+    last = compiler.compile(items[-1][0], scope, tail, items[-1][1])
+    nodes = tuple(nodes)
+
+    def node(frame):
+        for step in nodes:
+            if step(frame) is False:
+                return False
+        return last(frame)
+
+    return node
+
+
+@special_form("or", shape="(or expression...)")
+def compile_or(compiler, form, scope, tail, position):
+    items = arguments_of(form, position, compile_or, 0)
+    if not items:
+        return constant_node(False)
+    nodes = tuple(compiler.compile(item, scope, False, where) for item, where in items[:-1])
+    last = compiler.compile(items[-1][0], scope, tail, items[-1][1])
+
+    def node(frame):
+        for step in nodes:
+            value = step(frame)
+            if value is not False:
+                return value
+        return last(frame)
+
+    return node
+
+
+@special_form("when", shape="(when test body...)")
+def compile_when(compiler, form, scope, tail, position):
+    items = arguments_of(form, position, compile_when, 2)
+    test = compiler.compile(items[0][0], scope, False, items[0][1])
+    body = compiler.compile_body(items[1:], scope, tail, position)
+
+    def node(frame):
+        if test(frame) is not False:
+            return body(frame)
+        return None
+
+    return node
+
+
+@special_form("unless", shape="(unless test body...)")
+def compile_unless(compiler, form, scope, tail, position):
+    items = arguments_of(form, position, compile_unless, 2)
+    test = compiler.compile(items[0][0], scope, False, items[0][1])
+    body = compiler.compile_body(items[1:], scope, tail, position)
+
+    def node(frame):
+        if test(frame) is False:
+            return body(frame)
+        return None
+
+    return node
+
+
+@special_form("do", shape="(do ((name init [step])...) (test result...) body...)")
+def compile_do(compiler, form, scope, tail, position):
+    items = arguments_of(form, position, compile_do, 2)
+    specs = []
+    for spec, where in cells_with_positions(items[0][0], position) if items[0][0] is not NIL else []:
+        parts = cells_with_positions(spec, where) if isinstance(spec, Pair) else []
+        if not parts or type(parts[0][0]) is not Symbol or len(parts) > 3:
+            raise form_error(compile_do, form, where, "each variable is (name init [step])")
+        specs.append(parts)
+    names = [parts[0][0] for parts in specs]
+    inits = tuple(compiler.compile(parts[1][0], scope, False, parts[1][1]) for parts in specs)
+    loop_scope = Scope(names, scope)
+    steps = tuple(
+        compiler.compile(parts[2][0], loop_scope, False, parts[2][1]) if len(parts) == 3
+        else local_node(parts[0][0], 0, index + 1, False, position)
+        for index, parts in enumerate(specs)
+    )
+    exit_clause, exit_where = items[1]
+    exit_parts = clause_parts(exit_clause, exit_where, compile_do, form)
+    test = compiler.compile(exit_parts[0][0], loop_scope, False, exit_parts[0][1])
+    result = compiler.compile_body(exit_parts[1:], loop_scope, tail, exit_where) if len(exit_parts) > 1 else _unspecified
+    body = compiler.compile_body(items[2:], loop_scope, False, position) if len(items) > 2 else None
+
+    def node(frame):
+        loop_frame = [frame]
+        for init in inits:
+            loop_frame.append(init(frame))
+        while test(loop_frame) is False:
+            if body is not None:
+                body(loop_frame)
+            # A fresh frame each iteration: closures made in the body keep their own bindings.
+            next_frame = [frame]
+            for step in steps:
+                next_frame.append(step(loop_frame))
+            loop_frame = next_frame
+        return result(loop_frame)
+
+    return node
+
+
+# -- quasiquote ---------------------------------------------------------------
+
+
+def is_form(value, keyword) -> bool:
+    return isinstance(value, Pair) and value.car is keyword and isinstance(value.cdr, Pair) and value.cdr.cdr is NIL
+
+
+@special_form("quasiquote", shape="(quasiquote template)")
+def compile_quasiquote(compiler, form, scope, tail, position):
+    (template, where), = arguments_of(form, position, compile_quasiquote, 1, 1)
+    return quasi(compiler, template, 1, scope, position_of(template, where))
+
+
+@special_form("unquote", "unquote-splicing", shape="an unquote inside a quasiquote")
+def compile_unquote_outside(compiler, form, scope, tail, position):
+    raise syntax_error(f"{form.car.name} outside of a quasiquote", position)
+
+
+def quasi(compiler, template, depth, scope, position):
+    """A node building ``template`` at quasiquote nesting ``depth``."""
+    if not has_unquote(template, depth):
+        return constant_node(template)
+    if type(template) is list:
+        inner = quasi(compiler, make_list(template), depth, scope, position)
+        from .data import list_to_python
+
+        return lambda frame: list_to_python(inner(frame))
+    if is_form(template, UNQUOTE):
+        if depth == 1:
+            return compiler.compile(template.cdr.car, scope, False, position_of(template.cdr, position))
+        return wrap(UNQUOTE, quasi(compiler, template.cdr.car, depth - 1, scope, position))
+    if is_form(template, QUASIQUOTE):
+        return wrap(QUASIQUOTE, quasi(compiler, template.cdr.car, depth + 1, scope, position))
+    # A list: items, some spliced, then a tail (which may itself be an unquote).
+    parts = []
+    cell = template
+    while isinstance(cell, Pair) and not is_form(cell, UNQUOTE):
+        item = cell.car
+        where = position_of(cell, position)
+        if is_form(item, UNQUOTE_SPLICING) and depth == 1:
+            parts.append((True, compiler.compile(item.cdr.car, scope, False, position_of(item.cdr, where))))
+        elif is_form(item, UNQUOTE_SPLICING):
+            parts.append((False, wrap(UNQUOTE_SPLICING, quasi(compiler, item.cdr.car, depth - 1, scope, where))))
+        else:
+            parts.append((False, quasi(compiler, item, depth, scope, where)))
+        cell = cell.cdr
+    tail_node = quasi(compiler, cell, depth, scope, position)
+    parts = tuple(reversed(parts))
+
+    def node(frame):
+        result = tail_node(frame)
+        for splice, part in parts:
+            value = part(frame)
+            if splice:
+                items = []
+                while isinstance(value, Pair):
+                    items.append(value.car)
+                    value = value.cdr
+                if value is not NIL:
+                    raise fault("unquote-splicing: expected a list", value, kind="wrong-type")
+                for item in reversed(items):
+                    result = Pair(item, result)
+            else:
+                result = Pair(value, result)
+        return result
+
+    return node
+
+
+def wrap(keyword, inner):
+    return lambda frame: Pair(keyword, Pair(inner(frame), NIL))
+
+
+def has_unquote(template, depth) -> bool:
+    """Whether a template holds an unquote at the current level (iterative over list spines)."""
+    stack = [(template, depth)]
+    while stack:
+        value, level = stack.pop()
+        if type(value) is list:
+            stack.extend((item, level) for item in value)
+            continue
+        while isinstance(value, Pair):
+            head = value.car
+            if head is UNQUOTE or head is UNQUOTE_SPLICING:
+                if is_form(value, head):
+                    if level == 1:
+                        return True
+                    stack.append((value.cdr.car, level - 1))
+                    break
+            if head is QUASIQUOTE and is_form(value, head):
+                stack.append((value.cdr.car, level + 1))
+                break
+            stack.append((head, level))
+            value = value.cdr
+    return False
+
+
+# -- multiple values, promises, guard ---------------------------------------------
+
+
+@special_form("define-values", shape="(define-values formals expression)")
+def compile_define_values(compiler, form, scope, tail, position):
+    (formals, _), (expression, where) = arguments_of(form, position, compile_define_values, 2, 2)
+    names, rest = compiler.parse_parameters(formals, position, compile_define_values, form)
+    assigners = [definer(compiler, name, scope, position) for name in names]
+    rest_assign = definer(compiler, rest, scope, position) if rest is not None else None
+    value_node = compiler.compile(expression, scope, False, where)
+    count = len(names)
+
+    def node(frame):
+        values = value_node(frame)
+        values = values.values if type(values) is MultipleValues else (values,)
+        if len(values) < count or (rest_assign is None and len(values) != count):
+            raise fault(f"define-values: expected {count} values, got {len(values)}", kind="arity",
+                        position=position)
+        for assign, value in zip(assigners, values):
+            assign(frame, value)
+        if rest_assign is not None:
+            rest_assign(frame, make_list(values[count:]))
+        return None
+
+    return node
+
+
+@special_form("let-values", "let*-values", shape="(let-values ((formals expression)...) body...)")
+def compile_let_values(compiler, form, scope, tail, position):
+    items = arguments_of(form, position, compile_let_values, 2)
+    sequential = form.car is Symbol("let*-values")
+    specs = []
+    all_names = []
+    inner_scope = Scope([], scope)
+    for binding, where in cells_with_positions(items[0][0], position) if items[0][0] is not NIL else []:
+        parts = cells_with_positions(binding, where) if isinstance(binding, Pair) else []
+        if len(parts) != 2:
+            raise form_error(compile_let_values, form, where, "each binding is (formals expression)")
+        names, rest = compiler.parse_parameters(parts[0][0], where, compile_let_values, form)
+        expression = compiler.compile(parts[1][0], inner_scope if sequential else scope, False, parts[1][1])
+        slots = [inner_scope.add(name) for name in names]
+        rest_slot = inner_scope.add(rest) if rest is not None else None
+        specs.append((expression, slots, rest_slot, where))
+        all_names.extend(names + ([rest] if rest else []))
+    if not sequential and len(set(all_names)) != len(all_names):
+        raise form_error(compile_let_values, form, position, "a name is bound twice")
+    defined = compiler.scan_definitions(items[1:], inner_scope)
+    for name in defined:
+        inner_scope.add(name)
+        inner_scope.late.add(name)
+    body = compiler.compile_body(items[1:], inner_scope, True, position)
+    size = len(inner_scope.names)
+    specs = tuple(specs)
+
+    def node(frame):
+        new_frame = [frame]
+        new_frame += [UNASSIGNED] * size
+        for expression, slots, rest_slot, where in specs:
+            values = expression(new_frame if sequential else frame)
+            values = values.values if type(values) is MultipleValues else (values,)
+            if len(values) < len(slots) or (rest_slot is None and len(values) != len(slots)):
+                raise fault(f"let-values: expected {len(slots)} values, got {len(values)}", kind="arity",
+                            position=where)
+            for slot, value in zip(slots, values):
+                new_frame[slot] = value
+            if rest_slot is not None:
+                new_frame[rest_slot] = make_list(values[len(slots):])
+        return body(new_frame)
+
+    return node
+
+
+class Promise:
+    """What ``delay``, ``delay-force`` and ``make-promise`` return.
+
+    ``box`` is ``[done, value]`` or ``[False, (node, frame)]``; promises chained by
+    ``delay-force`` come to share one box, as in R7RS's reference implementation.
+    """
+
+    __slots__ = ("box",)
+
+    def __init__(self, done: bool, payload) -> None:
+        self.box = [done, payload]
+
+    def sx_write(self) -> str:
+        return "#<promise>"
+
+
+@special_form("delay", shape="(delay expression)")
+def compile_delay(compiler, form, scope, tail, position):
+    (expression, where), = arguments_of(form, position, compile_delay, 1, 1)
+    body = compiler.compile(expression, scope, False, where)
+
+    def boxed(frame):
+        return Promise(True, body(frame))
+
+    return lambda frame: Promise(False, (boxed, frame))
+
+
+@special_form("delay-force", "make-lazy", shape="(delay-force promise-expression)")
+def compile_delay_force(compiler, form, scope, tail, position):
+    (expression, where), = arguments_of(form, position, compile_delay_force, 1, 1)
+    body = compiler.compile(expression, scope, False, where)
+    return lambda frame: Promise(False, (body, frame))
+
+
+GUARD_MARK = _Marker("#<guard>")
+
+
+@special_form("guard", shape="(guard (variable clause...) body...)")
+def compile_guard(compiler, form, scope, tail, position):
+    from .library.control import HANDLERS
+
+    items = arguments_of(form, position, compile_guard, 2)
+    spec, spec_where = items[0]
+    if not isinstance(spec, Pair) or type(spec.car) is not Symbol:
+        raise form_error(compile_guard, form, spec_where, "the first part is (variable clause...)")
+    variable = spec.car
+    # The body is not in tail position: the guard's handler is installed while it runs.
+    body = compiler.compile_body(items[1:], scope, False, position)
+    reraise_slot = _Marker("#<guard condition>")
+    clause_scope = Scope([variable, reraise_slot], scope)
+
+    def reraise(frame):
+        raise frame[2]
+
+    clauses = cells_with_positions(spec, spec_where)[1:]
+    handler = compile_clauses(compiler, clauses, clause_scope, tail, spec_where, compile_guard, form, reraise)
+    push, pop = HANDLERS.append, HANDLERS.pop
+
+    def node(frame):
+        push(GUARD_MARK)
+        try:
+            return body(frame)
+        except SchemeError as error:
+            caught = error
+        finally:
+            pop()
+        # The clauses run after the body's extent has ended, in the guard's own continuation.
+        return handler([frame, caught.payload, caught])
+
+    return node

@@ -1,0 +1,238 @@
+"""Scheme values as Python objects: symbols, pairs, the empty list, characters and list helpers."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Iterable, Iterator
+
+
+class Symbol:
+    """An interned symbol: ``Symbol("a") is Symbol("a")``, so ``eq?`` is identity."""
+
+    __slots__ = ("name", "__weakref__")
+    _table: dict[str, "Symbol"] = {}
+
+    def __new__(cls, name: str) -> "Symbol":
+        symbol = cls._table.get(name)
+        if symbol is None:
+            symbol = object.__new__(cls)
+            symbol.name = name
+            cls._table[name] = symbol
+        return symbol
+
+    def __repr__(self) -> str:
+        return f"Symbol({self.name!r})"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __reduce__(self):
+        return (Symbol, (self.name,))
+
+
+class Nil:
+    """The one empty list, ``()``; ``NIL`` is its only instance."""
+
+    __slots__ = ()
+    _instance: "Nil | None" = None
+
+    def __new__(cls) -> "Nil":
+        if cls._instance is None:
+            cls._instance = object.__new__(cls)
+        return cls._instance
+
+    def __iter__(self) -> Iterator:
+        return iter(())
+
+    def __repr__(self) -> str:
+        return "NIL"
+
+    def __reduce__(self):
+        return (Nil, ())
+
+
+NIL = Nil()
+
+
+class Pair:
+    """A mutable cons cell. Python equality is Scheme ``equal?`` (iterative, so deep data is safe)."""
+
+    __slots__ = ("car", "cdr")
+
+    def __init__(self, car, cdr) -> None:
+        self.car = car
+        self.cdr = cdr
+
+    def __iter__(self) -> Iterator:
+        """Iterate the elements of a proper list; a dotted tail raises ValueError."""
+        cell = self
+        while type(cell) is Pair or isinstance(cell, Pair):
+            yield cell.car
+            cell = cell.cdr
+        if cell is not NIL:
+            raise ValueError("iterating an improper list")
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Pair):
+            return NotImplemented
+        return is_equal(self, other)
+
+    __hash__ = None  # mutable, compared by structure
+
+    def __repr__(self) -> str:
+        from .printer import write_string
+
+        return write_string(self)
+
+    def __reduce__(self):
+        return (Pair, (self.car, self.cdr))
+
+
+class SourcePair(Pair):
+    """A pair read from source text: ``position`` is ``(source, line, column)``.
+
+    On the first cell of a list it is the position of the opening parenthesis;
+    on every later cell, the position of that cell's element.
+    """
+
+    __slots__ = ("position",)
+
+    def __init__(self, car, cdr, position) -> None:
+        self.car = car
+        self.cdr = cdr
+        self.position = position
+
+    def __reduce__(self):
+        return (Pair, (self.car, self.cdr))
+
+
+class Char:
+    """A character; interned, so equal characters are the same object."""
+
+    __slots__ = ("char",)
+    _table: dict[str, "Char"] = {}
+
+    def __new__(cls, char: str) -> "Char":
+        existing = cls._table.get(char)
+        if existing is None:
+            if len(char) != 1:
+                raise ValueError(f"a character is one code point, got {char!r}")
+            existing = object.__new__(cls)
+            existing.char = char
+            cls._table[char] = existing
+        return existing
+
+    def __repr__(self) -> str:
+        return f"Char({self.char!r})"
+
+    def __str__(self) -> str:
+        return self.char
+
+    def __lt__(self, other: "Char") -> bool:
+        return self.char < other.char
+
+    def __reduce__(self):
+        return (Char, (self.char,))
+
+
+class MultipleValues:
+    """What ``(values a b ...)`` returns when it does not return exactly one value."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: tuple) -> None:
+        self.values = values
+
+    def __repr__(self) -> str:
+        return f"MultipleValues({self.values!r})"
+
+
+class _Marker:
+    """A named sentinel that prints as its name."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+# The unspecified value is Python's None: what set!, define and display return,
+# and what a Python None becomes when it crosses into Scheme.
+UNSPECIFIED = None
+EOF_OBJECT = _Marker("#<eof>")
+# A letrec or internal-define variable before its initialiser has run.
+UNASSIGNED = _Marker("#<unassigned>")
+
+
+def make_list(items: Iterable, tail=NIL):
+    """Build a Scheme list from a Python iterable (``tail`` ends it, ``NIL`` by default)."""
+    result = tail
+    for item in reversed(items if isinstance(items, (list, tuple)) else list(items)):
+        result = Pair(item, result)
+    return result
+
+
+def iterate_list(value) -> Iterator:
+    """Iterate a proper Scheme list; a dotted tail or a non-list raises ValueError."""
+    while isinstance(value, Pair):
+        yield value.car
+        value = value.cdr
+    if value is not NIL:
+        raise ValueError("not a proper list")
+
+
+def list_to_python(value) -> list:
+    """The elements of a proper Scheme list as a Python list."""
+    items = []
+    append = items.append
+    while isinstance(value, Pair):
+        append(value.car)
+        value = value.cdr
+    if value is not NIL:
+        raise ValueError("not a proper list")
+    return items
+
+
+NUMBER_TYPES = (int, float, Fraction)
+# Atoms compared by value in eq?/eqv? (booleans and numbers must also match in type:
+# #t is never 1, and 2 is not 2.0).
+_VALUE_TYPES = frozenset((int, float, Fraction, str, Char, bool))
+
+
+def is_eqv(a, b) -> bool:
+    """Scheme ``eqv?``: identity, or same type and value for numbers, strings, characters, booleans."""
+    if a is b:
+        return True
+    kind = type(a)
+    return kind is type(b) and kind in _VALUE_TYPES and a == b
+
+
+def is_equal(a, b) -> bool:
+    """Scheme ``equal?``: structural on pairs and vectors; iterative, so any depth is safe."""
+    stack = [(a, b)]
+    pop = stack.pop
+    push = stack.append
+    while stack:
+        a, b = pop()
+        while True:
+            if a is b:
+                break
+            if isinstance(a, Pair):
+                if not isinstance(b, Pair):
+                    return False
+                push((a.cdr, b.cdr))
+                a, b = a.car, b.car
+                continue
+            kind = type(a)
+            if kind is list:
+                if type(b) is not list or len(a) != len(b):
+                    return False
+                stack.extend(zip(a, b))
+                break
+            if kind is not type(b) or kind not in _VALUE_TYPES or a != b:
+                return False
+            break
+    return True

@@ -1,0 +1,116 @@
+"""The exceptions sxflow raises to Python and the error objects Scheme programs raise and catch."""
+
+from __future__ import annotations
+
+from .source import caret_excerpt, format_position
+
+# How many Scheme call frames an error keeps: the innermost ones, plus a count of the rest.
+TRACE_LIMIT = 20
+
+
+class SxError(Exception):
+    """Base of everything sxflow raises to Python."""
+
+
+class SxSyntaxError(SxError):
+    """Text that cannot be read: ``.filename``, ``.line``, ``.column``, ``.message``; str shows a caret."""
+
+    def __init__(self, message: str, position) -> None:
+        self.message = message
+        self.position = position
+        if position is not None:
+            source, self.line, self.column = position
+            self.filename = source.name
+        else:
+            self.filename, self.line, self.column = "<string>", 0, 0
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        head = f"{format_position(self.position)}: {self.message}" if self.position else self.message
+        excerpt = caret_excerpt(self.position)
+        return f"{head}\n{excerpt}" if excerpt else head
+
+
+class ErrorObject:
+    """What ``error`` builds and what runtime faults raise: a message, irritants and where it happened."""
+
+    __slots__ = ("message", "irritants", "kind", "position", "python_exception")
+
+    def __init__(self, message: str, irritants=(), kind: str = "error", position=None,
+                 python_exception: BaseException | None = None) -> None:
+        self.message = message
+        self.irritants = tuple(irritants)
+        # "error" for (error ...); for runtime faults a word such as "unbound-variable",
+        # "wrong-type", "arity", "not-a-procedure", "python", "recursion".
+        self.kind = kind
+        self.position = position
+        self.python_exception = python_exception
+
+    def describe(self) -> str:
+        """The message followed by the irritants, written as Scheme data."""
+        if not self.irritants:
+            return self.message
+        from .printer import write_string
+
+        return " ".join([self.message, *(write_string(item) for item in self.irritants)])
+
+    def __repr__(self) -> str:
+        return f"<error-object {self.describe()!r}>"
+
+
+class SchemeError(SxError):
+    """An uncaught Scheme raise: ``.payload`` is the raised value.
+
+    ``.position`` is where the failing form is, ``.trace`` the Scheme call frames
+    (innermost first while unwinding; shown innermost last), ``.form`` the failing form.
+    """
+
+    def __init__(self, payload, position=None, form=None) -> None:
+        super().__init__(payload)
+        self.payload = payload
+        self.position = position
+        self.form = form
+        self.trace: list = []  # (position, procedure name) pairs, innermost first
+        self.trace_dropped = 0
+        self.continuable = False
+
+    def add_frame(self, position, name) -> None:
+        if len(self.trace) < TRACE_LIMIT:
+            self.trace.append((position, name))
+        else:
+            self.trace_dropped += 1
+
+    @property
+    def message(self) -> str:
+        payload = self.payload
+        if isinstance(payload, ErrorObject):
+            return payload.describe()
+        from .printer import write_string
+
+        return f"uncaught raise: {write_string(payload)}"
+
+    @property
+    def filename(self):
+        return self.position[0].name if self.position else None
+
+    @property
+    def line(self):
+        return self.position[1] if self.position else None
+
+    @property
+    def column(self):
+        return self.position[2] if self.position else None
+
+    def __str__(self) -> str:
+        lines = [f"{format_position(self.position)}: {self.message}" if self.position else self.message]
+        excerpt = caret_excerpt(self.position)
+        if excerpt:
+            lines.append(excerpt)
+        if self.trace:
+            lines.append("Scheme call trace (innermost last):")
+            if self.trace_dropped:
+                lines.append(f"  ... {self.trace_dropped} more")
+            for position, name in reversed(self.trace):
+                where = format_position(position) or "?"
+                lines.append(f"  {where} in {name}")
+        return "\n".join(lines)

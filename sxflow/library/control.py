@@ -1,0 +1,296 @@
+"""Control: apply, values, continuations, dynamic-wind, exceptions, promises, eval and environments."""
+
+from __future__ import annotations
+
+from ..data import NIL, MultipleValues, Pair, Symbol, make_list
+from ..errors import ErrorObject, SchemeError, SxSyntaxError
+from ..runtime import (
+    Closure,
+    Environment,
+    apply_procedure,
+    bind_arguments,
+    call_other,
+    fault,
+    is_procedure,
+    tail_apply,
+)
+from .lists import elements
+from .registry import builtin
+
+# The exception handlers installed by with-exception-handler, innermost last. A guard
+# pushes GUARD_MARK: a raise under it unwinds to the guard instead of calling a handler.
+HANDLERS: list = []
+
+
+@builtin("procedure?", types=("any",))
+def is_procedure_(value):
+    return is_procedure(value)
+
+
+@builtin("apply", types=("procedure",), rest="any")
+def apply_(procedure, *arguments):
+    if not arguments:
+        return tail_apply(procedure, ())
+    spread = elements(arguments[-1])
+    return tail_apply(procedure, (*arguments[:-1], *spread))
+
+
+@builtin("values", rest="any")
+def values(*items):
+    if len(items) == 1:
+        return items[0]
+    return MultipleValues(items)
+
+
+@builtin("call-with-values", types=("procedure", "procedure"))
+def call_with_values(producer, consumer):
+    result = apply_procedure(producer, ())
+    items = result.values if type(result) is MultipleValues else (result,)
+    return tail_apply(consumer, items)
+
+
+class ContinuationInvoked(BaseException):
+    """Unwinds the Python stack to the call/cc that made ``continuation`` (escaping continuations)."""
+
+    def __init__(self, continuation, value) -> None:
+        super().__init__()
+        self.continuation = continuation
+        self.value = value
+
+
+class Continuation:
+    """An escape-only continuation: callable while the call/cc that made it has not returned."""
+
+    __slots__ = ("active",)
+
+    def __init__(self) -> None:
+        self.active = True
+
+    def __call__(self, *items):
+        if not self.active:
+            raise fault("continuation called after its extent ended: sxflow supports escaping "
+                        "continuations only (call them while their call/cc is still running)",
+                        kind="continuation")
+        raise ContinuationInvoked(self, items[0] if len(items) == 1 else MultipleValues(items))
+
+    def sx_write(self) -> str:
+        return "#<continuation>"
+
+
+@builtin("call-with-current-continuation", "call/cc", types=("procedure",))
+def call_cc(procedure):
+    continuation = Continuation()
+    depth = len(HANDLERS)
+    try:
+        return apply_procedure(procedure, (continuation,))
+    except ContinuationInvoked as jump:
+        if jump.continuation is not continuation:
+            raise
+        del HANDLERS[depth:]
+        return jump.value
+    finally:
+        continuation.active = False
+
+
+@builtin("call-with-escape-continuation", "call/ec", types=("procedure",))
+def call_ec(procedure):
+    return call_cc(procedure)
+
+
+@builtin("dynamic-wind", types=("procedure", "procedure", "procedure"))
+def dynamic_wind(before, thunk, after):
+    apply_procedure(before, ())
+    try:
+        return apply_procedure(thunk, ())
+    finally:
+        apply_procedure(after, ())
+
+
+# -- exceptions ----------------------------------------------------------------
+
+
+@builtin("raise", types=("any",))
+def raise_(payload):
+    raise SchemeError(payload)
+
+
+@builtin("raise-continuable", types=("any",))
+def raise_continuable(payload):
+    if HANDLERS and HANDLERS[-1] is not _guard_mark():
+        handler = HANDLERS.pop()
+        try:
+            return apply_procedure(handler, (payload,))
+        finally:
+            HANDLERS.append(handler)
+    error = SchemeError(payload)
+    error.continuable = True
+    raise error
+
+
+def _guard_mark():
+    from ..compiler import GUARD_MARK
+
+    return GUARD_MARK
+
+
+@builtin("with-exception-handler", types=("procedure", "procedure"))
+def with_exception_handler(handler, thunk):
+    HANDLERS.append(handler)
+    try:
+        return apply_procedure(thunk, ())
+    except SchemeError as error:
+        caught = error
+    finally:
+        HANDLERS.pop()
+    # A non-continuable raise reached here: the handler runs (outside the thunk, in the
+    # outer handlers' dynamic environment); if it returns, that is itself an error.
+    apply_procedure(handler, (caught.payload,))
+    secondary = fault("exception handler returned from a non-continuable raise", caught.payload,
+                      kind="handler-returned")
+    secondary.__cause__ = caught
+    raise secondary
+
+
+@builtin("error", types=("any",), rest="any")
+def error(message, *irritants):
+    from ..printer import display_string
+
+    text = message if type(message) is str else display_string(message)
+    raise SchemeError(ErrorObject(text, irritants))
+
+
+@builtin("error-object?", types=("any",))
+def is_error_object(value):
+    return type(value) is ErrorObject
+
+
+@builtin("error-object-message", types=("any",))
+def error_object_message(value):
+    if type(value) is not ErrorObject:
+        raise TypeError("expected an error object")
+    return value.message
+
+
+@builtin("error-object-irritants", types=("any",))
+def error_object_irritants(value):
+    if type(value) is not ErrorObject:
+        raise TypeError("expected an error object")
+    return make_list(value.irritants)
+
+
+@builtin("error-object-kind", types=("any",))
+def error_object_kind(value):
+    """sxflow extension: the kind of fault as a symbol (error, unbound-variable, wrong-type, arity…)."""
+    if type(value) is not ErrorObject:
+        raise TypeError("expected an error object")
+    return Symbol(value.kind)
+
+
+@builtin("read-error?", types=("any",))
+def is_read_error(value):
+    return type(value) is ErrorObject and value.kind == "syntax"
+
+
+@builtin("file-error?", types=("any",))
+def is_file_error(value):
+    return type(value) is ErrorObject and value.kind == "file"
+
+
+# -- promises --------------------------------------------------------------------
+
+
+@builtin("force", types=("any",))
+def force(promise):
+    from ..compiler import Promise
+
+    if type(promise) is not Promise:
+        return promise
+    # R7RS iterative forcing: a chain of delay-force runs in constant stack.
+    while True:
+        box = promise.box
+        if box[0]:
+            return box[1]
+        node, frame = box[1]
+        inner = node(frame)
+        while type(inner) is tuple:
+            inner = inner[0](inner[1])
+        if type(inner) is not Promise:
+            raise fault("force: delay-force must produce a promise", inner, kind="wrong-type")
+        box = promise.box
+        if not box[0]:  # forcing the body may have forced this promise already
+            inner_box = inner.box
+            box[0], box[1] = inner_box[0], inner_box[1]
+            inner.box = box
+
+
+@builtin("make-promise", types=("any",))
+def make_promise(value):
+    from ..compiler import Promise
+
+    if type(value) is Promise:
+        return value
+    return Promise(True, value)
+
+
+@builtin("promise?", types=("any",))
+def is_promise(value):
+    from ..compiler import Promise
+
+    return type(value) is Promise
+
+
+# -- evaluation and environments ----------------------------------------------
+
+
+def run_forms(forms, environment: Environment):
+    """Compile and run each form in turn in ``environment``; the value of the last one."""
+    from ..compiler import Compiler
+
+    compiler = Compiler(environment)
+    result = None
+    for form in forms:
+        node = compiler.compile_toplevel(form)
+        result = node(None)
+        while type(result) is tuple:
+            result = result[0](result[1])
+    return result
+
+
+def _as_scheme_error(error: SxSyntaxError) -> SchemeError:
+    scheme_error = SchemeError(ErrorObject(error.message, (), "syntax", error.position), error.position)
+    scheme_error.__cause__ = error
+    return scheme_error
+
+
+@builtin("scheme-parse-all", types=("string",))
+def scheme_parse_all(text):
+    from ..reader import read_all
+
+    try:
+        return make_list(read_all(text, "<scheme-parse-all>"))
+    except SxSyntaxError as error:
+        raise _as_scheme_error(error) from None
+
+
+@builtin("scheme-eval-program", types=("list", "environment"))
+def scheme_eval_program(forms, environment):
+    try:
+        return run_forms(elements(forms), environment)
+    except SxSyntaxError as error:
+        raise _as_scheme_error(error) from None
+
+
+@builtin("eval", types=("any", "environment"))
+def eval_(form, environment):
+    try:
+        return run_forms([form], environment)
+    except SxSyntaxError as error:
+        raise _as_scheme_error(error) from None
+
+
+@builtin("environment?", types=("any",))
+def is_environment(value):
+    return type(value) is Environment
+
+
+del Closure, NIL, Pair, bind_arguments, call_other

@@ -1,0 +1,505 @@
+"""Pairs and lists: R7RS list procedures and the SRFI-1 subset; all iterative, so long lists are safe."""
+
+from __future__ import annotations
+
+from ..data import NIL, Pair, is_equal, is_eqv, make_list
+from ..runtime import apply_procedure
+from .registry import builtin
+
+
+class ListTypeError(TypeError):
+    """An argument that is not the list a procedure needs; the caller's diagnosis names it."""
+
+
+def elements(value) -> list:
+    """The elements of a proper list, as a Python list; anything else raises ListTypeError."""
+    items = []
+    append = items.append
+    while type(value) is Pair or isinstance(value, Pair):
+        append(value.car)
+        value = value.cdr
+    if value is not NIL:
+        raise ListTypeError("expected a proper list")
+    return items
+
+
+@builtin("cons", types=("any", "any"), inline={2: ((None, None), "Pair({0}, {1})")})
+def cons(car, cdr):
+    return Pair(car, cdr)
+
+
+@builtin("car", types=("pair",), inline={1: (("Pair",), "{0}.car")})
+def car(pair):
+    return pair.car
+
+
+@builtin("cdr", types=("pair",), inline={1: (("Pair",), "{0}.cdr")})
+def cdr(pair):
+    return pair.cdr
+
+
+def _accessor(path: str):
+    """c[ad]+r: the letters apply right to left, as in R7RS."""
+    steps = tuple(reversed(path))
+
+    def access(pair):
+        value = pair
+        for step in steps:
+            if not isinstance(value, Pair):
+                raise ListTypeError("expected a pair")
+            value = value.car if step == "a" else value.cdr
+        return value
+
+    access.__name__ = f"c{path}r"
+    return builtin(f"c{path}r", types=("pair",))(access)
+
+
+for _path in [a + b for a in "ad" for b in "ad"] + [a + b + c for a in "ad" for b in "ad" for c in "ad"] + [
+    a + b + c + d for a in "ad" for b in "ad" for c in "ad" for d in "ad"
+]:
+    _accessor(_path)
+
+cadr = _accessor("ad")
+
+
+@builtin("set-car!", types=("pair", "any"))
+def set_car(pair, value):
+    pair.car = value
+
+
+@builtin("set-cdr!", types=("pair", "any"))
+def set_cdr(pair, value):
+    pair.cdr = value
+
+
+@builtin("list", rest="any")
+def list_(*items):
+    result = NIL
+    for item in reversed(items):
+        result = Pair(item, result)
+    return result
+
+
+@builtin("cons*", "list*", types=("any",), rest="any")
+def cons_star(first, *rest):
+    items = (first, *rest)
+    return make_list(items[:-1], items[-1])
+
+
+@builtin("pair?", types=("any",), inline={1: ((None,), "isinstance({0}, Pair)")})
+def is_pair(value):
+    return isinstance(value, Pair)
+
+
+@builtin("null?", types=("any",), inline={1: ((None,), "{0} is NIL")})
+def is_null(value):
+    return value is NIL
+
+
+@builtin("list?", types=("any",))
+def is_list(value):
+    # Floyd's cycle check: a circular list is not a list.
+    slow = value
+    while True:
+        if value is NIL:
+            return True
+        if not isinstance(value, Pair):
+            return False
+        value = value.cdr
+        if value is NIL:
+            return True
+        if not isinstance(value, Pair):
+            return False
+        value = value.cdr
+        slow = slow.cdr
+        if value is slow:
+            return False
+
+
+@builtin("length", types=("list",))
+def length(value):
+    count = 0
+    while isinstance(value, Pair):
+        count += 1
+        value = value.cdr
+    if value is not NIL:
+        raise ListTypeError("expected a proper list")
+    return count
+
+
+@builtin("append", rest="list")
+def append(*lists):
+    if not lists:
+        return NIL
+    result = lists[-1]
+    for index in range(len(lists) - 2, -1, -1):
+        result = make_list(elements(lists[index]), result)
+    return result
+
+
+@builtin("append!", rest="list")
+def append_destructive(*lists):
+    return append(*lists)
+
+
+@builtin("reverse", types=("list",))
+def reverse(value):
+    result = NIL
+    while isinstance(value, Pair):
+        result = Pair(value.car, result)
+        value = value.cdr
+    if value is not NIL:
+        raise ListTypeError("expected a proper list")
+    return result
+
+
+@builtin("list-tail", types=("list", "index"))
+def list_tail(value, k):
+    for _ in range(k):
+        if not isinstance(value, Pair):
+            raise IndexError(f"index {k} is past the end of the list")
+        value = value.cdr
+    return value
+
+
+@builtin("list-ref", types=("pair", "index"))
+def list_ref(value, k):
+    tail = list_tail(value, k)
+    if not isinstance(tail, Pair):
+        raise IndexError(f"index {k} is past the end of the list")
+    return tail.car
+
+
+@builtin("list-copy", types=("any",))
+def list_copy(value):
+    items = []
+    while isinstance(value, Pair):
+        items.append(value.car)
+        value = value.cdr
+    return make_list(items, value)
+
+
+@builtin("last-pair", types=("pair",))
+def last_pair(value):
+    while isinstance(value.cdr, Pair):
+        value = value.cdr
+    return value
+
+
+@builtin("make-list", types=("index", "any"))
+def make_list_(count, fill=None):
+    result = NIL
+    for _ in range(count):
+        result = Pair(fill, result)
+    return result
+
+
+def _member_search(item, value, same):
+    while isinstance(value, Pair):
+        if same(item, value.car):
+            return value
+        value = value.cdr
+    return False
+
+
+@builtin("memq", types=("any", "list"))
+def memq(item, value):
+    return _member_search(item, value, is_eqv)
+
+
+@builtin("memv", types=("any", "list"))
+def memv(item, value):
+    return _member_search(item, value, is_eqv)
+
+
+@builtin("member", types=("any", "list", "procedure"))
+def member(item, value, compare=None):
+    if compare is None:
+        return _member_search(item, value, is_equal)
+    while isinstance(value, Pair):
+        if apply_procedure(compare, (item, value.car)) is not False:
+            return value
+        value = value.cdr
+    return False
+
+
+def _association_search(key, alist, same):
+    while isinstance(alist, Pair):
+        entry = alist.car
+        if not isinstance(entry, Pair):
+            raise ListTypeError("expected an association list (a list of pairs)")
+        if same(key, entry.car):
+            return entry
+        alist = alist.cdr
+    return False
+
+
+@builtin("assq", types=("any", "list"))
+def assq(key, alist):
+    return _association_search(key, alist, is_eqv)
+
+
+@builtin("assv", types=("any", "list"))
+def assv(key, alist):
+    return _association_search(key, alist, is_eqv)
+
+
+@builtin("assoc", types=("any", "list", "procedure"))
+def assoc(key, alist, compare=None):
+    if compare is None:
+        return _association_search(key, alist, is_equal)
+    while isinstance(alist, Pair):
+        entry = alist.car
+        if apply_procedure(compare, (key, entry.car)) is not False:
+            return entry
+        alist = alist.cdr
+    return False
+
+
+def _columns(lists):
+    """The elements of several lists side by side, stopping at the shortest (R7RS map)."""
+    columns = [elements(value) for value in lists]
+    count = min(len(column) for column in columns)
+    return [tuple(column[index] for column in columns) for index in range(count)]
+
+
+@builtin("map", types=("procedure", "list"), rest="list")
+def map_(procedure, first, *rest):
+    if not rest:
+        results = [apply_procedure(procedure, (item,)) for item in elements(first)]
+    else:
+        results = [apply_procedure(procedure, row) for row in _columns((first, *rest))]
+    return make_list(results)
+
+
+@builtin("for-each", types=("procedure", "list"), rest="list")
+def for_each(procedure, first, *rest):
+    if not rest:
+        value = first
+        while isinstance(value, Pair):
+            apply_procedure(procedure, (value.car,))
+            value = value.cdr
+    else:
+        for row in _columns((first, *rest)):
+            apply_procedure(procedure, row)
+    return None
+
+
+@builtin("filter", types=("procedure", "list"))
+def filter_(predicate, value):
+    return make_list([item for item in elements(value) if apply_procedure(predicate, (item,)) is not False])
+
+
+@builtin("remove", types=("procedure", "list"))
+def remove(predicate, value):
+    return make_list([item for item in elements(value) if apply_procedure(predicate, (item,)) is False])
+
+
+@builtin("partition", types=("procedure", "list"))
+def partition(predicate, value):
+    from ..data import MultipleValues
+
+    inside, outside = [], []
+    for item in elements(value):
+        (inside if apply_procedure(predicate, (item,)) is not False else outside).append(item)
+    return MultipleValues((make_list(inside), make_list(outside)))
+
+
+@builtin("delete", types=("any", "list", "procedure"))
+def delete(item, value, compare=None):
+    if compare is None:
+        return make_list([element for element in elements(value) if not is_equal(item, element)])
+    return make_list([element for element in elements(value)
+                      if apply_procedure(compare, (item, element)) is False])
+
+
+@builtin("delete-duplicates", types=("list", "procedure"))
+def delete_duplicates(value, compare=None):
+    kept: list = []
+    for item in elements(value):
+        if compare is None:
+            duplicate = any(is_equal(seen, item) for seen in kept)
+        else:
+            duplicate = any(apply_procedure(compare, (seen, item)) is not False for seen in kept)
+        if not duplicate:
+            kept.append(item)
+    return make_list(kept)
+
+
+@builtin("fold", "fold-left*", types=("procedure", "any", "list"), rest="list")
+def fold(procedure, initial, first, *rest):
+    """SRFI-1 fold: (kons element accumulator)."""
+    accumulator = initial
+    if not rest:
+        for item in elements(first):
+            accumulator = apply_procedure(procedure, (item, accumulator))
+    else:
+        for row in _columns((first, *rest)):
+            accumulator = apply_procedure(procedure, (*row, accumulator))
+    return accumulator
+
+
+@builtin("fold-right", types=("procedure", "any", "list"), rest="list")
+def fold_right(procedure, initial, first, *rest):
+    accumulator = initial
+    if not rest:
+        for item in reversed(elements(first)):
+            accumulator = apply_procedure(procedure, (item, accumulator))
+    else:
+        for row in reversed(_columns((first, *rest))):
+            accumulator = apply_procedure(procedure, (*row, accumulator))
+    return accumulator
+
+
+@builtin("reduce", types=("procedure", "any", "list"))
+def reduce(procedure, initial, value):
+    items = elements(value)
+    if not items:
+        return initial
+    accumulator = items[0]
+    for item in items[1:]:
+        accumulator = apply_procedure(procedure, (item, accumulator))
+    return accumulator
+
+
+@builtin("iota", types=("index", "number", "number"))
+def iota(count, start=0, step=1):
+    return make_list([start + index * step for index in range(count)])
+
+
+@builtin("any", types=("procedure", "list"), rest="list")
+def any_(predicate, first, *rest):
+    rows = [(item,) for item in elements(first)] if not rest else _columns((first, *rest))
+    for row in rows:
+        result = apply_procedure(predicate, row)
+        if result is not False:
+            return result
+    return False
+
+
+@builtin("every", types=("procedure", "list"), rest="list")
+def every(predicate, first, *rest):
+    rows = [(item,) for item in elements(first)] if not rest else _columns((first, *rest))
+    result = True
+    for row in rows:
+        result = apply_procedure(predicate, row)
+        if result is False:
+            return False
+    return result
+
+
+@builtin("find", types=("procedure", "list"))
+def find(predicate, value):
+    for item in elements(value):
+        if apply_procedure(predicate, (item,)) is not False:
+            return item
+    return False
+
+
+@builtin("find-tail", types=("procedure", "list"))
+def find_tail(predicate, value):
+    while isinstance(value, Pair):
+        if apply_procedure(predicate, (value.car,)) is not False:
+            return value
+        value = value.cdr
+    return False
+
+
+@builtin("filter-map", types=("procedure", "list"))
+def filter_map(procedure, value):
+    results = []
+    for item in elements(value):
+        result = apply_procedure(procedure, (item,))
+        if result is not False:
+            results.append(result)
+    return make_list(results)
+
+
+@builtin("append-map", types=("procedure", "list"))
+def append_map(procedure, value):
+    return append(*[apply_procedure(procedure, (item,)) for item in elements(value)], NIL)
+
+
+@builtin("count", types=("procedure", "list"))
+def count(predicate, value):
+    return sum(1 for item in elements(value) if apply_procedure(predicate, (item,)) is not False)
+
+
+@builtin("list-index", types=("procedure", "list"))
+def list_index(predicate, value):
+    for index, item in enumerate(elements(value)):
+        if apply_procedure(predicate, (item,)) is not False:
+            return index
+    return False
+
+
+def _nth(index: int, name: str):
+    def nth(value):
+        for _ in range(index):
+            value = value.cdr
+        return value.car
+
+    nth.__name__ = name
+    return builtin(name, types=("pair",))(nth)
+
+
+for _index, _name in enumerate(("first", "second", "third", "fourth", "fifth")):
+    _nth(_index, _name)
+
+
+@builtin("last", types=("pair",))
+def last(value):
+    return last_pair(value).car
+
+
+@builtin("take", "list-head", types=("list", "index"))
+def take(value, count):
+    items = []
+    for _ in range(count):
+        if not isinstance(value, Pair):
+            raise IndexError(f"the list has fewer than {count} elements")
+        items.append(value.car)
+        value = value.cdr
+    return make_list(items)
+
+
+@builtin("drop", types=("list", "index"))
+def drop(value, count):
+    return list_tail(value, count)
+
+
+def merge_sort(items: list, less) -> list:
+    """A stable merge sort calling ``less`` through Scheme (no C ``sorted`` calling back into Scheme)."""
+    width = 1
+    count = len(items)
+    items = list(items)
+    while width < count:
+        merged = []
+        for start in range(0, count, 2 * width):
+            left = items[start:start + width]
+            right = items[start + width:start + 2 * width]
+            i = j = 0
+            while i < len(left) and j < len(right):
+                if apply_procedure(less, (right[j], left[i])) is not False:
+                    merged.append(right[j])
+                    j += 1
+                else:
+                    merged.append(left[i])
+                    i += 1
+            merged.extend(left[i:])
+            merged.extend(right[j:])
+        items = merged
+        width *= 2
+    return items
+
+
+@builtin("sort", "list-sort", types=("any", "any"))
+def sort(first, second):
+    # Both argument orders are in use: (sort list less?) in SRFI-95, (list-sort less? list) in R6RS/SRFI-132.
+    from ..runtime import is_procedure
+
+    if is_procedure(first) and not is_procedure(second):
+        first, second = second, first
+    if type(first) is list:
+        return merge_sort(first, second)
+    return make_list(merge_sort(elements(first), second))

@@ -1,0 +1,469 @@
+"""Numbers: exact integers and rationals (int, Fraction), inexact reals (float), and their procedures."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+from ..data import Symbol
+from .registry import builtin
+
+_NUMERIC = frozenset((int, float, Fraction))
+_EXACT = frozenset((int, Fraction))
+
+
+class NumberTypeError(TypeError):
+    """An argument that is not a number; the caller's diagnosis names it."""
+
+
+def _number(value):
+    if type(value) not in _NUMERIC:
+        raise NumberTypeError("expected a number")
+    return value
+
+
+def normalize(value):
+    """Exact results are ints whenever the rational is whole (``(/ 4 2)`` is 2)."""
+    if type(value) is Fraction and value.denominator == 1:
+        return value.numerator
+    return value
+
+
+@builtin("+", rest="number", inline={2: (("int", "int"), "{0} + {1}")})
+def add(*numbers):
+    total = 0
+    for number in numbers:
+        if type(number) not in _NUMERIC:
+            raise NumberTypeError("expected a number")
+        total += number
+    return normalize(total) if type(total) is Fraction else total
+
+
+@builtin("*", rest="number", inline={2: (("int", "int"), "{0} * {1}")})
+def multiply(*numbers):
+    product = 1
+    for number in numbers:
+        if type(number) not in _NUMERIC:
+            raise NumberTypeError("expected a number")
+        product *= number
+    return normalize(product) if type(product) is Fraction else product
+
+
+@builtin("-", types=("number",), rest="number",
+         inline={2: (("int", "int"), "{0} - {1}"), 1: (("int",), "-{0}")})
+def subtract(first, *numbers):
+    _number(first)
+    if not numbers:
+        return -first
+    result = first
+    for number in numbers:
+        if type(number) not in _NUMERIC:
+            raise NumberTypeError("expected a number")
+        result -= number
+    return normalize(result) if type(result) is Fraction else result
+
+
+def _divide(left, right):
+    if type(right) is float or type(left) is float:
+        if right == 0:
+            if left == 0 or left != left:
+                return math.nan
+            return math.copysign(math.inf, left) * math.copysign(1.0, right)
+        return left / right
+    return normalize(Fraction(left, right))
+
+
+@builtin("/", types=("number",), rest="number")
+def divide(first, *numbers):
+    _number(first)
+    if not numbers:
+        return _divide(1, first)
+    result = first
+    for number in numbers:
+        result = _divide(result, _number(number))
+    return result
+
+
+def _comparison(name, test):
+    def compare(*numbers):
+        for number in numbers:
+            if type(number) not in _NUMERIC:
+                raise NumberTypeError("expected a number")
+        for index in range(len(numbers) - 1):
+            if not test(numbers[index], numbers[index + 1]):
+                return False
+        return True
+
+    compare.__name__ = name
+    return compare
+
+
+_INT_PAIR = ("int", "int")
+equal_numbers = builtin("=", types=("number", "number"), rest="number", inline={2: (_INT_PAIR, "{0} == {1}")})(
+    _comparison("=", lambda a, b: a == b))
+less = builtin("<", types=("real", "real"), rest="real", inline={2: (_INT_PAIR, "{0} < {1}")})(
+    _comparison("<", lambda a, b: a < b))
+greater = builtin(">", types=("real", "real"), rest="real", inline={2: (_INT_PAIR, "{0} > {1}")})(
+    _comparison(">", lambda a, b: a > b))
+less_equal = builtin("<=", types=("real", "real"), rest="real", inline={2: (_INT_PAIR, "{0} <= {1}")})(
+    _comparison("<=", lambda a, b: a <= b))
+greater_equal = builtin(">=", types=("real", "real"), rest="real", inline={2: (_INT_PAIR, "{0} >= {1}")})(
+    _comparison(">=", lambda a, b: a >= b))
+
+
+def _integer(value):
+    if type(value) is int:
+        return value
+    if type(value) is float and value.is_integer():
+        return value
+    raise NumberTypeError("expected an integer")
+
+
+def _integer_result(value, *inputs):
+    """Integer operations are inexact when any input is."""
+    return float(value) if any(type(item) is float for item in inputs) else int(value)
+
+
+@builtin("quotient", "truncate-quotient", types=("integer", "integer"))
+def quotient(left, right):
+    left, right = _integer(left), _integer(right)
+    result = abs(int(left)) // abs(int(right))
+    if (left < 0) != (right < 0):
+        result = -result
+    return _integer_result(result, left, right)
+
+
+@builtin("remainder", "truncate-remainder", types=("integer", "integer"))
+def remainder(left, right):
+    left, right = _integer(left), _integer(right)
+    result = abs(int(left)) % abs(int(right))
+    if left < 0:
+        result = -result
+    return _integer_result(result, left, right)
+
+
+@builtin("modulo", "floor-remainder", types=("integer", "integer"))
+def modulo(left, right):
+    left, right = _integer(left), _integer(right)
+    return _integer_result(int(left) % int(right), left, right)
+
+
+@builtin("floor-quotient", types=("integer", "integer"))
+def floor_quotient(left, right):
+    left, right = _integer(left), _integer(right)
+    return _integer_result(int(left) // int(right), left, right)
+
+
+@builtin("floor/", types=("integer", "integer"))
+def floor_divide(left, right):
+    from ..data import MultipleValues
+
+    return MultipleValues((floor_quotient(left, right), modulo(left, right)))
+
+
+@builtin("truncate/", types=("integer", "integer"))
+def truncate_divide(left, right):
+    from ..data import MultipleValues
+
+    return MultipleValues((quotient(left, right), remainder(left, right)))
+
+
+def _rounder(name, exact_function):
+    def rounded(number):
+        kind = type(number)
+        if kind is int:
+            return number
+        if kind is float:
+            if math.isinf(number) or math.isnan(number):
+                return number
+            return float(exact_function(number))
+        if kind is Fraction:
+            return int(exact_function(number))
+        raise NumberTypeError("expected a number")
+
+    rounded.__name__ = name
+    return builtin(name, types=("real",))(rounded)
+
+
+floor = _rounder("floor", math.floor)
+ceiling = _rounder("ceiling", math.ceil)
+truncate = _rounder("truncate", math.trunc)
+# Python's round() rounds half to even, as R7RS requires.
+round_ = _rounder("round", round)
+
+
+@builtin("abs", "magnitude", types=("real",))
+def absolute(number):
+    return abs(_number(number))
+
+
+def _extremum(name, pick):
+    def extremum(first, *numbers):
+        values = (first, *numbers)
+        for value in values:
+            if type(value) not in _NUMERIC:
+                raise NumberTypeError("expected a number")
+        result = pick(values)
+        # Any inexact argument makes the result inexact.
+        if any(type(value) is float for value in values):
+            return float(result)
+        return result
+
+    extremum.__name__ = name
+    return builtin(name, types=("real",), rest="real")(extremum)
+
+
+maximum = _extremum("max", max)
+minimum = _extremum("min", min)
+
+
+@builtin("gcd", rest="integer")
+def gcd(*numbers):
+    result = 0
+    for number in numbers:
+        result = math.gcd(result, int(_integer(number)))
+    return _integer_result(result, *numbers)
+
+
+@builtin("lcm", rest="integer")
+def lcm(*numbers):
+    result = 1
+    for number in numbers:
+        value = int(_integer(number))
+        if value == 0:
+            return _integer_result(0, *numbers)
+        result = abs(result * value) // math.gcd(result, value)
+    return _integer_result(result, *numbers)
+
+
+@builtin("expt", types=("number", "number"))
+def expt(base, power):
+    _number(base), _number(power)
+    if type(power) is int and type(base) in _EXACT:
+        if power < 0 and base == 0:
+            raise ZeroDivisionError("division by zero")
+        return normalize(Fraction(base) ** power) if type(base) is Fraction or power < 0 else base ** power
+    try:
+        result = float(base) ** float(power)
+    except ZeroDivisionError:
+        return math.inf
+    if isinstance(result, complex):
+        raise ValueError("complex results are not supported")
+    return result
+
+
+@builtin("exact-integer-sqrt", types=("index",))
+def exact_integer_sqrt(number):
+    from ..data import MultipleValues
+
+    root = math.isqrt(number)
+    return MultipleValues((root, number - root * root))
+
+
+@builtin("sqrt", types=("number",))
+def sqrt(number):
+    _number(number)
+    if number < 0:
+        raise ValueError("sqrt of a negative number: complex numbers are not supported")
+    if type(number) is int:
+        root = math.isqrt(number)
+        if root * root == number:
+            return root
+    if type(number) is Fraction:
+        numerator, denominator = math.isqrt(number.numerator), math.isqrt(number.denominator)
+        if numerator * numerator == number.numerator and denominator * denominator == number.denominator:
+            return normalize(Fraction(numerator, denominator))
+    return math.sqrt(number)
+
+
+@builtin("square", types=("number",))
+def square(number):
+    return normalize(_number(number) * number) if type(number) is Fraction else _number(number) * number
+
+
+@builtin("exp", types=("number",))
+def exponential(number):
+    return math.exp(_number(number))
+
+
+@builtin("log", types=("number", "number"))
+def logarithm(number, base=None):
+    _number(number)
+    if number == 0:
+        return -math.inf
+    return math.log(number) if base is None else math.log(number) / math.log(_number(base))
+
+
+for _name, _function in (("sin", math.sin), ("cos", math.cos), ("tan", math.tan),
+                         ("asin", math.asin), ("acos", math.acos)):
+    def _make(function=_function, name=_name):
+        def trigonometric(number):
+            return function(_number(number))
+
+        trigonometric.__name__ = name
+        return builtin(name, types=("number",))(trigonometric)
+
+    _make()
+
+
+@builtin("atan", types=("number", "number"))
+def arctangent(y, x=None):
+    return math.atan(_number(y)) if x is None else math.atan2(_number(y), _number(x))
+
+
+@builtin("exact", "inexact->exact", types=("number",))
+def exact(number):
+    kind = type(number)
+    if kind is float:
+        if math.isinf(number) or math.isnan(number):
+            raise ValueError(f"exact: {number} has no exact representation")
+        return normalize(Fraction(number))
+    if kind in _EXACT:
+        return number
+    raise NumberTypeError("expected a number")
+
+
+@builtin("inexact", "exact->inexact", types=("number",))
+def inexact(number):
+    return float(_number(number))
+
+
+@builtin("numerator", types=("number",))
+def numerator(number):
+    if type(number) is float:
+        return float(Fraction(number).numerator)
+    return Fraction(_number(number)).numerator
+
+
+@builtin("denominator", types=("number",))
+def denominator(number):
+    if type(number) is float:
+        return float(Fraction(number).denominator)
+    return Fraction(_number(number)).denominator
+
+
+@builtin("number?", "complex?", types=("any",))
+def is_number(value):
+    return type(value) in _NUMERIC
+
+
+@builtin("real?", "rational?", types=("any",))
+def is_real(value):
+    return type(value) in _NUMERIC
+
+
+@builtin("integer?", types=("any",))
+def is_integer(value):
+    kind = type(value)
+    return kind is int or (kind is float and value.is_integer())
+
+
+@builtin("exact?", types=("number",))
+def is_exact(number):
+    return type(_number(number)) in _EXACT
+
+
+@builtin("inexact?", types=("number",))
+def is_inexact(number):
+    return type(_number(number)) is float
+
+
+@builtin("exact-integer?", types=("any",))
+def is_exact_integer(value):
+    return type(value) is int
+
+
+@builtin("exact-rational?", types=("any",))
+def is_exact_rational(value):
+    return type(value) in _EXACT
+
+
+@builtin("nan?", types=("number",))
+def is_nan(number):
+    return type(_number(number)) is float and number != number
+
+
+@builtin("infinite?", types=("number",))
+def is_infinite(number):
+    return type(_number(number)) is float and math.isinf(number)
+
+
+@builtin("finite?", types=("number",))
+def is_finite(number):
+    return type(_number(number)) is not float or math.isfinite(number)
+
+
+@builtin("zero?", types=("number",), inline={1: (("int",), "{0} == 0")})
+def is_zero(number):
+    return _number(number) == 0
+
+
+@builtin("positive?", types=("real",))
+def is_positive(number):
+    return _number(number) > 0
+
+
+@builtin("negative?", types=("real",))
+def is_negative(number):
+    return _number(number) < 0
+
+
+@builtin("odd?", types=("integer",))
+def is_odd(number):
+    return int(_integer(number)) % 2 == 1
+
+
+@builtin("even?", types=("integer",))
+def is_even(number):
+    return int(_integer(number)) % 2 == 0
+
+
+def format_number(number, radix: int = 10) -> str:
+    """A number as ``write`` shows it (R7RS syntax: ``+inf.0``, ``1/3``, ``1.0``)."""
+    kind = type(number)
+    if kind is int:
+        if radix == 10:
+            return str(number)
+        return _integer_in_radix(number, radix)
+    if kind is Fraction:
+        if radix == 10:
+            return f"{number.numerator}/{number.denominator}"
+        return f"{_integer_in_radix(number.numerator, radix)}/{_integer_in_radix(number.denominator, radix)}"
+    if number != number:
+        return "+nan.0"
+    if math.isinf(number):
+        return "+inf.0" if number > 0 else "-inf.0"
+    text = repr(number)
+    return text
+
+
+def _integer_in_radix(number: int, radix: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    if number == 0:
+        return "0"
+    sign = "-" if number < 0 else ""
+    number = abs(number)
+    out = []
+    while number:
+        number, digit = divmod(number, radix)
+        out.append(digits[digit])
+    return sign + "".join(reversed(out))
+
+
+@builtin("number->string", types=("number", "exact-integer"))
+def number_to_string(number, radix=10):
+    _number(number)
+    if radix not in (2, 8, 10, 16):
+        raise ValueError(f"radix must be 2, 8, 10 or 16, got {radix}")
+    return format_number(number, radix)
+
+
+@builtin("string->number", types=("string", "exact-integer"))
+def string_to_number(text, radix=10):
+    from ..reader import parse_number
+
+    value = parse_number(text, radix)
+    return False if value is None else value
+
+
+del Symbol

@@ -1,0 +1,61 @@
+"""The builtin tables: every standard procedure is registered here by name, with its argument types.
+
+``@builtin`` registers a procedure shared by every interpreter; ``@interpreter_builtin``
+registers a factory called once per interpreter, for procedures that need its state
+(its output port, its environment). Argument types are only consulted to explain a
+failure, so the procedures themselves stay unchecked and fast.
+"""
+
+from __future__ import annotations
+
+from ..runtime import register_builtin
+from ..specialize import INLINE_PRIMITIVES
+from ..data import Symbol
+
+# Scheme name -> function, shared by every interpreter.
+BUILTINS: dict[str, object] = {}
+# Scheme name -> (factory(interpreter) -> function, types, rest_type).
+INTERPRETER_BUILTINS: dict[str, tuple] = {}
+
+
+def builtin(*names: str, types=(), rest=None, inline=None):
+    """Register a function under one or more Scheme names.
+
+    ``types`` names the expected type of each positional argument (see
+    ``runtime.TYPE_CHECKS``), ``rest`` that of any further ones. ``inline`` maps an
+    argument count to ``(guard, expression)`` over ``x0, x1…``: the compiler inlines
+    the call while the global still holds this function and the guard holds.
+    """
+
+    def register(function):
+        register_builtin(function, names[0], types, rest)
+        for name in names:
+            BUILTINS[name] = function
+            for count, (guard, expression) in (inline or {}).items():
+                INLINE_PRIMITIVES[(Symbol(name), count)] = (function, guard, expression)
+        return function
+
+    return register
+
+
+def interpreter_builtin(*names: str, types=(), rest=None):
+    """Register a factory ``make(interpreter) -> function`` for a procedure that needs its interpreter."""
+
+    def register(factory):
+        for name in names:
+            INTERPRETER_BUILTINS[name] = (factory, names[0], types, rest)
+        return factory
+
+    return register
+
+
+def install(environment, interpreter) -> None:
+    """Define every builtin in ``environment``; per-interpreter ones are made for ``interpreter``."""
+    for name, function in BUILTINS.items():
+        environment.define(Symbol(name), function)
+    made: dict = {}
+    for name, (factory, primary, types, rest) in INTERPRETER_BUILTINS.items():
+        function = made.get(factory)
+        if function is None:
+            function = made[factory] = register_builtin(factory(interpreter), primary, types, rest)
+        environment.define(Symbol(name), function)

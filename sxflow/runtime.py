@@ -1,0 +1,550 @@
+"""Procedures and calling: closures, global cells, the tail-call trampoline, argument binding, error conversion.
+
+Tail calls. A call in tail position does not call: it returns the tuple
+``(body, frame)`` and the nearest non-tail call site runs it in a loop (the
+trampoline). Tuples are therefore never Scheme values: everything that enters
+Scheme from Python goes through ``to_scheme``, which turns tuples into lists.
+
+Deep recursion. CPython 3.11 runs a Python-to-Python call without using the C
+stack, so every call on the hot path is a call to a plain function (no
+``__call__`` objects, no ``f(*args)`` into code that may call back into Scheme).
+The depth is bounded by Python's recursion limit, which ``deep_recursion`` raises
+for the time Scheme code runs; a RecursionError becomes a catchable Scheme error.
+"""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from contextlib import contextmanager
+
+from .data import NIL, UNASSIGNED, Char, MultipleValues, Pair, Symbol, _Marker, make_list
+from .errors import ErrorObject, SchemeError
+from .source import format_position
+
+UNBOUND = _Marker("#<unbound>")
+
+
+class Cell:
+    """A global variable: one per name per environment, shared by every compiled reference."""
+
+    __slots__ = ("value", "name")
+
+    def __init__(self, name: Symbol, value=UNBOUND) -> None:
+        self.name = name
+        self.value = value
+
+
+class Environment:
+    """A global environment: first-class in Scheme, a mapping of names to cells underneath."""
+
+    __slots__ = ("cells", "name", "__weakref__")
+
+    def __init__(self, name: str = "global") -> None:
+        self.cells: dict[Symbol, Cell] = {}
+        self.name = name
+
+    def cell(self, name: Symbol) -> Cell:
+        """The cell for ``name``, created unbound on first use (globals resolve late)."""
+        cell = self.cells.get(name)
+        if cell is None:
+            cell = self.cells[name] = Cell(name)
+        return cell
+
+    def define(self, name: Symbol, value) -> None:
+        self.cell(name).value = value
+
+    def lookup(self, name: Symbol):
+        cell = self.cells.get(name)
+        if cell is None or cell.value is UNBOUND:
+            raise KeyError(name.name)
+        return cell.value
+
+    def is_bound(self, name: Symbol) -> bool:
+        cell = self.cells.get(name)
+        return cell is not None and cell.value is not UNBOUND
+
+    def bound_names(self) -> list[str]:
+        return [name.name for name, cell in self.cells.items() if cell.value is not UNBOUND]
+
+    def sx_write(self) -> str:
+        return f"#<environment {self.name}>"
+
+
+class Closure:
+    """A procedure made by ``lambda``: its compiled body and the frame it closes over.
+
+    ``arity`` is the exact argument count, or -1 when the procedure takes rest
+    arguments, so the hot path needs a single comparison.
+    """
+
+    __slots__ = ("body", "env", "arity", "required", "rest", "name", "position", "__weakref__")
+
+    def __init__(self, body, env, required: int, rest: bool, name: str, position) -> None:
+        self.body = body
+        self.env = env
+        self.required = required
+        self.rest = rest
+        self.arity = -1 if rest else required
+        self.name = name
+        self.position = position
+
+    def __call__(self, *args):
+        """Call from Python (never used by Scheme itself): arguments pass through ``to_scheme``."""
+        return call_from_python(self, args)
+
+    def sx_write(self) -> str:
+        return f"#<procedure {self.name}>"
+
+    def __repr__(self) -> str:
+        where = format_position(self.position)
+        return f"<sxflow procedure {self.name}{' at ' + where if where else ''}>"
+
+
+class Site:
+    """A call site in the source: where it is and what it looks like, for error messages."""
+
+    __slots__ = ("position", "form", "environment")
+
+    def __init__(self, position, form, environment=None) -> None:
+        self.position = position
+        self.form = form
+        self.environment = environment  # for "did you mean" hints on an unbound operator
+
+
+# ---------------------------------------------------------------------------
+# Builtin metadata: arity and argument types, consulted only after a failure so
+# the hot path never checks.
+
+
+def _is_number(value) -> bool:
+    kind = type(value)
+    return kind is int or kind is float or kind.__name__ == "Fraction"
+
+
+def _is_integer(value) -> bool:
+    kind = type(value)
+    return kind is int or (kind is float and value.is_integer())
+
+
+def _is_list(value) -> bool:
+    seen = 0
+    while isinstance(value, Pair):
+        value = value.cdr
+        seen += 1
+        if seen > 10_000_000:
+            return False
+    return value is NIL
+
+
+def is_procedure(value) -> bool:
+    return type(value) is Closure or (callable(value) and not isinstance(value, type))
+
+
+TYPE_CHECKS = {
+    "any": (lambda value: True, "a value"),
+    "pair": (lambda value: isinstance(value, Pair), "a pair"),
+    "list": (_is_list, "a list"),
+    "number": (_is_number, "a number"),
+    "real": (_is_number, "a real number"),
+    "integer": (_is_integer, "an integer"),
+    "exact-integer": (lambda value: type(value) is int, "an exact integer"),
+    "index": (lambda value: type(value) is int and value >= 0, "a non-negative exact integer"),
+    "string": (lambda value: type(value) is str, "a string"),
+    "symbol": (lambda value: type(value) is Symbol, "a symbol"),
+    "char": (lambda value: type(value) is Char, "a character"),
+    "vector": (lambda value: type(value) is list, "a vector"),
+    "procedure": (is_procedure, "a procedure"),
+    "boolean": (lambda value: type(value) is bool, "a boolean"),
+    "environment": (lambda value: type(value) is Environment, "an environment"),
+}
+
+
+class BuiltinInfo:
+    """What a builtin accepts: its Scheme name, argument counts and argument types."""
+
+    __slots__ = ("name", "minimum", "maximum", "types", "rest_type")
+
+    def __init__(self, name, minimum, maximum, types, rest_type) -> None:
+        self.name = name
+        self.minimum = minimum
+        self.maximum = maximum  # None: any number
+        self.types = types
+        self.rest_type = rest_type
+
+    def arity_message(self, count: int) -> str | None:
+        if count < self.minimum or (self.maximum is not None and count > self.maximum):
+            return f"{self.name}: expected {describe_count(self.minimum, self.maximum)}, got {count}"
+        return None
+
+    def type_message(self, args) -> str | None:
+        for index, value in enumerate(args):
+            type_name = self.types[index] if index < len(self.types) else self.rest_type
+            if type_name is None:
+                continue
+            check, description = TYPE_CHECKS[type_name]
+            if not check(value):
+                from .printer import write_string
+
+                where = f" as argument {index + 1}" if len(args) > 1 else ""
+                return f"{self.name}: expected {description}{where}, got {write_string(value)}"
+        return None
+
+
+BUILTIN_INFO: dict = {}
+
+
+def describe_count(minimum: int, maximum) -> str:
+    plural = lambda n: f"{n} argument" + ("" if n == 1 else "s")
+    if maximum is None:
+        return f"at least {plural(minimum)}"
+    if minimum == maximum:
+        return plural(minimum)
+    return f"{minimum} to {plural(maximum)}"
+
+
+def register_builtin(function, name: str, types=(), rest_type=None):
+    """Record a builtin's Scheme name, arity (from its Python signature) and argument types."""
+    code = function.__code__
+    positional = code.co_argcount
+    defaults = len(function.__defaults__ or ())
+    has_rest = bool(code.co_flags & 0x04)
+    BUILTIN_INFO[function] = BuiltinInfo(
+        name, positional - defaults, None if has_rest else positional, tuple(types), rest_type
+    )
+    return function
+
+
+def procedure_name(procedure) -> str:
+    if type(procedure) is Closure:
+        return procedure.name
+    info = BUILTIN_INFO.get(procedure) if _hashable(procedure) else None
+    if info is not None:
+        return info.name
+    return getattr(procedure, "__name__", None) or type(procedure).__name__
+
+
+def _hashable(value) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------------
+# Errors
+
+
+def fault(message: str, *irritants, kind: str = "error", position=None):
+    """A runtime fault as a raisable SchemeError carrying an error object."""
+    return SchemeError(ErrorObject(message, irritants, kind, position), position)
+
+
+def locate(error: SchemeError, site) -> SchemeError:
+    """Give an error its source position if it has none yet (the innermost site wins)."""
+    if error.position is None and site is not None:
+        error.position = site.position
+        error.form = site.form
+        payload = error.payload
+        if type(payload) is ErrorObject and payload.position is None:
+            payload.position = site.position
+    return error
+
+
+def convert_exception(procedure, args, exception: Exception, site) -> SchemeError:
+    """A Python exception raised by a procedure, as a Scheme error object at ``site``."""
+    if isinstance(exception, SchemeError):
+        return locate(exception, site)
+    if isinstance(exception, RecursionError):
+        return recursion_error(procedure, site)
+    info = BUILTIN_INFO.get(procedure) if _hashable(procedure) else None
+    if info is not None:
+        message = info.arity_message(len(args)) if isinstance(exception, TypeError) else None
+        kind = "arity" if message else "wrong-type"
+        if message is None:
+            message = info.type_message(args)
+        if message is None:
+            kind = "error"
+            if isinstance(exception, ZeroDivisionError):
+                message = f"{info.name}: division by zero"
+                kind = "division-by-zero"
+            else:
+                message = f"{info.name}: {exception}"
+        error = fault(message, kind=kind, position=site.position if site else None)
+        error.payload.python_exception = exception
+    else:
+        text = str(exception) or type(exception).__name__
+        error = SchemeError(
+            ErrorObject(text, (), "python", site.position if site else None, exception),
+            site.position if site else None,
+        )
+    error.form = site.form if site else None
+    error.__cause__ = exception
+    return error
+
+
+def recursion_error(procedure, site) -> SchemeError:
+    name = procedure_name(procedure)
+    return fault(f"recursion too deep in {name} (the depth limit was reached)",
+                 kind="recursion", position=site.position if site else None)
+
+
+def not_a_procedure(value, site) -> SchemeError:
+    if value is UNBOUND and site is not None and isinstance(site.form, Pair):
+        return unbound_variable(site.form.car, site.environment or Environment(), site.position)
+    from .printer import write_string
+
+    where = f" in {write_string(site.form)}" if site is not None and site.form is not None else ""
+    return fault(f"not a procedure: {write_string(value)}{where}", kind="not-a-procedure",
+                 position=site.position if site else None)
+
+
+def unbound_variable(name: Symbol, environment: Environment, position) -> SchemeError:
+    candidates = difflib.get_close_matches(name.name, environment.bound_names(), n=1)
+    hint = f" (did you mean {candidates[0]}?)" if candidates else ""
+    return fault(f"unbound variable: {name.name}{hint}", kind="unbound-variable", position=position)
+
+
+def unassigned_variable(name: Symbol, position) -> SchemeError:
+    return fault(f"variable {name.name} used before its definition", kind="unassigned", position=position)
+
+
+def arity_error(closure: Closure, count: int, site) -> SchemeError:
+    maximum = None if closure.rest else closure.required
+    return fault(f"{closure.name}: expected {describe_count(closure.required, maximum)}, got {count}",
+                 kind="arity", position=site.position if site else None)
+
+
+# ---------------------------------------------------------------------------
+# Calling
+
+
+def bind_arguments(closure: Closure, args, site) -> list:
+    """The new frame for a call with any argument count; raises an arity error when it does not fit."""
+    count = len(args)
+    required = closure.required
+    if closure.rest:
+        if count < required:
+            raise arity_error(closure, count, site)
+        frame = [closure.env]
+        frame.extend(args[:required])
+        frame.append(make_list(args[required:]))
+        return frame
+    if count != required:
+        raise arity_error(closure, count, site)
+    frame = [closure.env]
+    frame.extend(args)
+    return frame
+
+
+def call_python(procedure, args):
+    """Call a Python callable without ``f(*args)`` for short argument lists (keeps the C stack flat)."""
+    count = len(args)
+    if count == 1:
+        return procedure(args[0])
+    if count == 2:
+        return procedure(args[0], args[1])
+    if count == 0:
+        return procedure()
+    if count == 3:
+        return procedure(args[0], args[1], args[2])
+    return procedure(*args)
+
+
+def call_other(procedure, args, site):
+    """The general path of a non-tail call: any procedure, any arity; runs tail calls to completion."""
+    try:
+        if type(procedure) is Closure:
+            result = procedure.body(bind_arguments(procedure, args, site))
+        elif callable(procedure):
+            result = call_python(procedure, args)
+            kind = type(result)
+            if (kind is list or kind is tuple) and procedure not in BUILTIN_INFO:
+                result = to_scheme(result)
+        else:
+            raise not_a_procedure(procedure, site)
+        while type(result) is tuple:
+            result = result[0](result[1])
+        return result
+    except SchemeError as error:
+        if error.position is None:
+            locate(error, site)
+        error.add_frame(site.position if site else None, procedure_name(procedure))
+        error.__traceback__ = None
+        raise error
+    except RecursionError:
+        raise recursion_error(procedure, site) from None
+    except Exception as exception:
+        raise convert_exception(procedure, args, exception, site) from None
+
+
+def call_other_tail(procedure, args, site):
+    """The general path of a tail call: closures come back as ``(body, frame)``; the rest are called."""
+    if type(procedure) is Closure:
+        return (procedure.body, bind_arguments(procedure, args, site))
+    if not callable(procedure):
+        raise not_a_procedure(procedure, site)
+    try:
+        result = call_python(procedure, args)
+    except SchemeError as error:
+        if error.position is None:
+            locate(error, site)
+        error.__traceback__ = None
+        raise error
+    except RecursionError:
+        raise recursion_error(procedure, site) from None
+    except Exception as exception:
+        raise convert_exception(procedure, args, exception, site) from None
+    kind = type(result)
+    if (kind is list or kind is tuple) and procedure not in BUILTIN_INFO:
+        return to_scheme(result)
+    return result
+
+
+def apply_procedure(procedure, args):
+    """Call any Scheme procedure with a Python sequence of arguments and return its value.
+
+    Builtins that call back into Scheme (``map``, ``for-each``, ``sort``…) use this.
+    """
+    if type(procedure) is Closure:
+        if procedure.arity == len(args):
+            frame = [procedure.env]
+            frame.extend(args)
+            result = procedure.body(frame)
+        else:
+            result = procedure.body(bind_arguments(procedure, args, None))
+        while type(result) is tuple:
+            result = result[0](result[1])
+        return result
+    return call_other(procedure, args, None)
+
+
+def tail_apply(procedure, args):
+    """What a builtin returns to tail-call ``procedure`` (``apply`` does, as R7RS requires)."""
+    if type(procedure) is Closure:
+        return (procedure.body, bind_arguments(procedure, args, None))
+    return call_other(procedure, args, None)
+
+
+# ---------------------------------------------------------------------------
+# The Python boundary
+
+_python_entries = [0]  # how deeply Python and Scheme currently call each other
+# Each Python -> Scheme entry costs C stack; this many nested entries stay far from overflow.
+MAX_PYTHON_ENTRIES = 2_000
+# Python frames a nested (non-tail) Scheme call costs, at most, on the usual paths.
+FRAMES_PER_CALL = 3
+DEFAULT_MAX_DEPTH = 2_000_000
+
+
+def _current_python_depth() -> int:
+    frame = sys._getframe(1)
+    depth = 0
+    while frame is not None:
+        depth += 1
+        frame = frame.f_back
+    return depth
+
+
+@contextmanager
+def deep_recursion(max_depth: int):
+    """Raise Python's recursion limit while Scheme code runs, and guard nested Python entries."""
+    entries = _python_entries
+    if entries[0] >= MAX_PYTHON_ENTRIES:
+        raise fault(f"recursion too deep: more than {MAX_PYTHON_ENTRIES} nested calls between Python and Scheme",
+                    kind="recursion")
+    entries[0] += 1
+    previous = None
+    if entries[0] == 1:
+        previous = sys.getrecursionlimit()
+        sys.setrecursionlimit(_current_python_depth() + 200 + max_depth * FRAMES_PER_CALL)
+    try:
+        yield
+    finally:
+        entries[0] -= 1
+        if previous is not None:
+            sys.setrecursionlimit(previous)
+
+
+def call_from_python(procedure, args, max_depth: int = DEFAULT_MAX_DEPTH):
+    """Call a Scheme procedure from Python with Python arguments converted by ``to_scheme``."""
+    converted = [to_scheme(arg) for arg in args]
+    with deep_recursion(max_depth):
+        try:
+            return apply_procedure(procedure, converted)
+        except RecursionError:
+            raise recursion_error(procedure, None) from None
+
+
+def to_scheme(value):
+    """A Python value as a Scheme value: lists and tuples become Scheme lists (deeply); the rest is kept."""
+    kind = type(value)
+    if kind is not list and kind is not tuple:
+        return value
+    # Iterative depth-first post-order, so deeply nested Python data cannot exhaust the stack.
+    converted: dict[int, object] = {}
+    in_progress: set[int] = set()
+    stack: list = [(value, False)]
+    while stack:
+        container, children_done = stack.pop()
+        key = id(container)
+        if children_done:
+            result = NIL
+            for item in reversed(container):
+                item_kind = type(item)
+                if item_kind is list or item_kind is tuple:
+                    item = converted[id(item)]
+                result = Pair(item, result)
+            converted[key] = result
+            in_progress.discard(key)
+            continue
+        if key in converted:
+            continue
+        if key in in_progress:
+            raise ValueError("cannot convert a Python list that contains itself")
+        in_progress.add(key)
+        stack.append((container, True))
+        for item in container:
+            item_kind = type(item)
+            if (item_kind is list or item_kind is tuple) and id(item) not in converted:
+                stack.append((item, False))
+    return converted[id(value)]
+
+
+def to_python(value):
+    """A Scheme value as plain Python: lists and vectors become Python lists (deeply), a dotted tail the last item."""
+    if not isinstance(value, Pair) and type(value) is not list:
+        return value
+    root: list = []
+    stack = [(value, root)]
+    while stack:
+        current, target = stack.pop()
+        if isinstance(current, Pair):
+            items = []
+            while isinstance(current, Pair):
+                items.append(current.car)
+                current = current.cdr
+            if current is not NIL:
+                items.append(current)
+        else:
+            items = current
+        for item in items:
+            if isinstance(item, Pair) or type(item) is list:
+                child: list = []
+                stack.append((item, child))
+                target.append(child)
+            else:
+                target.append(item)
+    return root
+
+
+def values_of(value) -> tuple:
+    """The values a single return value stands for (``values`` with other than one value)."""
+    return value.values if type(value) is MultipleValues else (value,)
+
+
+def assert_assigned(value, name, position):
+    if value is UNASSIGNED:
+        raise unassigned_variable(name, position)
+    return value
