@@ -1,4 +1,4 @@
 """The standard procedures, one module per area; importing this package registers them all."""
 
 from . import registry  # noqa: F401  (the tables come first)
-from . import control, equivalence, lists, numbers  # noqa: F401
+from . import control, equivalence, lists, numbers, system  # noqa: F401
