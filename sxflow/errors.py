@@ -70,13 +70,25 @@ class SchemeError(SxError):
         self.payload = payload
         self.position = position
         self.form = form
-        self.trace: list = []  # (position, procedure name) pairs, innermost first
+        # Calls the error unwound through, innermost first: [position of the call, name of
+        # the procedure called, how many times in a row]. Tail calls leave no entry.
+        self.trace: list = []
         self.trace_dropped = 0
+        self.own_call_skipped = False
         self.continuable = False
 
     def add_frame(self, position, name) -> None:
-        if len(self.trace) < TRACE_LIMIT:
-            self.trace.append((position, name))
+        trace = self.trace
+        if trace:
+            last = trace[-1]
+            if last[1] == name and last[0] is position:
+                last[2] += 1
+                return
+        elif position is self.position and not self.own_call_skipped:
+            self.own_call_skipped = True
+            return  # the failing call itself: the first line of the message shows it
+        if len(trace) < TRACE_LIMIT:
+            trace.append([position, name, 1])
         else:
             self.trace_dropped += 1
 
@@ -106,11 +118,18 @@ class SchemeError(SxError):
         excerpt = caret_excerpt(self.position)
         if excerpt:
             lines.append(excerpt)
-        if self.trace:
-            lines.append("Scheme call trace (innermost last):")
-            if self.trace_dropped:
-                lines.append(f"  ... {self.trace_dropped} more")
-            for position, name in reversed(self.trace):
-                where = format_position(position) or "?"
-                lines.append(f"  {where} in {name}")
+        lines.extend(self.trace_lines())
         return "\n".join(lines)
+
+    def trace_lines(self) -> list[str]:
+        """The call trace, innermost last, one line per call (repeats folded into one line)."""
+        if not self.trace:
+            return []
+        lines = ["Scheme call trace (innermost last):"]
+        if self.trace_dropped:
+            lines.append(f"  ... {self.trace_dropped} more")
+        for position, name, count in reversed(self.trace):
+            where = format_position(position) or "<python>"
+            repeat = f" (repeated {count} times)" if count > 1 else ""
+            lines.append(f"  {where}: call to {name}{repeat}")
+        return lines

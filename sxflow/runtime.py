@@ -284,6 +284,19 @@ def convert_exception(procedure, args, exception: Exception, site) -> SchemeErro
     return error
 
 
+def builtin_failed(procedure, args, error: Exception, site) -> SchemeError:
+    """The Scheme error to raise when a builtin called at ``site`` failed with ``error``."""
+    if isinstance(error, SchemeError):
+        if error.position is None:
+            locate(error, site)
+        else:
+            # It failed deeper, in a procedure the builtin called (map, for-each...).
+            error.add_frame(site.position, procedure_name(procedure))
+        error.__traceback__ = None
+        return error
+    return convert_exception(procedure, args, error, site)
+
+
 def recursion_error(procedure, site) -> SchemeError:
     name = procedure_name(procedure)
     return fault(f"recursion too deep in {name} (the depth limit was reached)",
@@ -433,9 +446,10 @@ def tail_apply(procedure, args):
 _python_entries = [0]  # how deeply Python and Scheme currently call each other
 # Each Python -> Scheme entry costs C stack; this many nested entries stay far from overflow.
 MAX_PYTHON_ENTRIES = 2_000
-# Python frames a nested (non-tail) Scheme call costs, at most, on the usual paths.
-FRAMES_PER_CALL = 3
-DEFAULT_MAX_DEPTH = 2_000_000
+# Python frames a nested (non-tail) Scheme call costs on the usual paths (2 to 4), so the
+# limit admits at least ``max_depth`` nested calls.
+FRAMES_PER_CALL = 4
+DEFAULT_MAX_DEPTH = 1_000_000
 
 
 def _current_python_depth() -> int:

@@ -9,6 +9,8 @@ compiled by ``exec`` only the first time its exact source is needed.
 
 from __future__ import annotations
 
+from types import FunctionType
+
 from . import runtime
 from .data import NIL, Pair, is_eqv
 from .errors import SchemeError
@@ -20,6 +22,9 @@ _TEMPLATE_GLOBALS = {
     "call_other": runtime.call_other,
     "call_other_tail": runtime.call_other_tail,
     "recursion_error": runtime.recursion_error,
+    "builtin_failed": runtime.builtin_failed,
+    "BUILTIN_INFO": runtime.BUILTIN_INFO,
+    "FunctionType": FunctionType,
     "Pair": Pair,
     "NIL": NIL,
     "is_eqv": is_eqv,
@@ -102,6 +107,11 @@ def call_node(operator, operands, site, tail: bool, operator_cell=None):
         lines += [
             f"if type(procedure) is Closure and procedure.arity == {count}:",
             f"    return (procedure.body, [{frame_items}])",
+            "if type(procedure) is FunctionType and procedure in BUILTIN_INFO:",
+            "    try:",
+            f"        return procedure({', '.join(names)})",
+            "    except Exception as error:",
+            f"        raise builtin_failed(procedure, {arguments}, error, SITE)",
             f"return call_other_tail(procedure, {arguments}, SITE)",
         ]
     else:
@@ -113,11 +123,24 @@ def call_node(operator, operands, site, tail: bool, operator_cell=None):
             "            result = result[0](result[1])",
             "        return result",
             "    except SchemeError as error:",
-            "        error.add_frame(POSITION, procedure.name)",
-            "        error.__traceback__ = None",
+            "        trace = error.trace",
+            "        if trace and trace[-1][0] is POSITION and trace[-1][1] == procedure.name:",
+            "            trace[-1][2] += 1",  # a deep recursion unwinds through the same site
+            "        else:",
+            "            error.add_frame(POSITION, procedure.name)",
+            "        error.__traceback__ = None",  # keep memory flat while unwinding
             "        raise error",
             "    except RecursionError:",
             "        raise recursion_error(procedure, SITE) from None",
+            # Builtins are called here directly; only their failures take the slow path.
+            "if type(procedure) is FunctionType and procedure in BUILTIN_INFO:",
+            "    try:",
+            f"        result = procedure({', '.join(names)})",
+            "        while type(result) is tuple:",
+            "            result = result[0](result[1])",
+            "        return result",
+            "    except Exception as error:",
+            f"        raise builtin_failed(procedure, {arguments}, error, SITE)",
             f"return call_other(procedure, {arguments}, SITE)",
         ]
     body = "def node(frame):\n" + "\n".join("    " + line for line in lines)

@@ -1,0 +1,205 @@
+"""The embedding API: eval, load, globals as a mapping, calls across the boundary, conversions."""
+
+import io
+
+import pytest
+
+import sxflow
+from sxflow import Interpreter, NIL, Pair, SchemeError, Symbol, SxError, SxSyntaxError
+
+
+@pytest.fixture
+def interp():
+    return Interpreter()
+
+
+def test_eval_returns_the_last_value(interp):
+    assert interp.eval("1 2 (+ 1 2)") == 3
+    assert interp.eval("") is None
+
+
+def test_define_then_read_global(interp):
+    interp.eval("(define answer 42)")
+    assert interp["answer"] == 42
+    assert "answer" in interp
+    assert "nothing-here" not in interp
+
+
+def test_unbound_global_is_a_key_error(interp):
+    with pytest.raises(KeyError):
+        interp["nothing-here"]
+
+
+def test_set_global_from_python(interp):
+    interp["x"] = 5
+    assert interp.eval("(* x 2)") == 10
+
+
+def test_delete_global(interp):
+    interp["x"] = 5
+    del interp["x"]
+    assert "x" not in interp
+    with pytest.raises(SchemeError, match="unbound variable: x"):
+        interp.eval("x")
+
+
+def test_python_lists_and_tuples_become_scheme_lists(interp):
+    interp["items"] = [1, (2, 3), []]
+    assert interp.eval("(length items)") == 3
+    assert interp.eval("(cadr items)") == Pair(2, Pair(3, NIL))
+    assert interp.eval("(caddr items)") is NIL
+
+
+def test_scheme_procedure_is_a_python_callable(interp):
+    interp.eval("(define (fib n) (if (< n 2) n (+ (fib (- n 1)) (fib (- n 2)))))")
+    assert interp["fib"](20) == 6765
+    assert interp.call("fib", 10) == 55
+
+
+def test_python_callable_is_a_scheme_procedure(interp):
+    interp["py-add"] = lambda a, b: a + b
+    assert interp.eval("(py-add 2 3)") == 5
+    assert interp.eval("(map (lambda (x) (py-add x 1)) '(1 2 3))") == sxflow.to_scheme([2, 3, 4])
+    assert interp.eval("(procedure? py-add)") is True
+
+
+def test_python_callable_results_are_converted(interp):
+    interp["pairs"] = lambda: [("a", 1), ("b", 2)]
+    assert interp.eval("(car (pairs))") == Pair("a", Pair(1, NIL))
+    interp["nothing"] = lambda: None
+    assert interp.eval("(nothing)") is None
+
+
+def test_python_callable_receives_scheme_values(interp):
+    seen = []
+    interp["spy"] = lambda value: seen.append(value)
+    interp.eval("(spy '(1 2)) (spy 'sym) (spy \"text\") (spy #\\a)")
+    assert seen[0] == Pair(1, Pair(2, NIL))
+    assert seen[1] is Symbol("sym")
+    assert seen[2] == "text"
+    assert seen[3] is sxflow.Char("a")
+
+
+def test_python_exception_becomes_catchable_error(interp):
+    def explode(x):
+        raise ValueError(f"bad value {x}")
+
+    interp["explode"] = explode
+    message = interp.eval("(guard (e ((error-object? e) (error-object-message e))) (explode 7))")
+    assert message == "bad value 7"
+
+
+def test_python_exception_is_kept_on_the_error(interp):
+    def explode():
+        raise ValueError("boom")
+
+    interp["explode"] = explode
+    with pytest.raises(SchemeError) as caught:
+        interp.eval("(explode)")
+    assert isinstance(caught.value.payload.python_exception, ValueError)
+    assert caught.value.message == "boom"
+
+
+@pytest.mark.parametrize("exception", [KeyboardInterrupt, SystemExit])
+def test_base_exceptions_pass_through(interp, exception):
+    def stop():
+        raise exception()
+
+    interp["stop"] = stop
+    with pytest.raises(exception):
+        interp.eval("(guard (e (#t 'caught)) (stop))")
+    # The interpreter is still usable, and guard's handler stack is clean.
+    assert interp.eval("(guard (e (#t 'caught)) (raise 'x))") is Symbol("caught")
+    assert interp.eval("(with-exception-handler (lambda (e) 10) (lambda () (+ 1 (raise-continuable 'c))))") == 11
+
+
+def test_uncaught_raise_carries_the_payload(interp):
+    with pytest.raises(SchemeError) as caught:
+        interp.eval("(raise 'flow-remote-unreachable)")
+    assert caught.value.payload is Symbol("flow-remote-unreachable")
+    assert isinstance(caught.value, SxError)
+
+
+def test_error_object_payload(interp):
+    with pytest.raises(SchemeError) as caught:
+        interp.eval('(error "Something bad:" 42 (quote x))')
+    payload = caught.value.payload
+    assert isinstance(payload, sxflow.ErrorObject)
+    assert payload.message == "Something bad:"
+    assert payload.irritants == (42, Symbol("x"))
+    assert caught.value.message == "Something bad: 42 x"
+
+
+def test_scheme_error_raised_through_python_keeps_its_payload(interp):
+    interp.eval("(define (fail) (raise 'inner))")
+    interp["relay"] = lambda: interp["fail"]()
+    assert interp.eval("(guard (e ((symbol? e) e)) (relay))") is Symbol("inner")
+
+
+def test_syntax_error_from_eval(interp):
+    with pytest.raises(SxSyntaxError) as caught:
+        interp.eval("(define x 1)\n(+ 1", "prog.sx")
+    assert caught.value.filename == "prog.sx"
+
+
+def test_load_file(tmp_path, interp):
+    path = tmp_path / "prog.sx"
+    path.write_text("(define (double x) (* 2 x))\n(double 21)\n")
+    assert interp.load(path) == 42
+    assert interp["double"](4) == 8
+
+
+def test_runtime_error_names_the_file(tmp_path, interp):
+    path = tmp_path / "prog.sx"
+    path.write_text("(define (foo x) x)\n\n(foo (fob 1))\n")
+    with pytest.raises(SchemeError) as caught:
+        interp.load(path)
+    error = caught.value
+    assert error.message == "unbound variable: fob (did you mean foo?)"
+    assert (error.filename, error.line, error.column) == (str(path), 3, 6)
+    assert str(error).startswith(f"{path}:3:6: unbound variable: fob (did you mean foo?)")
+
+
+def test_output_can_be_redirected(interp):
+    buffer = io.StringIO()
+    interp.output = buffer
+    interp.eval('(display "hello") (newline) (write "q")')
+    assert buffer.getvalue() == 'hello\n"q"'
+
+
+def test_output_defaults_to_stdout(interp, capsys):
+    interp.eval('(display "to stdout")')
+    assert capsys.readouterr().out == "to stdout"
+
+
+def test_interpreters_are_independent():
+    first, second = Interpreter(), Interpreter()
+    first.eval("(define x 1)")
+    assert "x" not in second
+
+
+def test_redefining_a_builtin_is_respected(interp):
+    interp.eval("(define (f a b) (+ a b))")
+    assert interp.eval("(f 1 2)") == 3
+    interp.eval("(define (+ a b) (* a b))")
+    assert interp.eval("(f 3 4)") == 12
+
+
+def test_new_environment_is_fresh(interp):
+    interp.eval("(define x 1)")
+    environment = interp.new_environment()
+    assert interp.eval("(+ 1 2)", environment=environment) == 3
+    with pytest.raises(SchemeError, match="unbound variable: x"):
+        interp.eval("x", environment=environment)
+
+
+def test_keys_lists_globals(interp):
+    interp.eval("(define my-global 1)")
+    assert "my-global" in interp.keys()
+    assert "car" in interp.keys()
+
+
+def test_unspecified_is_none(interp):
+    assert interp.eval("(define x 1)") is None
+    assert interp.eval("(set! x 2)") is None
+    assert interp.eval("(if #f #f)") is None

@@ -1,0 +1,184 @@
+"""Calling, tail calls, deep recursion and the Python boundary (sxflow/runtime.py)."""
+
+import sys
+
+import pytest
+
+from sxflow import Interpreter, NIL, Pair, SchemeError, Symbol, to_python, to_scheme
+from sxflow.runtime import Closure
+
+
+@pytest.fixture
+def interp():
+    return Interpreter()
+
+
+def test_tail_loop_of_ten_million_iterations_runs_in_constant_stack(interp):
+    limit_before = sys.getrecursionlimit()
+    assert interp.eval("(let loop ((i 0)) (if (< i 10000000) (loop (+ i 1)) i))") == 10_000_000
+    assert sys.getrecursionlimit() == limit_before
+
+
+def test_mutual_tail_recursion(interp):
+    interp.eval("""
+      (define (my-even? n) (if (= n 0) #t (my-odd? (- n 1))))
+      (define (my-odd? n) (if (= n 0) #f (my-even? (- n 1))))""")
+    assert interp.eval("(my-even? 1000001)") is False
+
+
+def test_apply_in_tail_position_is_a_tail_call(interp):
+    interp.eval("(define (loop n) (if (= n 0) 'done (apply loop (list (- n 1)))))")
+    assert interp.eval("(loop 1000000)") is Symbol("done")
+
+
+def test_deep_non_tail_recursion(interp):
+    interp.eval("(define (count n) (if (= n 0) 0 (+ 1 (count (- n 1)))))")
+    assert interp.eval("(count 1000000)") == 1_000_000
+
+
+def test_runaway_recursion_is_a_catchable_error_naming_the_procedure():
+    interp = Interpreter(max_depth=20_000)
+    interp.eval("(define (f) (+ 1 (f)))")
+    with pytest.raises(SchemeError) as caught:
+        interp.eval("(f)", "prog.sx")
+    assert "recursion too deep in f" in caught.value.message
+    assert "call to f (repeated" in str(caught.value)
+    assert interp.eval("(guard (e ((error-object? e) (error-object-message e))) (f))").startswith(
+        "recursion too deep in f")
+    # The interpreter keeps working afterwards.
+    assert interp.eval("(+ 1 2)") == 3
+
+
+def test_depth_limit_is_settable():
+    shallow = Interpreter(max_depth=1_000)
+    shallow.eval("(define (count n) (if (= n 0) 0 (+ 1 (count (- n 1)))))")
+    assert shallow.eval("(count 200)") == 200
+    with pytest.raises(SchemeError, match="recursion too deep"):
+        shallow.eval("(count 100000)")
+
+
+def test_recursion_limit_is_restored_after_errors():
+    before = sys.getrecursionlimit()
+    interp = Interpreter(max_depth=1_000)
+    interp.eval("(define (f) (+ 1 (f)))")
+    with pytest.raises(SchemeError):
+        interp.eval("(f)")
+    assert sys.getrecursionlimit() == before
+
+
+def test_recursion_through_python_callables_is_bounded():
+    interp = Interpreter()
+    interp["bounce"] = lambda n: interp["down"](n)
+    interp.eval("(define (down n) (if (= n 0) 'bottom (bounce (- n 1))))")
+    assert interp.eval("(down 100)") is Symbol("bottom")
+    with pytest.raises(SchemeError, match="recursion too deep"):
+        interp.eval("(down 1000000)")
+    assert interp.eval("(down 10)") is Symbol("bottom")
+
+
+def test_deep_map_recursion(interp):
+    interp.eval("(define (nest n) (if (= n 0) '() (list (nest (- n 1)))))")
+    interp.eval("(define (depth t) (if (null? t) 0 (+ 1 (apply max (map depth t)))))")
+    assert interp.eval("(depth (nest 100000))") == 100_000
+
+
+def test_builtins_on_long_lists(interp):
+    interp.eval("(define big (iota 1000000))")
+    assert interp.eval("(length (append big big))") == 2_000_000
+    assert interp.eval("(length (map (lambda (x) (+ x 1)) big))") == 1_000_000
+    assert interp.eval("(equal? big (list-copy big))") is True
+
+
+def test_builtins_on_deep_nesting(interp):
+    interp.eval("(define (nest n) (let loop ((i 0) (acc '())) (if (= i n) acc (loop (+ i 1) (list acc)))))")
+    assert interp.eval("(equal? (nest 100000) (nest 100000))") is True
+    assert interp.eval("(equal? (nest 100000) (nest 99999))") is False
+    deep = interp.eval("(nest 100000)")
+    from sxflow import write_string
+
+    assert write_string(deep) == "(" * 100001 + ")" * 100001
+
+
+def test_closure_repr_and_name(interp):
+    interp.eval("(define (double x) (* 2 x))")
+    double = interp["double"]
+    assert isinstance(double, Closure)
+    assert double.name == "double"
+    assert "double" in repr(double)
+
+
+def test_to_scheme_and_back():
+    value = to_scheme([1, [2, (3,)], "s", None])
+    assert value == Pair(1, Pair(Pair(2, Pair(Pair(3, NIL), NIL)), Pair("s", Pair(None, NIL))))
+    assert to_python(value) == [1, [2, [3]], "s", None]
+
+
+def test_to_scheme_shares_and_rejects_cycles():
+    shared = [1]
+    assert to_scheme([shared, shared]) == to_scheme([[1], [1]])
+    cyclic = [1]
+    cyclic.append(cyclic)
+    with pytest.raises(ValueError):
+        to_scheme(cyclic)
+
+
+def test_to_scheme_handles_deep_nesting():
+    value = []
+    for _ in range(100_000):
+        value = [value]
+    converted = to_scheme(value)
+    depth = 0
+    while converted is not NIL:
+        converted = converted.car
+        depth += 1
+    assert depth == 100_000
+
+
+def test_arity_errors(interp):
+    interp.eval("(define (double x) (* 2 x)) (define (at-least-one a . rest) rest)")
+    with pytest.raises(SchemeError, match=r"double: expected 1 argument, got 2"):
+        interp.eval("(double 1 2)")
+    with pytest.raises(SchemeError, match=r"at-least-one: expected at least 1 argument, got 0"):
+        interp.eval("(at-least-one)")
+    with pytest.raises(SchemeError, match=r"double: expected 1 argument, got 0"):
+        interp["double"]()
+
+
+def test_not_a_procedure(interp):
+    with pytest.raises(SchemeError) as caught:
+        interp.eval("(5 3)", "prog.sx")
+    assert caught.value.message == "not a procedure: 5 in (5 3)"
+    assert (caught.value.line, caught.value.column) == (1, 1)
+
+
+def test_wrong_type_messages(interp):
+    for source, message in [
+        ("(car '())", "car: expected a pair, got ()"),
+        ('(+ 1 "a")', '+: expected a number as argument 2, got "a"'),
+        ("(+ 1 #t)", "+: expected a number as argument 2, got #t"),
+        ("(/ 1 0)", "/: division by zero"),
+    ]:
+        with pytest.raises(SchemeError) as caught:
+            interp.eval(source)
+        assert caught.value.message == message
+
+
+def test_wrong_type_inside_procedure_points_at_the_call(interp):
+    with pytest.raises(SchemeError) as caught:
+        interp.eval("(define (first-of x)\n  (car x))\n(first-of 5)", "prog.sx")
+    error = caught.value
+    assert error.message == "car: expected a pair, got 5"
+    assert (error.line, error.column) == (2, 3)
+    assert "prog.sx:3:1: call to first-of" in str(error)
+
+
+def test_trace_is_innermost_last_and_bounded(interp):
+    interp.eval("""
+      (define (a n) (+ 1 (b n)))
+      (define (b n) (+ 1 (c n)))
+      (define (c n) (+ 1 (car n)))""", "trace.sx")
+    with pytest.raises(SchemeError) as caught:
+        interp.eval("(a 1)", "main.sx")
+    lines = str(caught.value).splitlines()
+    trace = lines[lines.index("Scheme call trace (innermost last):") + 1:]
+    assert [line.split(": call to ")[1] for line in trace] == ["a", "b", "c"]
