@@ -1,0 +1,166 @@
+"""The flow library in an interpreter: load lib/flow/store.sx and remote.sx, and a small Python face for them.
+
+``load_flow(interpreter)`` (what ``Interpreter.load_flow()`` calls) evaluates
+``store.sx`` then ``remote.sx`` — the user's file, verbatim — and runs their loaders,
+``(flow-load-store! env)`` and ``(flow-load-remote! env)``, with the interpreter's own
+global environment, so every ``flow-*`` procedure, ``remote-node`` and
+``remote-failover`` becomes a global of that interpreter. Loading twice is a no-op: the
+second call keeps the registered peers, the replicas and the store. (Calling a loader
+again from Scheme does reload, and starts that library afresh.)
+
+``Flow(interpreter)`` loads the library if needed and wraps it for Python::
+
+    from sxflow import Interpreter
+    from sxflow.flow import Flow
+
+    flow = Flow(Interpreter())
+    flow.register_peer("peer-a", {"double": lambda x: x * 2})
+    flow.transport("peer-a", "double", 21)                  # 42
+    node = flow.failover(["peer-down", "peer-a"], "double", lambda x: -1)
+    node(5)                                                 # 10
+    flow.store["answer"] = [1, 2, 3]                        # flow-store-put!
+    flow.replicate_to("peer-a"); flow.restore_from("peer-a")  # True
+
+Conventions: addresses are strings, function names are symbols (a Python ``str`` given
+as a function name becomes a symbol). A Python callable in a peer's table receives the
+Scheme value as it is (int, float, Fraction, str, bool, ``Symbol``, ``Char``, ``Pair``
+lists — ``sxflow.to_python`` turns them into Python lists — and vectors as Python
+lists) and may return any of those; a Python list or tuple it returns becomes a Scheme
+list. An exception it raises is a Scheme error: ``guard`` catches it and
+``remote-failover`` moves on to the next peer. Errors raised by the library reach Python
+as ``sxflow.SchemeError`` whose ``.payload`` is the raised symbol, e.g.
+``Symbol("flow-remote-unreachable")``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+
+from .data import NIL, Symbol, make_list
+from .runtime import to_scheme
+
+LIBRARY_FILES = ("store.sx", "remote.sx")
+LOADERS = ("flow-load-store!", "flow-load-remote!")
+
+
+def load_flow(interpreter) -> None:
+    """Evaluate store.sx then remote.sx and install both in the interpreter's global environment, once."""
+    if getattr(interpreter, "_flow_loaded", False):
+        return
+    from .interpreter import flow_library_directory
+
+    directory = flow_library_directory()
+    for filename in LIBRARY_FILES:
+        interpreter.load(directory / filename)
+    for loader in LOADERS:
+        interpreter.call(loader, interpreter.environment)
+    interpreter._flow_loaded = True
+
+
+def _function_name(name) -> Symbol:
+    return Symbol(name) if isinstance(name, str) else name
+
+
+def peer_table(functions) -> object:
+    """The ``(fn-name proc)`` list remote.sx expects, from a mapping or pairs of name -> procedure."""
+    items = functions.items() if isinstance(functions, Mapping) else functions
+    return make_list([make_list([_function_name(name), procedure]) for name, procedure in items])
+
+
+class Flow:
+    """The flow library of one interpreter, from Python (loads it on first use)."""
+
+    def __init__(self, interpreter) -> None:
+        load_flow(interpreter)
+        self.interpreter = interpreter
+        self.store = FlowStore(interpreter)
+
+    def _call(self, name: str, *args):
+        return self.interpreter.call(name, *args)
+
+    def register_peer(self, address, functions) -> None:
+        """Register a (mock) peer: ``functions`` maps names to Python callables or Scheme procedures.
+
+        Registering an address again replaces what it exposes (the newest entry wins).
+        """
+        self._call("flow-peer-register!", address, peer_table(functions))
+
+    def transport(self, address, function, value):
+        """Run ``function`` on the peer at ``address`` with ``value`` (flow-transport)."""
+        return self._call("flow-transport", address, _function_name(function), value)
+
+    def node(self, address, function) -> Callable:
+        """A one-argument node that runs ``function`` on the peer each time it is called (remote-node)."""
+        return self._call("remote-node", address, _function_name(function))
+
+    def failover(self, addresses: Iterable, function, local: Callable) -> Callable:
+        """A node trying each address in order, then ``local`` (remote-failover)."""
+        return self._call("remote-failover", make_list(list(addresses)), _function_name(function), local)
+
+    def replicate_to(self, address) -> None:
+        """Copy this instance's store export to the replica slot of ``address``."""
+        self._call("flow-replicate-to", address)
+
+    def restore_from(self, address) -> bool:
+        """Import the replica held for ``address``: True, or False (store untouched) when there is none."""
+        return self._call("flow-restore-from", address)
+
+    def replica(self, address):
+        """The raw export replicated to ``address``, or None when there is none."""
+        data = self._call("flow-replica-get", address)
+        return None if data is False else data
+
+
+class FlowStore(MutableMapping):
+    """The flow store as a Python mapping: ``store[key] = value`` is flow-store-put!, and so on.
+
+    Keys are strings (or ``Symbol``s); values are plain data, Python lists and tuples
+    becoming Scheme lists. Reading a missing key raises KeyError (flow-store-get itself
+    answers #f). ``export()`` and ``import_(data)`` are flow-store-export and
+    flow-store-import!.
+    """
+
+    def __init__(self, interpreter) -> None:
+        self.interpreter = interpreter
+
+    def _call(self, name: str, *args):
+        return self.interpreter.call(name, *args)
+
+    def __getitem__(self, key):
+        if not self._call("flow-store-has?", key):
+            raise KeyError(key)
+        return self._call("flow-store-get", key)
+
+    def __setitem__(self, key, value) -> None:
+        self._call("flow-store-put!", key, value)
+
+    def __delitem__(self, key) -> None:
+        if not self._call("flow-store-has?", key):
+            raise KeyError(key)
+        self._call("flow-store-delete!", key)
+
+    def __contains__(self, key) -> bool:
+        return self._call("flow-store-has?", key)
+
+    def __iter__(self) -> Iterator:
+        value = self._call("flow-store-keys")
+        while value is not NIL:
+            yield value.car
+            value = value.cdr
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def clear(self) -> None:
+        self._call("flow-store-clear!")
+
+    def export(self):
+        """A snapshot: the Scheme list of ``(key value)`` entries (flow-store-export)."""
+        return self._call("flow-store-export")
+
+    def import_(self, data) -> None:
+        """Replace the whole store from an export (flow-store-import!); bad data raises and changes nothing."""
+        self._call("flow-store-import!", to_scheme(data))
+
+    def __repr__(self) -> str:
+        return f"<FlowStore with {len(self)} keys>"
