@@ -1,0 +1,324 @@
+"""The ``sxflow`` command: run, eval, check and repl, with one way of reporting errors and exit statuses.
+
+Exit statuses:
+  0   success (or the status a program passed to ``(exit)``)
+  1   an uncaught Scheme error, a syntax error, or ``sxflow check`` found syntax errors
+  2   a usage error, or a file that cannot be read (the message names the path)
+  70  an internal error: a bug in sxflow itself (``--debug`` shows the Python traceback)
+  130 interrupted by Ctrl-C
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+import sys
+import traceback
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 70  # EX_SOFTWARE in sysexits.h
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
+
+COMMANDS = ("run", "eval", "check", "repl")
+
+DESCRIPTION = """\
+Run SX flow programs (a Scheme subset).
+
+  sxflow run FILE... [-- ARGS]   evaluate the files in order, in one interpreter
+  sxflow FILE [ARGS...]          the same for one file (so '#!/usr/bin/env sxflow' scripts work)
+  sxflow -e EXPR | eval EXPR     evaluate EXPR and write its value
+  sxflow check FILE...           report syntax errors and unknown globals without running
+  sxflow repl                    interactive prompt (also bare 'sxflow' on a terminal;
+                                 with a file or pipe on stdin, bare 'sxflow' runs it)
+
+The flow library is loaded first unless --no-flow is given. (command-line) returns
+the program name followed by the arguments after '--'.
+"""
+
+EPILOG = """\
+exit status: 0 success (or the status given to (exit)), 1 Scheme or syntax error,
+2 usage error or unreadable file, 70 internal error, 130 interrupted.
+"""
+
+
+class UsageError(Exception):
+    """A problem with the command line or its files: reported in one line, exit status 2."""
+
+
+# ---------------------------------------------------------------------------
+# Arguments
+
+
+def _common_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    # Subcommands accept the same options as the top level; SUPPRESS keeps an option
+    # given before the subcommand from being reset by the subcommand's default.
+    default = {} if top else {"default": argparse.SUPPRESS}
+    parser.add_argument("--no-flow", dest="no_flow", action="store_true",
+                        help="do not load the flow library first", **default)
+    parser.add_argument("--debug", action="store_true",
+                        help="also print the Python traceback of an error", **default)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="sxflow", description=DESCRIPTION, epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"sxflow {__version__}")
+    parser.add_argument("-e", "--eval", dest="expression", metavar="EXPR",
+                        help="evaluate EXPR and write its value (like 'sxflow eval EXPR')")
+    _common_options(parser, top=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = commands.add_parser("run", help="evaluate files in order")
+    run.add_argument("files", nargs="+", metavar="FILE", help="a .sx file, or - for standard input")
+    _common_options(run, top=False)
+
+    evaluate = commands.add_parser("eval", help="evaluate an expression and write its value")
+    evaluate.add_argument("command_expression", metavar="EXPR")
+    _common_options(evaluate, top=False)
+
+    check = commands.add_parser("check", help="report syntax errors and unknown globals without running")
+    check.add_argument("files", nargs="+", metavar="FILE")
+    _common_options(check, top=False)
+
+    repl = commands.add_parser("repl", help="interactive prompt")
+    _common_options(repl, top=False)
+    return parser
+
+
+def _split_program_arguments(argv: list[str]) -> tuple[list[str], list[str] | None]:
+    """The command's own arguments and the program's (those after the first '--', or None)."""
+    if "--" in argv:
+        index = argv.index("--")
+        return argv[:index], argv[index + 1:]
+    return argv, None
+
+
+def _first_positional(argv: list[str]) -> int | None:
+    """Index of the first argument that is not an option (nor the value of -e)."""
+    skip = False
+    for index, argument in enumerate(argv):
+        if skip:
+            skip = False
+            continue
+        if argument in ("-e", "--eval"):
+            skip = True
+            continue
+        if argument.startswith("-") and argument != "-":
+            continue
+        return index
+    return None
+
+
+def parse_arguments(argv: list[str]) -> argparse.Namespace:
+    """Parse the command line; ``sxflow FILE ARGS...`` is script mode (``run FILE -- ARGS``)."""
+    own, program_arguments = _split_program_arguments(argv)
+    first = _first_positional(own)
+    script = first is not None and own[first] not in COMMANDS
+    if script:
+        # Like python and guile: the first file is the program, the rest are its arguments.
+        rest = own[first + 1:]
+        program_arguments = rest + (program_arguments or [])
+        own = own[:first] + ["run", own[first]]
+    options = build_parser().parse_args(own)
+    options.script = script
+    options.program_arguments = program_arguments or []
+    if options.expression is not None and options.command is not None:
+        raise UsageError("give either -e EXPR or a command, not both")
+    return options
+
+
+# ---------------------------------------------------------------------------
+# Files
+
+
+def read_program(path: str) -> str:
+    """The text of a program file ('-' is standard input); UsageError naming the path if unreadable."""
+    try:
+        if path == "-":
+            text = sys.stdin.read()
+        else:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+    except FileNotFoundError:
+        raise UsageError(f"cannot read {path}: no such file{_command_hint(path)}") from None
+    except IsADirectoryError:
+        raise UsageError(f"cannot read {path}: it is a directory") from None
+    except PermissionError:
+        raise UsageError(f"cannot read {path}: permission denied") from None
+    except UnicodeDecodeError as error:
+        raise UsageError(f"cannot read {path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    except OSError as error:
+        raise UsageError(f"cannot read {path}: {error.strerror or error}") from None
+    return strip_shebang(text)
+
+
+def strip_shebang(text: str) -> str:
+    """Blank a '#!/...' first line (keeping the line count) so executable scripts read as Scheme."""
+    if text.startswith("#!/") or text.startswith("#! "):
+        end = text.find("\n")
+        return "" if end < 0 else text[end:]
+    return text
+
+
+def _command_hint(path: str) -> str:
+    close = difflib.get_close_matches(path, COMMANDS, n=1, cutoff=0.7)
+    return f" (did you mean the command '{close[0]}'?)" if close else ""
+
+
+# ---------------------------------------------------------------------------
+# Reporting
+
+
+def print_error(error: BaseException, debug: bool = False) -> None:
+    """An SxError as the user sees it everywhere: position, caret excerpt, Scheme call trace."""
+    _flush(sys.stdout)
+    if debug:
+        traceback.print_exception(error, file=sys.stderr)
+    print(str(error), file=sys.stderr)
+    sys.stderr.flush()
+
+
+def print_internal_error(error: BaseException, debug: bool = False) -> None:
+    _flush(sys.stdout)
+    if debug:
+        traceback.print_exception(error, file=sys.stderr)
+    text = str(error)
+    print(f"sxflow: internal error: {type(error).__name__}{': ' + text if text else ''}", file=sys.stderr)
+    if not debug:
+        print("This is a bug in sxflow; run again with --debug to see the Python traceback.", file=sys.stderr)
+    sys.stderr.flush()
+
+
+def _flush(stream) -> None:
+    try:
+        stream.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def write_result(value, stream=None) -> None:
+    """Write a result with ``write``, one line per value; the unspecified value writes nothing."""
+    from .data import MultipleValues
+    from .printer import write_string
+
+    stream = stream or sys.stdout
+    values = value.values if type(value) is MultipleValues else (value,)
+    for item in values:
+        if item is not None:
+            stream.write(write_string(item) + "\n")
+    stream.flush()
+
+
+# ---------------------------------------------------------------------------
+# Commands
+
+
+def make_interpreter(options, program: str):
+    from .interpreter import Interpreter
+
+    interpreter = Interpreter()
+    interpreter.command_line = [program, *options.program_arguments]
+    # The command owns the process, so (emergency-exit) may end it at once.
+    interpreter.allow_process_exit = True
+    if not options.no_flow:
+        interpreter.load_flow()
+    return interpreter
+
+
+def command_run(options) -> int:
+    texts = [(path, read_program(path)) for path in options.files]
+    interpreter = make_interpreter(options, options.files[0])
+    for path, text in texts:
+        interpreter.eval(text, "<stdin>" if path == "-" else path)
+    _flush(sys.stdout)
+    return EXIT_OK
+
+
+def command_eval(options, expression: str) -> int:
+    interpreter = make_interpreter(options, "sxflow")
+    write_result(interpreter.eval(expression, "<eval>"))
+    return EXIT_OK
+
+
+def command_check(options) -> int:
+    from .check import check_files
+
+    sources = [(path, read_program(path)) for path in options.files]
+    report = check_files(sources, flow=not options.no_flow)
+    for diagnostic in report.diagnostics:
+        print(diagnostic, file=sys.stderr)
+    if report.diagnostics:
+        print(report.summary(), file=sys.stderr)
+    return EXIT_ERROR if report.errors else EXIT_OK
+
+
+def command_repl(options) -> int:
+    from .repl import Repl
+
+    interpreter = make_interpreter(options, "sxflow")
+    return Repl(interpreter, debug=options.debug, flow_loaded=not options.no_flow).run()
+
+
+def dispatch(options) -> int:
+    if options.expression is not None:
+        return command_eval(options, options.expression)
+    if options.command == "run":
+        return command_run(options)
+    if options.command == "eval":
+        return command_eval(options, options.command_expression)
+    if options.command == "check":
+        return command_check(options)
+    if options.command == "repl":
+        return command_repl(options)
+    # Bare `sxflow`: a prompt on a terminal, otherwise the program on standard input.
+    if sys.stdin is not None and sys.stdin.isatty():
+        return command_repl(options)
+    options.files = ["-"]
+    return command_run(options)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``sxflow`` command; returns the exit status."""
+    from .errors import SxError
+    from .library.system import SchemeExit
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        options = parse_arguments(argv)
+    except UsageError as error:
+        print(f"sxflow: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except SystemExit as exit_request:  # argparse: --help, --version, usage errors
+        code = exit_request.code
+        return code if isinstance(code, int) else (EXIT_OK if code is None else EXIT_USAGE)
+    debug = options.debug
+    try:
+        return dispatch(options)
+    except UsageError as error:
+        _flush(sys.stdout)
+        print(f"sxflow: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except SchemeExit as exit_request:
+        _flush(sys.stdout)
+        return exit_request.status & 0xFF
+    except SxError as error:
+        print_error(error, debug)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        _flush(sys.stdout)
+        print("sxflow: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as error:
+        print_internal_error(error, debug)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())
