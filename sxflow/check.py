@@ -537,7 +537,8 @@ class ReferenceWalker:
         spec, spec_where, _ = parts[1]
         variable = spec.car
         names = [variable] if type(variable) is Symbol else []
-        work = [("walk", element, where) for element, where, _ in parts[2:]]
+        # The body is a body (R7RS): its definitions are local to it.
+        work = self._body([], parts[2:])
         work.append(("bind", names))
         work.extend(self._clauses(cells(spec, spec_where)[1:], False))
         work.append(("unbind", names))
