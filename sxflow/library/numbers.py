@@ -347,9 +347,16 @@ def is_number(value):
     return type(value) in _NUMERIC
 
 
-@builtin("real?", "rational?", types=("any",))
+@builtin("real?", types=("any",))
 def is_real(value):
     return type(value) in _NUMERIC
+
+
+@builtin("rational?", types=("any",))
+def is_rational(value):
+    # Infinities and NaN are real but not rational.
+    kind = type(value)
+    return kind in _EXACT or (kind is float and math.isfinite(value))
 
 
 @builtin("integer?", types=("any",))
@@ -460,9 +467,21 @@ def number_to_string(number, radix=10):
 
 @builtin("string->number", types=("string", "exact-integer"))
 def string_to_number(text, radix=10):
-    from ..reader import parse_number
+    from ..reader import decode_atom_text, parse_number
 
-    value = parse_number(text, radix)
+    if type(text) is not str:
+        raise NumberTypeError("expected a string")
+    try:
+        if text[:1] == "#":  # a radix or exactness prefix: #xff, #e1.5
+            value = decode_atom_text(text)
+            return value if type(value) in _NUMERIC else False
+        value = parse_number(text, radix)
+    except (ZeroDivisionError, ValueError):  # "1/0" and malformed prefixes are not numbers
+        return False
+    except Exception as error:  # the reader's own error for a malformed prefixed number
+        if type(error).__name__ == "_AtomError":
+            return False
+        raise
     return False if value is None else value
 
 
