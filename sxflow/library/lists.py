@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..data import NIL, Pair, is_equal, is_eqv, make_list
-from ..runtime import apply_procedure
+from ..runtime import apply_procedure, is_procedure
 from .registry import builtin
 
 
@@ -265,6 +265,8 @@ def _columns(lists):
 
 @builtin("map", types=("procedure", "list"), rest="list")
 def map_(procedure, first, *rest):
+    if not is_procedure(procedure):
+        raise ListTypeError("expected a procedure")  # explained from the declared types
     if not rest:
         results = [apply_procedure(procedure, (item,)) for item in elements(first)]
     else:
@@ -274,6 +276,8 @@ def map_(procedure, first, *rest):
 
 @builtin("for-each", types=("procedure", "list"), rest="list")
 def for_each(procedure, first, *rest):
+    if not is_procedure(procedure):
+        raise ListTypeError("expected a procedure")  # explained from the declared types
     if not rest:
         value = first
         while isinstance(value, Pair):

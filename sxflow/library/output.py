@@ -17,7 +17,7 @@ import sys
 import weakref
 
 from ..printer import display_string, write_string
-from ..runtime import apply_procedure, fault
+from ..runtime import apply_procedure, fault, is_procedure
 from .ports import StringOutputPort
 from .registry import builtin, interpreter_builtin
 
@@ -178,6 +178,8 @@ def get_output_string(port):
 @builtin("call-with-output-string", types=("procedure",))
 def call_with_output_string(procedure):
     """(call-with-output-string procedure): calls it with a fresh string port; the text written to it."""
+    if not is_procedure(procedure):
+        raise TypeError("expected a procedure")  # explained from the declared types
     port = StringOutputPort()
     apply_procedure(procedure, (port,))
     return port.getvalue()
@@ -189,6 +191,8 @@ def make_with_output_to_string(interpreter):
 
     def with_output_to_string(thunk):
         """sxflow extension: runs ``thunk`` with a fresh string port as the current output; its text."""
+        if not is_procedure(thunk):
+            raise TypeError("expected a procedure")  # explained from the declared types
         port = StringOutputPort()
         depth = len(redirections)
         redirections.append(port)

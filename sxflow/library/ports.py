@@ -14,7 +14,7 @@ import weakref
 
 from ..data import EOF_OBJECT, Char
 from ..errors import SxSyntaxError
-from ..runtime import apply_procedure, fault
+from ..runtime import apply_procedure, fault, is_procedure
 from .registry import builtin
 
 
@@ -444,6 +444,8 @@ def close_port(port):
 
 @builtin("call-with-port", types=("any", "procedure"))
 def call_with_port(port, procedure):
+    if not is_procedure(procedure):
+        raise TypeError("expected a procedure")  # explained from the declared types
     result = apply_procedure(procedure, (port,))
     close(port)
     return result

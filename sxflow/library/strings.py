@@ -229,8 +229,10 @@ def symbol_equal(first, second, *rest):
 # -- higher order -------------------------------------------------------------------
 
 
-def _rows(texts):
+def _rows(procedure, texts):
     """The characters of several strings side by side, up to the shortest."""
+    if not is_procedure(procedure):
+        raise StringTypeError("expected a procedure")
     for text in texts:
         _string(text)
     count = min(len(text) for text in texts)
@@ -241,14 +243,14 @@ def _rows(texts):
 
 @builtin("string-for-each", types=("procedure", "string"), rest="string")
 def string_for_each(procedure, first, *rest):
-    for row in _rows((first, *rest)):
+    for row in _rows(procedure, (first, *rest)):
         apply_procedure(procedure, row)
     return None
 
 
 @builtin("string-map", types=("procedure", "string"), rest="string")
 def string_map(procedure, first, *rest):
-    results = [apply_procedure(procedure, row) for row in _rows((first, *rest))]
+    results = [apply_procedure(procedure, row) for row in _rows(procedure, (first, *rest))]
     return _characters_to_text("string-map", results)
 
 

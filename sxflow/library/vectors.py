@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..data import NIL, Pair
-from ..runtime import apply_procedure
+from ..runtime import apply_procedure, is_procedure
 from .indexes import check_index, check_range
 from .lists import elements
 from .registry import builtin
@@ -100,8 +100,10 @@ def vector_append(*vectors):
     return result
 
 
-def _rows(vectors):
+def _rows(procedure, vectors):
     """The elements of several vectors side by side, up to the shortest."""
+    if not is_procedure(procedure):
+        raise VectorTypeError("expected a procedure")
     for value in vectors:
         _vector(value)
     if len(vectors) == 1:
@@ -112,11 +114,11 @@ def _rows(vectors):
 
 @builtin("vector-map", types=("procedure", "vector"), rest="vector")
 def vector_map(procedure, first, *rest):
-    return [apply_procedure(procedure, row) for row in _rows((first, *rest))]
+    return [apply_procedure(procedure, row) for row in _rows(procedure, (first, *rest))]
 
 
 @builtin("vector-for-each", types=("procedure", "vector"), rest="vector")
 def vector_for_each(procedure, first, *rest):
-    for row in _rows((first, *rest)):
+    for row in _rows(procedure, (first, *rest)):
         apply_procedure(procedure, row)
     return None
