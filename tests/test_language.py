@@ -18,7 +18,8 @@ holding a marker comment::
   ``SchemeError``, or an ``SxSyntaxError`` for a malformed form) whose ``.message``
   contains TEXT. ``; !! @LINE:COLUMN TEXT`` also requires the error's position
   to be that line and column of the .sx file.
-- after either marker, ``; out: TEXT`` requires everything the case wrote to the
+- ``; out: TEXT`` (after either marker, or alone: then the case must not fail
+  and its value is not checked) requires everything the case wrote to the
   current output port to be exactly TEXT. TEXT is taken literally to the end of
   the line, or, when it starts with a double quote, as a Python string literal
   (``; out: "a\\nb"`` for a line break). Without ``; out:`` output is not checked.
@@ -53,7 +54,7 @@ from sxflow import Interpreter, SxError, write_string
 
 SX_DIRECTORY = Path(__file__).parent / "sx"
 
-MARKER = re.compile(r";\s*(=>|!!)(?:\s|$)")
+MARKER = re.compile(r";\s*(=>|!!|out:)(?:\s|$)")
 OUT = re.compile(r"\s;\s*out:\s?")
 XFAIL = re.compile(r"\s;\s*xfail:\s*")
 POSITION = re.compile(r"@(\d+):(\d+)\s+")
@@ -99,6 +100,8 @@ def parse_file(path: Path) -> tuple[list[Case], dict]:
         if marker is None:
             continue
         rest = line[marker.end():]
+        if marker.group(1) == "out:":  # an output-only case: the value is not checked
+            rest = "; out: " + rest
         xfail = None
         found = XFAIL.search(" " + rest)
         if found:
@@ -111,7 +114,7 @@ def parse_file(path: Path) -> tuple[list[Case], dict]:
             rest = (" " + rest)[: found.start()][1:]
         expected = rest.strip()
         position = None
-        kind = "value" if marker.group(1) == "=>" else "error"
+        kind = {"=>": "value", "!!": "error", "out:": "output"}[marker.group(1)]
         if kind == "error":
             at = POSITION.match(expected + " ")
             if at:
@@ -182,7 +185,10 @@ def test_case(path, number):
     session.next = number + 1
     result, output, failed = evaluate(session.interpreter, case)
     where = f"{case.name} (case text from line {case.first_line})"
-    if case.kind == "value":
+    if case.kind == "output":
+        if failed:
+            pytest.fail(f"{where}: expected the output {case.output!r}, got an error:\n{result}", pytrace=False)
+    elif case.kind == "value":
         if failed:
             pytest.fail(f"{where}: expected {case.expected}, got an error:\n{result}", pytrace=False)
         written = write_string(result)
@@ -204,12 +210,14 @@ def test_case_format_parses():
     """The parser of the case format itself: markers, output, position and xfail parts."""
     import tempfile
 
-    text = "(define x 1)\n(+ x 1) ; => 2 ; out: \"a\\nb\"\n(car '()) ; !! @3:1 car: expected ; xfail: why\n"
+    text = ("(define x 1)\n(+ x 1) ; => 2 ; out: \"a\\nb\"\n(car '()) ; !! @3:1 car: expected ; xfail: why\n"
+            "(display 1) ; out: 1\n")
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "sample.sx"
         path.write_text(text)
         cases, _ = parse_file(path)
-    first, second = cases
+    first, second, third = cases
+    assert (third.kind, third.expected, third.output) == ("output", "", "1")
     assert (first.line, first.first_line, first.kind, first.expected, first.output) == (2, 1, "value", "2", "a\nb")
     assert (second.kind, second.expected, second.position, second.xfail) == ("error", "car: expected", (3, 1), "why")
     assert second.text.count("\n") == 2 and second.text.strip() == "(car '()) ; !! @3:1 car: expected ; xfail: why"
