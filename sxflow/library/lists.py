@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from ..data import NIL, Pair, is_equal, is_eqv, make_list
-from ..runtime import apply_procedure, is_procedure
+from ..runtime import apply_procedure, fault, is_procedure
 from .registry import builtin
 
 
 class ListTypeError(TypeError):
     """An argument that is not the list a procedure needs; the caller's diagnosis names it."""
+
+
+def _count(value) -> int:
+    """A count or index argument: Python's range() would take -1 (nothing) and #t (once) silently."""
+    if type(value) is not int or value < 0:
+        raise ListTypeError("expected a non-negative exact integer")
+    return value
 
 
 def elements(value) -> list:
@@ -155,7 +162,7 @@ def reverse(value):
 
 @builtin("list-tail", types=("list", "index"))
 def list_tail(value, k):
-    for _ in range(k):
+    for _ in range(_count(k)):
         if not isinstance(value, Pair):
             raise IndexError(f"index {k} is past the end of the list")
         value = value.cdr
@@ -189,7 +196,7 @@ def last_pair(value):
 @builtin("make-list", types=("index", "any"))
 def make_list_(count, fill=None):
     result = NIL
-    for _ in range(count):
+    for _ in range(_count(count)):
         result = Pair(fill, result)
     return result
 
@@ -368,7 +375,7 @@ def reduce(procedure, initial, value):
 
 @builtin("iota", types=("index", "number", "number"))
 def iota(count, start=0, step=1):
-    return make_list([start + index * step for index in range(count)])
+    return make_list([start + index * step for index in range(_count(count))])
 
 
 @builtin("any", types=("procedure", "list"), rest="list")
@@ -441,6 +448,8 @@ def _nth(index: int, name: str):
     def nth(value):
         for _ in range(index):
             value = value.cdr
+            if not isinstance(value, Pair):
+                raise fault(f"{name}: the list has fewer than {index + 1} elements", kind="wrong-type")
         return value.car
 
     nth.__name__ = name
@@ -459,7 +468,7 @@ def last(value):
 @builtin("take", "list-head", types=("list", "index"))
 def take(value, count):
     items = []
-    for _ in range(count):
+    for _ in range(_count(count)):
         if not isinstance(value, Pair):
             raise IndexError(f"the list has fewer than {count} elements")
         items.append(value.car)
