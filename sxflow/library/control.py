@@ -135,6 +135,8 @@ def _guard_mark():
 
 @builtin("with-exception-handler", types=("procedure", "procedure"))
 def with_exception_handler(handler, thunk):
+    if not is_procedure(handler) or not is_procedure(thunk):
+        raise TypeError("expected procedures")  # explained from the declared types
     HANDLERS.append(handler)
     try:
         return apply_procedure(thunk, ())
