@@ -135,6 +135,57 @@ def _structure_key(value):
     """The lookup key of a pair or vector under equal?: its written text plus the identities of non-data inside."""
     from ..printer import write_string
 
+    text = write_string(value)
+    if "#<" not in text:
+        return _Tagged("structure", text)  # only data atoms inside (non-data always prints as #<...>)
+    opaque = _non_data_inside(value, 2 * len(text) + 16)
+    if not opaque:
+        return _Tagged("structure", text)  # "#<" was inside a string or a symbol
+    # Non-data objects are compared by identity: their ids join the key, and the objects
+    # themselves ride along so the ids stay valid while the key lives.
+    return _StructureKey(text, tuple(id(item) for item in opaque), tuple(opaque))
+
+
+def _non_data_inside(value, budget: int) -> list:
+    """The atoms inside a pair or vector that are not data, left to right, each time they occur.
+
+    Shared substructure is walked every time it occurs, as ``write`` prints it, so equal
+    structures give the same list. Every element costs at least one character of the
+    written text, so a walk longer than ``budget`` steps is going round a cycle: then
+    each pair and vector is visited once (cyclic keys are rare, and equal? on them is not
+    well defined anyway).
+    """
+    opaque = []
+    stack = [value]
+    steps = 0
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is list or isinstance(item, Pair):
+            if kind is list:
+                steps += 1
+                if steps > budget:
+                    return _non_data_inside_once(value)
+                stack.extend(reversed(item))
+                continue
+            tail = []
+            while isinstance(item, Pair):
+                steps += 1
+                if steps > budget:
+                    return _non_data_inside_once(value)
+                if type(item.car) not in _DATA_ATOMS:
+                    tail.append(item.car)
+                item = item.cdr
+            if type(item) not in _DATA_ATOMS:
+                tail.append(item)
+            stack.extend(reversed(tail))
+        elif kind not in _DATA_ATOMS:
+            opaque.append(item)
+    return opaque
+
+
+def _non_data_inside_once(value) -> list:
+    """Like ``_non_data_inside`` but visiting each pair and vector once, so cycles end."""
     opaque = []
     seen: set = set()
     stack = [value]
@@ -145,30 +196,23 @@ def _structure_key(value):
             if id(item) in seen:
                 continue
             seen.add(id(item))
-            stack.extend(item)
+            stack.extend(reversed(item))
         elif isinstance(item, Pair):
+            tail = []
             while isinstance(item, Pair):
                 if id(item) in seen:
                     break
                 seen.add(id(item))
-                car = item.car
-                if type(car) in _DATA_ATOMS:
-                    pass
-                else:
-                    stack.append(car)
+                if type(item.car) not in _DATA_ATOMS:
+                    tail.append(item.car)
                 item = item.cdr
             else:
                 if type(item) not in _DATA_ATOMS:
-                    stack.append(item)
+                    tail.append(item)
+            stack.extend(reversed(tail))
         elif kind not in _DATA_ATOMS:
-            opaque.append(id(item))
             opaque.append(item)
-    text = write_string(value)
-    if not opaque:
-        return _Tagged("structure", text)
-    # Non-data objects are compared by identity: their ids join the key, and the objects
-    # themselves ride along so the ids stay valid while the key lives.
-    return _StructureKey(text, tuple(opaque[0::2]), tuple(opaque[1::2]))
+    return opaque
 
 
 class _StructureKey:
