@@ -1,0 +1,682 @@
+"""The reader: SX/Scheme source text to data (symbols, pairs, numbers, strings...) that knows its positions."""
+
+from __future__ import annotations
+
+import gc
+import math
+import os
+import re
+import tempfile
+import threading
+from fractions import Fraction
+from pathlib import Path
+
+from .data import NIL, Char, SourcePair, Symbol
+from .errors import SxSyntaxError
+from .source import Source
+
+__all__ = ["read", "read_all", "CHARACTER_NAMES", "parse_number", "decode_atom_text"]
+
+GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
+
+# Names of characters, as in R7RS (plus `nul`, the R6RS spelling of `null`).
+CHARACTER_NAMES = {
+    "alarm": "\a",
+    "backspace": "\b",
+    "delete": "\x7f",
+    "escape": "\x1b",
+    "newline": "\n",
+    "null": "\0",
+    "nul": "\0",
+    "return": "\r",
+    "space": " ",
+    "tab": "\t",
+    "linefeed": "\n",
+}
+
+# What the four abbreviation marks stand for: 'x is (quote x) and so on.
+ABBREVIATIONS = {
+    "'": Symbol("quote"),
+    "`": Symbol("quasiquote"),
+    ",": Symbol("unquote"),
+    ",@": Symbol("unquote-splicing"),
+}
+
+# Mnemonic escapes allowed in strings and |symbols| (R7RS 6.7, plus \0).
+STRING_ESCAPES = {
+    "n": "\n",
+    "t": "\t",
+    "r": "\r",
+    "a": "\a",
+    "b": "\b",
+    "0": "\0",
+    "\\": "\\",
+    '"': '"',
+    "|": "|",
+}
+
+# One escape sequence: \xHH; , a line continuation (backslash, spaces, line break,
+# spaces), or a backslash and any one character (checked against STRING_ESCAPES).
+ESCAPE_PATTERN = re.compile(r"\\(?:x([0-9a-fA-F]+);|[ \t]*\r?\n[ \t]*|(.))", re.S)
+
+# Decimal numbers (ASCII digits only: Python's int() and float() would also take
+# underscores, spaces and other scripts' digits, which Scheme does not).
+INTEGER_OR_RATIONAL = re.compile(r"([+-]?[0-9]+)(?:/([0-9]+))?\Z")
+DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
+SPECIAL_FLOATS = {
+    "+inf.0": math.inf,
+    "-inf.0": -math.inf,
+    "+nan.0": math.nan,
+    "-nan.0": math.nan,
+}
+RADIX_DIGITS = {
+    2: re.compile(r"([+-]?[01]+)(?:/([01]+))?\Z"),
+    8: re.compile(r"([+-]?[0-7]+)(?:/([0-7]+))?\Z"),
+    16: re.compile(r"([+-]?[0-9a-fA-F]+)(?:/([0-9a-fA-F]+))?\Z"),
+}
+RADIX_PREFIXES = {"x": 16, "b": 2, "o": 8, "d": 10}
+HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+
+# Characters that may start a number (anything else starting an atom is a symbol).
+NUMBER_START = frozenset("0123456789+-.")
+
+# Python refuses to convert decimal strings longer than this (sys.int_max_str_digits,
+# 4300 by default) in one go; longer ones are converted in halves instead.
+SAFE_DIGITS = 4000
+
+_MISSING = object()
+
+
+def decimal_to_int(digits: str) -> int:
+    """int(digits) for a decimal digit string of any length (with an optional sign)."""
+    if len(digits) <= SAFE_DIGITS:
+        return int(digits)
+    if digits[0] in "+-":
+        magnitude = decimal_to_int(digits[1:])
+        return -magnitude if digits[0] == "-" else magnitude
+    # Halves, converted separately: the recursion is only log2(len / SAFE_DIGITS) deep.
+    half = len(digits) // 2
+    return decimal_to_int(digits[:-half]) * 10 ** half + decimal_to_int(digits[-half:])
+
+
+def parse_number(text: str, radix: int = 10):
+    """The number ``text`` spells (int, Fraction or float), or None if it is not number syntax.
+
+    A rational with a zero denominator raises ZeroDivisionError.
+    """
+    if radix == 10:
+        match = INTEGER_OR_RATIONAL.match(text)
+        if match is None:
+            if DECIMAL.match(text):
+                return float(text)
+            return SPECIAL_FLOATS.get(text)
+        numerator = decimal_to_int(match.group(1))
+        denominator_text = match.group(2)
+        if denominator_text is None:
+            return numerator
+        denominator = decimal_to_int(denominator_text)
+    else:
+        match = RADIX_DIGITS[radix].match(text)
+        if match is None:
+            return None
+        numerator = int(match.group(1), radix)
+        if match.group(2) is None:
+            return numerator
+        denominator = int(match.group(2), radix)
+    if denominator == 0:
+        raise ZeroDivisionError(text)
+    value = Fraction(numerator, denominator)
+    # 4/2 is the integer 2: exact rationals with denominator 1 are ints.
+    return value.numerator if value.denominator == 1 else value
+
+
+class _AtomError(Exception):
+    """An atom that does not decode; ``offset`` is where in the atom's text the fault is."""
+
+    def __init__(self, message: str, offset: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+
+
+def _decode_escapes(body: str, offset: int, kind: str) -> str:
+    """The characters a string or |symbol| body stands for; ``offset`` is the body's place in the atom."""
+
+    def replace(match: re.Match) -> str:
+        hex_digits = match.group(1)
+        if hex_digits is not None:
+            code = int(hex_digits, 16)
+            if code > 0x10FFFF:
+                raise _AtomError(f"bad escape \\x{hex_digits}; in {kind}{{at}}: no such character",
+                                 offset + match.start())
+            return chr(code)
+        letter = match.group(2)
+        if letter is None:
+            return ""  # a line continuation
+        replacement = STRING_ESCAPES.get(letter)
+        if replacement is None:
+            if letter == "x":
+                raise _AtomError(f"bad \\x escape in {kind}{{at}}: it needs hex digits and a ';', as in \\x41;",
+                                 offset + match.start())
+            shown = letter if letter.isprintable() else repr(letter)[1:-1]
+            raise _AtomError(f"unknown escape \\{shown} in {kind}{{at}}", offset + match.start())
+        return replacement
+
+    return ESCAPE_PATTERN.sub(replace, body)
+
+
+def _decode_character(text: str) -> Char:
+    name = text[2:]
+    if len(name) == 1:
+        return Char(name)
+    character = CHARACTER_NAMES.get(name)
+    if character is not None:
+        return Char(character)
+    if name[0] == "x" and HEX_DIGITS.issuperset(name[1:]):
+        code = int(name[1:], 16)
+        if code <= 0x10FFFF:
+            return Char(chr(code))
+    raise _AtomError(f"bad character name {text}")
+
+
+def _decode_prefixed_number(text: str):
+    """A number with #x #b #o #d #e #i prefixes (at most one radix and one exactness)."""
+    radix = None
+    exactness = None
+    rest = text
+    while rest[:1] == "#" and len(rest) >= 2:
+        letter = rest[1].lower()
+        if letter in RADIX_PREFIXES and radix is None:
+            radix = RADIX_PREFIXES[letter]
+        elif letter in "ei" and exactness is None:
+            exactness = letter
+        else:
+            raise _AtomError(f"bad number {text}")
+        rest = rest[2:]
+    try:
+        value = parse_number(rest, radix or 10)
+    except ZeroDivisionError:
+        raise _AtomError(f"bad number {text}: division by zero") from None
+    if value is None:
+        raise _AtomError(f"bad number {text}")
+    if exactness == "e" and isinstance(value, float):
+        if math.isinf(value) or math.isnan(value):
+            raise _AtomError(f"bad number {text}: infinities and NaN have no exact value")
+        # The exact value of the written decimal, not of its nearest float.
+        exact = Fraction(rest) if DECIMAL.match(rest) else Fraction(value)
+        value = exact.numerator if exact.denominator == 1 else exact
+    elif exactness == "i" and not isinstance(value, float):
+        value = float(value)
+    return value
+
+
+def decode_atom_text(text: str):
+    """The value one ATOM token stands for; raises _AtomError (with an offset) if it is malformed."""
+    first = text[0]
+    if first == '"':
+        body = text[1:-1]
+        return _decode_escapes(body, 1, "string") if "\\" in body else body
+    if first == "|":
+        body = text[1:-1]
+        return Symbol(_decode_escapes(body, 1, "|symbol|") if "\\" in body else body)
+    if first == "#":
+        second = text[1]
+        if second == "\\":
+            return _decode_character(text)
+        lowered = text.lower()
+        if lowered == "#t" or lowered == "#true":
+            return True
+        if lowered == "#f" or lowered == "#false":
+            return False
+        if second.lower() in "xbodei":
+            return _decode_prefixed_number(text)
+        raise _AtomError(f"bad # syntax {text}")
+    if first in NUMBER_START:
+        try:
+            number = parse_number(text)
+        except ZeroDivisionError:
+            raise _AtomError(f"bad number {text}: division by zero") from None
+        if number is not None:
+            return number
+    # Anything else is a symbol: R7RS identifiers plus whatever else is not a number
+    # (`1+`, `a.b`, `->x`), as most Schemes read them.
+    return Symbol(text)
+
+
+def _position_in_token(source: Source, token, offset: int):
+    """The (source, line, column) of character ``offset`` inside ``token``."""
+    text = token.value
+    line = token.line
+    newlines = text.count("\n", 0, offset)
+    if newlines:
+        line += newlines
+        column = offset - text.rindex("\n", 0, offset)
+    else:
+        column = token.column + offset
+    return (source, line, column)
+
+
+class _Builder:
+    """The inline transformer: Lark calls one method per grammar reduction, named by the rule's alias.
+
+    ``items`` values are flat Python lists ``[value, position, value, position, ...]``:
+    appending is O(1), and the cons cells are made once, back to front, when the
+    list closes. Positions are ``(source, line, column)`` tuples taken from tokens.
+    """
+
+    def __init__(self) -> None:
+        self.source: Source | None = None
+        # Atom text -> value, for this read: symbols and numbers repeat a lot.
+        self.atoms: dict = {}
+
+    def begin(self, source: Source) -> None:
+        self.source = source
+        self.atoms = {}
+
+    def end(self) -> None:
+        self.source = None
+        self.atoms = {}
+
+    # -- atoms ---------------------------------------------------------------
+
+    def decode(self, token):
+        text = token.value
+        try:
+            value = decode_atom_text(text)
+        except _AtomError as error:
+            position = _position_in_token(self.source, token, error.offset)
+            # Faults inside a string name their own line and column (the caret shows them too).
+            message = error.message.replace("{at}", f" at {position[1]}:{position[2]}")
+            raise _syntax_error(message, *position) from None
+        self.atoms[text] = value
+        return value
+
+    # -- items: the elements of a list, a vector or the whole text -------------
+
+    def start(self, children):
+        return children[0][0::2]
+
+    def items_empty(self, children):
+        return []
+
+    def items_atom(self, children):
+        items, token = children
+        value = self.atoms.get(token.value, _MISSING)
+        if value is _MISSING:
+            value = self.decode(token)
+        items.append(value)
+        items.append((self.source, token.line, token.column))
+        return items
+
+    def items_list(self, children):
+        items, open_token, inner, _ = children
+        position = (self.source, open_token.line, open_token.column)
+        items.append(_build_list(inner, position, NIL))
+        items.append(position)
+        return items
+
+    def items_dotted(self, children):
+        items, open_token, inner, dot, tail, _, _ = children
+        position = (self.source, open_token.line, open_token.column)
+        items.append(self.dotted(inner, position, dot, tail[0]))
+        items.append(position)
+        return items
+
+    def items_vector(self, children):
+        items, open_token, inner, _ = children
+        items.append(inner[0::2])
+        items.append((self.source, open_token.line, open_token.column))
+        return items
+
+    def items_abbreviation(self, children):
+        items, mark, (value, value_position) = children
+        position = (self.source, mark.line, mark.column)
+        items.append(SourcePair(ABBREVIATIONS[mark.value], SourcePair(value, NIL, value_position), position))
+        items.append(position)
+        return items
+
+    def items_skip(self, children):
+        return children[0]
+
+    # -- datum: exactly one datum, as (value, position) -------------------------
+
+    def datum_atom(self, children):
+        token = children[0]
+        value = self.atoms.get(token.value, _MISSING)
+        if value is _MISSING:
+            value = self.decode(token)
+        return (value, (self.source, token.line, token.column))
+
+    def datum_list(self, children):
+        open_token, inner, _ = children
+        position = (self.source, open_token.line, open_token.column)
+        return (_build_list(inner, position, NIL), position)
+
+    def datum_dotted(self, children):
+        open_token, inner, dot, tail, _, _ = children
+        position = (self.source, open_token.line, open_token.column)
+        return (self.dotted(inner, position, dot, tail[0]), position)
+
+    def datum_vector(self, children):
+        open_token, inner, _ = children
+        return (inner[0::2], (self.source, open_token.line, open_token.column))
+
+    def datum_abbreviation(self, children):
+        mark, (value, value_position) = children
+        position = (self.source, mark.line, mark.column)
+        return (SourcePair(ABBREVIATIONS[mark.value], SourcePair(value, NIL, value_position), position), position)
+
+    def datum_after_skip(self, children):
+        return children[2]
+
+    def comments_empty(self, children):
+        return None
+
+    def comments_skip(self, children):
+        return None
+
+    def dotted(self, inner, position, dot, tail):
+        if not inner:
+            raise _syntax_error(f"'.' in a wrong place at {dot.line}:{dot.column}: no datum before it",
+                                self.source, dot.line, dot.column)
+        return _build_list(inner, position, tail)
+
+
+def _build_list(items: list, position, tail):
+    """Cons up ``items`` (flat value, position pairs) back to front onto ``tail``.
+
+    Every cell gets its element's position, then the first cell is given the
+    position of the opening parenthesis.
+    """
+    if not items:
+        return tail
+    result = tail
+    backwards = reversed(items)
+    for element_position, value in zip(backwards, backwards):
+        result = SourcePair(value, result, element_position)
+    result.position = position
+    return result
+
+
+# -- block comments ---------------------------------------------------------------
+
+# Tokens, as the lexer would find them, that can hide a `#|`: strings, |symbols|,
+# characters, line comments, atoms; plus `#(` and `#;`, which are tokens of their
+# own. Group 1 is a block comment opening. Anything else (spaces, parentheses,
+# quote marks) is skipped by `search`.
+_CONSTITUENT = r"[^\s()\[\]{}\";'`,|]"
+_COMMENT_SCAN = re.compile(
+    r'"[^"\\]*(?:\\.[^"\\]*)*"?'
+    r"|\|[^|\\]*(?:\\.[^|\\]*)*\|?"
+    r"|#\\." + _CONSTITUENT + r"*"
+    r"|#[(;]"
+    r"|(#\|)"
+    r"|;[^\n]*"
+    r"|(?:[^\s()\[\]{}\";'`,|#]|#[^\s()\[\]{}\";'`,|#\\])" + _CONSTITUENT + r"*",
+    re.S,
+)
+_COMMENT_MARK = re.compile(r"#\||\|#")
+
+
+def _blank_block_comments(text: str, source: Source) -> str:
+    """``text`` with every nested block comment replaced by spaces (line breaks kept, so positions hold)."""
+    pieces = []
+    done = 0
+    position = 0
+    search = _COMMENT_SCAN.search
+    while True:
+        match = search(text, position)
+        if match is None:
+            break
+        position = match.end()
+        if match.group(1) is None:
+            continue
+        start = match.start()
+        depth = 1
+        while depth:
+            mark = _COMMENT_MARK.search(text, position)
+            if mark is None:
+                line = text.count("\n", 0, start) + 1
+                column = start - text.rfind("\n", 0, start)
+                raise _syntax_error(f"unterminated block comment opened at {line}:{column}", source, line, column,
+                                    True)
+            depth += 1 if mark.group() == "#|" else -1
+            position = mark.end()
+        pieces.append(text[done:start])
+        pieces.append(re.sub(r"[^\n]", " ", text[start:position]))
+        done = position
+    if not pieces:
+        return text
+    pieces.append(text[done:])
+    return "".join(pieces)
+
+
+# -- the parser, built once ----------------------------------------------------------
+
+_lock = threading.Lock()
+_parser = None
+_builder = _Builder()
+# Which parser was built: "lark-cython" or "python" (the benchmark prints it).
+parser_kind = None
+
+
+def _cache_path() -> str | bool:
+    """Where Lark keeps its analysed grammar: a directory only this user can write, or no cache.
+
+    Lark's own default (``cache=True``) is a predictable file name in the shared
+    temporary directory, whose pickle another local user could plant; a private
+    directory avoids that. A read-only package directory does not matter here.
+    """
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    directory = os.path.join(base, "sxflow")
+    try:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        status = os.stat(directory)
+        if hasattr(os, "getuid") and (status.st_uid != os.getuid() or status.st_mode & 0o022):
+            return False
+        if not os.access(directory, os.W_OK):
+            return False
+    except OSError:
+        return False
+    return os.path.join(directory, "grammar-lark.cache")
+
+
+def _build_parser():
+    global _parser, parser_kind
+    from lark import Lark
+
+    options = dict(parser="lalr", lexer="basic", transformer=_builder, maybe_placeholders=False)
+    if os.environ.get("SXFLOW_READER_CACHE", "1") != "0":
+        cache = _cache_path()
+        if cache:
+            options["cache"] = cache
+    grammar = GRAMMAR_PATH.read_text(encoding="utf-8")
+    if os.environ.get("SXFLOW_PURE_READER", "") not in ("", "0"):
+        plugins = None
+    else:
+        try:
+            import lark_cython
+        except ImportError:
+            plugins = None
+        else:
+            plugins = lark_cython.plugins
+    if plugins is not None:
+        parser = Lark(grammar, _plugins=plugins, **options)
+        parser_kind = "lark-cython"
+    else:
+        parser = Lark(grammar, **options)
+        parser_kind = "python"
+    _parser = parser
+    return parser
+
+
+def _get_parser():
+    return _parser or _build_parser()
+
+
+# -- reading ---------------------------------------------------------------------------
+
+
+def read_all(text: str, filename: str = "<string>") -> list:
+    """Every datum in ``text``, as a Python list. Bad syntax raises SxSyntaxError and nothing else.
+
+    Lists are made of SourcePair cells: the first cell of a list has the position of
+    its ``(``, every other cell the position of its own element; ``'x`` reads as
+    ``(quote x)`` with the first cell at the quote mark.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"read_all needs a str, not {type(text).__name__}")
+    source = Source(filename, text)
+    lexed = _blank_block_comments(text, source) if "#|" in text else text
+    with _lock:
+        parser = _get_parser()
+        _builder.begin(source)
+        # Reading allocates many objects that all live on (tokens die young, cells
+        # stay): the cyclic garbage collector would walk the growing heap again and
+        # again for nothing. Reading creates no cycles, so it is paused meanwhile.
+        collecting = gc.isenabled()
+        if collecting:
+            gc.disable()
+        try:
+            return parser.parse(lexed)
+        except SxSyntaxError:
+            raise
+        except Exception as error:  # a Lark error: explained below, outside the lock
+            failure = error
+        finally:
+            if collecting:
+                gc.enable()
+            _builder.end()
+    raise _explain(failure, lexed, source) from None
+
+
+def read(text: str, filename: str = "<string>"):
+    """The first datum in ``text`` (the whole text must be well formed); SxSyntaxError if there is none."""
+    data = read_all(text, filename)
+    if not data:
+        source = Source(filename, text)
+        line = text.count("\n") + 1
+        column = len(text) - (text.rfind("\n") + 1) + 1
+        raise _syntax_error("no datum to read: the text is empty or only comments", source, line, column, True)
+    return data[0]
+
+
+# -- errors ------------------------------------------------------------------------------
+
+_OPENERS = {"OPEN": "(", "VECTOR_OPEN": "#("}
+_MARK_NAMES = {"'": "quote mark '", "`": "quasiquote mark `", ",": "unquote mark ,", ",@": "unquote-splicing mark ,@"}
+
+
+def _where(token) -> str:
+    return f"{token.line}:{token.column}"
+
+
+def _tokens_before(text: str, stop: int):
+    """Re-lex ``text`` up to character ``stop``: the open brackets still unclosed there and the last token."""
+    from lark.exceptions import LarkError
+
+    open_stack = []
+    previous = None
+    try:
+        for token in _get_parser().lex(text):
+            if token.start_pos >= stop:
+                break
+            kind = token.type
+            if kind in _OPENERS:
+                open_stack.append(token)
+            elif kind == "CLOSE" and open_stack:
+                open_stack.pop()
+            previous = token
+    except LarkError:
+        pass
+    return open_stack, previous
+
+
+def _explain(error: Exception, text: str, source: Source) -> SxSyntaxError:
+    """Turn a Lark exception into an SxSyntaxError with a message in plain words."""
+    from lark.exceptions import UnexpectedCharacters, UnexpectedToken
+
+    if isinstance(error, UnexpectedCharacters):
+        return _explain_character(error, text, source)
+    if isinstance(error, UnexpectedToken):
+        return _explain_token(error, text, source)
+    # Not expected: keep the promise that only SxSyntaxError escapes, but say what it was.
+    return _syntax_error(f"cannot read this text ({type(error).__name__}: {error})", source, 1, 1)
+
+
+def _syntax_error(message: str, source: Source, line: int, column: int, incomplete: bool = False) -> SxSyntaxError:
+    error = SxSyntaxError(message, (source, line, column))
+    # True when more text could complete the input (a REPL reads another line then).
+    error.incomplete = incomplete
+    return error
+
+
+def _explain_character(error, text: str, source: Source) -> SxSyntaxError:
+    position = error.pos_in_stream
+    line, column = error.line, error.column
+    character = text[position]
+    following = text[position + 1:position + 2]
+    if character == '"':
+        return _syntax_error(f"unterminated string starting at {line}:{column}", source, line, column, True)
+    if character == "|":
+        if following == "#":
+            return _syntax_error(f"'|#' outside a block comment at {line}:{column}", source, line, column)
+        return _syntax_error(f"unterminated |symbol| starting at {line}:{column}", source, line, column, True)
+    if character == "#":
+        if following == "\\":
+            return _syntax_error(f"bad character name: nothing after #\\ at {line}:{column}", source, line, column,
+                                 True)
+        if not following:
+            return _syntax_error(f"bad # syntax: '#' at the end of the text at {line}:{column}", source, line,
+                                 column, True)
+        if following.isspace():
+            return _syntax_error(f"bad # syntax: '#' followed by a space at {line}:{column}", source, line, column)
+        shown = following if following.isprintable() else repr(following)[1:-1]
+        return _syntax_error(f"bad # syntax #{shown} at {line}:{column}", source, line, column)
+    if character in "[]{}":
+        return _syntax_error(f"unexpected '{character}' at {line}:{column}: brackets and braces are not "
+                             "Scheme syntax here, use parentheses", source, line, column)
+    shown = character if character.isprintable() else repr(character)[1:-1]
+    return _syntax_error(f"unexpected character '{shown}' at {line}:{column}", source, line, column)
+
+
+def _explain_token(error, text: str, source: Source) -> SxSyntaxError:
+    token = error.token
+    kind = token.type
+    if kind == "$END":
+        open_stack, previous = _tokens_before(text, len(text))
+        end_line = text.count("\n") + 1
+        end_column = len(text) - (text.rfind("\n") + 1) + 1
+        if previous is not None and previous.type == "ABBREVIATION":
+            return _syntax_error(f"nothing follows the {_MARK_NAMES[previous.value]} at {_where(previous)}",
+                                 source, previous.line, previous.column, True)
+        if previous is not None and previous.type == "DATUM_COMMENT" and not open_stack:
+            return _syntax_error(f"nothing follows the datum comment #; at {_where(previous)}",
+                                 source, previous.line, previous.column, True)
+        if open_stack:
+            opener = open_stack[-1]
+            return _syntax_error(f"unclosed '{opener.value}' opened at {_where(opener)}",
+                                 source, opener.line, opener.column, True)
+        return _syntax_error("unexpected end of text", source, end_line, end_column, True)
+
+    line, column = token.line, token.column
+    open_stack, previous = _tokens_before(text, token.start_pos)
+    previous_kind = previous.type if previous is not None else None
+    if kind == "DOT":
+        return _syntax_error(f"'.' in a wrong place at {line}:{column}", source, line, column)
+    if previous_kind == "ABBREVIATION":
+        return _syntax_error(f"nothing follows the {_MARK_NAMES[previous.value]} at {_where(previous)}",
+                             source, previous.line, previous.column)
+    if previous_kind == "DATUM_COMMENT":
+        return _syntax_error(f"nothing follows the datum comment #; at {_where(previous)}",
+                             source, previous.line, previous.column)
+    if previous_kind == "DOT":
+        return _syntax_error(f"'.' in a wrong place at {_where(previous)}: no datum after it",
+                             source, previous.line, previous.column)
+    if kind == "CLOSE" and not open_stack:
+        return _syntax_error(f"unexpected ')' at {line}:{column}", source, line, column)
+    if error.expected and set(error.expected) <= {"CLOSE", "DATUM_COMMENT"}:
+        return _syntax_error(f"'.' in a wrong place: a second datum after '.' at {line}:{column}, "
+                             "expected ')'", source, line, column)
+    shown = token.value if token.value else kind
+    return _syntax_error(f"unexpected {shown!r} at {line}:{column}", source, line, column)
