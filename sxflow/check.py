@@ -221,8 +221,9 @@ class ReferenceWalker:
     ("quasi", template, level, position), processed from an explicit stack.
     """
 
-    def __init__(self, special_forms) -> None:
+    def __init__(self, special_forms, known=frozenset()) -> None:
         self.special_forms = special_forms
+        self.known = known  # names known to be globals already (standard procedures…): never candidates
         self.bound: dict[Symbol, int] = {}
         self.scopes = 0  # how many local scopes are open: 0 means top-level context
         self.defined: set[Symbol] = set()
@@ -276,7 +277,7 @@ class ReferenceWalker:
                 stack.extend(reversed(more))
 
     def _reference(self, name: Symbol, position, head: bool) -> None:
-        if name in self.bound or name in self.special_forms:
+        if name in self.bound or name in self.special_forms or name.name in self.known:
             return
         if head and position is not None:
             position = _head_position(position, name.name)
@@ -599,7 +600,8 @@ def check_files(sources, *, flow: bool = True) -> CheckReport:
         errors.extend(read_errors)
         units.append(_Unit(forms, filename, filename))
 
-    walker = ReferenceWalker(compiler_module.SPECIAL_FORMS)
+    standard = known_globals(flow)
+    walker = ReferenceWalker(compiler_module.SPECIAL_FORMS, standard)
     scratch = Interpreter()
     compiler = compiler_module.Compiler(scratch.new_environment("check"))
     string_globals: dict[Symbol, tuple] = {}
@@ -642,7 +644,7 @@ def check_files(sources, *, flow: bool = True) -> CheckReport:
             errors.extend(read_errors)
             units.append(_Unit(forms, name, filename))
 
-    known = known_globals(flow) | {symbol.name for symbol in walker.defined}
+    known = standard | {symbol.name for symbol in walker.defined}
     vocabulary = sorted(known)
     seen = set()
     for name, position, filename, locals_now in walker.candidates:
