@@ -278,7 +278,7 @@ class Compiler:
 
         return node
 
-    def compile_scope_body(self, frame_names, body_items, scope, position, late=()):
+    def compile_scope_body(self, frame_names, body_items, scope, position, late=(), tail=True):
         """Compile a body in a new frame holding ``frame_names`` plus its internal definitions.
 
         The returned node expects a frame with the ``frame_names`` slots filled; it
@@ -288,7 +288,7 @@ class Compiler:
         new_scope = Scope(frame_names, scope, late=list(late) + defined)
         for name in defined:
             new_scope.add(name)
-        body = self.compile_body(body_items, new_scope, True, position)
+        body = self.compile_body(body_items, new_scope, tail, position)
         extra = len(new_scope.names) - len(frame_names)
         if extra == 0:
             return body
@@ -501,7 +501,7 @@ def compile_let(compiler, form, scope, tail, position):
         return compile_named_let(compiler, form, scope, tail, position, items)
     bindings = binding_pairs(compiler, items[0][0], position, compile_let, form)
     inits = [compiler.compile(init, scope, False, where) for _, init, where in bindings]
-    body = compiler.compile_scope_body([name for name, _, _ in bindings], items[1:], scope, position)
+    body = compiler.compile_scope_body([name for name, _, _ in bindings], items[1:], scope, position, tail=tail)
     return frame_node(inits, body)
 
 
@@ -538,7 +538,6 @@ def compile_named_let(compiler, form, scope, tail, position, items):
     loop_scope = Scope([name], scope)
     parameters = make_list([binding_name for binding_name, _, _ in bindings])
     make_closure = compiler.make_lambda(parameters, items[2:], loop_scope, position, name.name, compile_let, form)
-    count = len(inits)
 
     def node(frame):
         loop_frame = [frame, None]
@@ -554,7 +553,6 @@ def compile_named_let(compiler, form, scope, tail, position, items):
             result = result[0](result[1])
         return result
 
-    del count
     return node
 
 
@@ -563,10 +561,10 @@ def compile_let_star(compiler, form, scope, tail, position):
     items = arguments_of(form, position, compile_let_star, 2)
     bindings = binding_pairs_allow_repeats(items[0][0], position, compile_let_star, form)
     if not bindings:
-        body = compiler.compile_scope_body([], items[1:], scope, position)
+        body = compiler.compile_scope_body([], items[1:], scope, position, tail=tail)
         return lambda frame: body([frame])
     # Nest one frame per binding: each init sees the names before it.
-    return nested_let_star(compiler, bindings, items[1:], scope, position)
+    return nested_let_star(compiler, bindings, items[1:], scope, position, tail)
 
 
 def binding_pairs_allow_repeats(bindings, position, handler, form):
@@ -581,14 +579,14 @@ def binding_pairs_allow_repeats(bindings, position, handler, form):
     return result
 
 
-def nested_let_star(compiler, bindings, body_items, scope, position):
+def nested_let_star(compiler, bindings, body_items, scope, position, tail):
     (name, init_form, init_position), rest = bindings[0], bindings[1:]
     init = compiler.compile(init_form, scope, False, init_position)
     if rest:
         inner_scope = Scope([name], scope)
-        inner = nested_let_star(compiler, rest, body_items, inner_scope, position)
+        inner = nested_let_star(compiler, rest, body_items, inner_scope, position, tail)
         return lambda frame: inner([frame, init(frame)])
-    body = compiler.compile_scope_body([name], body_items, scope, position)
+    body = compiler.compile_scope_body([name], body_items, scope, position, tail=tail)
     return lambda frame: body([frame, init(frame)])
 
 
@@ -603,7 +601,7 @@ def compile_letrec(compiler, form, scope, tail, position):
     for name in defined:
         inner_scope.add(name)
         inner_scope.late.add(name)
-    body = compiler.compile_body(items[1:], inner_scope, True, position)
+    body = compiler.compile_body(items[1:], inner_scope, tail, position)
     size = len(inner_scope.names)
 
     def node(frame):
@@ -627,7 +625,7 @@ def clause_parts(clause, where, handler, form):
 def compile_clauses(compiler, clauses, scope, tail, position, handler, form, fallback):
     """cond-style clauses: (test body...), (test => receiver), (test), (else body...).
 
-    ``fallback(frame)`` runs when no clause is taken.
+    ``fallback``, a node, runs when no clause is taken.
     """
     compiled = []
     for index, (clause, where) in enumerate(clauses):
@@ -649,28 +647,10 @@ def compile_clauses(compiler, clauses, scope, tail, position, handler, form, fal
             compiled.append(("test", test, None))
         else:
             compiled.append(("body", test, compiler.compile_body(parts[1:], scope, tail, where)))
-    call = specialize._TEMPLATE_GLOBALS["call_other_tail" if tail else "call_other"]
-    compiled = tuple(compiled)
-
-    def node(frame):
-        for kind, test, action in compiled:
-            if kind == "else":
-                return action(frame)
-            value = test(frame)
-            if value is not False:
-                if kind == "body":
-                    return action(frame)
-                if kind == "test":
-                    return value
-                receiver, site = action
-                return call(receiver(frame), (value,), site)
-        return fallback(frame)
-
-    return node
+    return specialize.cond_node(compiled, fallback, tail)
 
 
-def _unspecified(frame):
-    return None
+_unspecified = constant_node(None)
 
 
 @special_form("cond", shape="(cond (test body...)... [(else body...)])")
@@ -990,7 +970,7 @@ def compile_let_values(compiler, form, scope, tail, position):
     for name in defined:
         inner_scope.add(name)
         inner_scope.late.add(name)
-    body = compiler.compile_body(items[1:], inner_scope, True, position)
+    body = compiler.compile_body(items[1:], inner_scope, tail, position)
     size = len(inner_scope.names)
     specs = tuple(specs)
 
@@ -1046,39 +1026,84 @@ def compile_delay_force(compiler, form, scope, tail, position):
     return lambda frame: Promise(False, (body, frame))
 
 
-GUARD_MARK = _Marker("#<guard>")
-
-
 @special_form("guard", shape="(guard (variable clause...) body...)")
 def compile_guard(compiler, form, scope, tail, position):
-    from .library.control import HANDLERS
+    from .library.control import HANDLERS, GuardMarker
 
     items = arguments_of(form, position, compile_guard, 2)
     spec, spec_where = items[0]
     if not isinstance(spec, Pair) or type(spec.car) is not Symbol:
         raise form_error(compile_guard, form, spec_where, "the first part is (variable clause...)")
-    variable = spec.car
     # The body is not in tail position: the guard's handler is installed while it runs.
-    body = compiler.compile_body(items[1:], scope, False, position)
-    reraise_slot = _Marker("#<guard condition>")
-    clause_scope = Scope([variable, reraise_slot], scope)
+    if compiler.scan_definitions(items[1:], scope):
+        # A body that defines gets a frame of its own for those definitions.
+        inner = compiler.compile_scope_body([], items[1:], scope, position, tail=False)
+        body = lambda frame: inner([frame])  # noqa: E731
+    else:
+        body = compiler.compile_body(items[1:], scope, False, position)
+    clause_scope = Scope([spec.car], scope)
+    clauses = []
+    for clause, where in cells_with_positions(spec, spec_where)[1:]:
+        parts = clause_parts(clause, where, compile_guard, form)
+        test_form = parts[0][0]
+        if test_form is ELSE and resolve(ELSE, clause_scope) is None:
+            if len(parts) < 2 or len(clauses) != len(cells_with_positions(spec, spec_where)) - 2:
+                raise form_error(compile_guard, form, where, "else must be the last clause and have a body")
+            clauses.append(("else", None, compiler.compile_body(parts[1:], clause_scope, tail, where)))
+            continue
+        test = compiler.compile(test_form, clause_scope, False, parts[0][1])
+        if len(parts) >= 2 and parts[1][0] is ARROW and resolve(ARROW, clause_scope) is None:
+            if len(parts) != 3:
+                raise form_error(compile_guard, form, where, "=> takes one receiver")
+            receiver = compiler.compile(parts[2][0], clause_scope, False, parts[2][1])
+            clauses.append(("arrow", test, (receiver, Site(parts[2][1], clause, compiler.environment))))
+        elif len(parts) == 1:
+            clauses.append(("test", test, None))
+        else:
+            clauses.append(("body", test, compiler.compile_body(parts[1:], clause_scope, tail, where)))
+    clauses = tuple(clauses)
+    call = specialize._TEMPLATE_GLOBALS["call_other_tail" if tail else "call_other"]
 
-    def reraise(frame):
-        raise frame[2]
+    def select(clause_frame):
+        """The clause a condition takes, as (index, test value), or None: tests only, no bodies."""
+        for index, (kind, test, _) in enumerate(clauses):
+            if kind == "else":
+                return index, True
+            value = test(clause_frame)
+            if value is not False:
+                return index, value
+        return None
 
-    clauses = cells_with_positions(spec, spec_where)[1:]
-    handler = compile_clauses(compiler, clauses, clause_scope, tail, spec_where, compile_guard, form, reraise)
     push, pop = HANDLERS.append, HANDLERS.pop
 
     def node(frame):
-        push(GUARD_MARK)
+        marker = GuardMarker(frame, select)
+        depth = len(HANDLERS)
+        push(marker)
         try:
             return body(frame)
         except SchemeError as error:
             caught = error
         finally:
             pop()
-        # The clauses run after the body's extent has ended, in the guard's own continuation.
-        return handler([frame, caught.payload, caught])
+        clause_frame = [frame, caught.payload]
+        chosen = caught.guard_choice
+        if chosen is not None and chosen[0] is marker:
+            choice = chosen[1]  # picked at the raise point: the tests do not run twice
+        elif caught.handlers_passed is not None and caught.handlers_passed <= depth:
+            raise caught  # raise already asked this guard, which had no clause for it
+        else:
+            choice = select(clause_frame)  # a runtime fault: the stack unwound before anyone was asked
+            if choice is None:
+                raise caught
+        # The clause runs after the body's extent has ended, in the guard's own continuation.
+        index, value = choice
+        kind, _, action = clauses[index]
+        if kind == "test":
+            return value
+        if kind == "arrow":
+            receiver, site = action
+            return call(receiver(clause_frame), (value,), site)
+        return action(clause_frame)
 
     return node

@@ -76,12 +76,17 @@ class SchemeError(SxError):
         self.trace_dropped = 0
         self.own_call_skipped = False
         self.continuable = False
+        # Set by the raise machinery (library/control.py): the handlers from this index of the
+        # handler stack inward were already called; the guard clause chosen at the raise point.
+        self.handlers_passed = None
+        self.guard_choice = None
 
     def add_frame(self, position, name) -> None:
         trace = self.trace
         if trace:
             last = trace[-1]
-            if last[1] == name and last[0] is position:
+            # Fold a repeat only while nothing was dropped: then the frames are consecutive.
+            if last[1] == name and last[0] is position and not self.trace_dropped:
                 last[2] += 1
                 return
         elif position is self.position and not self.own_call_skipped:

@@ -1,15 +1,15 @@
 """Node specialisation: Python source templates for the hot node shapes, compiled once per shape.
 
 A call ``(f a b)`` could be one generic node that loops over its operands; instead
-each shape (how many operands, and whether each is a local slot, a constant or a
-sub-node) gets its own small Python function, so a local operand is read with one
-subscript instead of one more Python call. Shapes are few, and each template is
-compiled by ``exec`` only the first time its exact source is needed.
+each shape gets its own small Python function in which a local operand is one
+subscript, a constant one name, and an inlined primitive such as ``(- n 1)`` a
+conditional expression, instead of one more Python call each. Shapes are few, and
+each template is compiled by ``exec`` only the first time its exact source is needed.
 """
 
 from __future__ import annotations
 
-from types import FunctionType
+from types import FunctionType, SimpleNamespace
 
 from . import runtime
 from .data import NIL, Pair, is_eqv
@@ -32,90 +32,97 @@ _TEMPLATE_GLOBALS = {
 
 _factories: dict[str, object] = {}
 
-# (Symbol, argument count) -> (builtin function, guard, expression): calls the compiler inlines.
+# (Symbol, argument count) -> (builtin function, operand types, expression): calls the compiler inlines.
 INLINE_PRIMITIVES: dict = {}
 
-
 SIMPLE_KINDS = ("local", "local1", "constant")
+# Inlined primitives nest at most this deep in one template (Python's parser limits nesting).
+MAX_INLINE_DEPTH = 4
 
 
-def operand(node, slot: str, bindings: dict) -> str:
-    """The Python expression that evaluates ``node`` inside a template; binds what it needs.
+class Template:
+    """One node function being written: its source lines, the values it closes over, its temporaries."""
 
-    Local slots and constants become a subscript or a name; an inlined primitive
-    whose operands are themselves that simple becomes a conditional expression; any
-    other node is called.
-    """
-    kind = getattr(node, "kind", None)
-    if kind == "local":
-        return f"frame[{node.index}]"
-    if kind == "local1":
-        return f"frame[0][{node.index}]"
-    if kind == "constant":
-        bindings[slot] = node.value
-        return slot
-    if kind == "primitive" and all(getattr(item, "kind", None) in SIMPLE_KINDS for item in node.operands):
-        # Operands are re-read rather than stored: they are side-effect-free subscripts.
-        expressions = [operand(item, f"{slot}_{index}", bindings) for index, item in enumerate(node.operands)]
-        bindings[f"{slot}_CELL"] = node.cell
-        bindings[f"{slot}_BUILTIN"] = node.builtin
-        bindings[f"{slot}_SITE"] = node.site
-        fast = node.expression.format(*expressions)
-        guard = " and ".join([*type_checks(node.guard, expressions, node.operands), f"{slot}_CELL.value is {slot}_BUILTIN"])
-        arguments = "(" + "".join(expression + ", " for expression in expressions) + ")"
-        return f"(({fast}) if {guard} else call_other({slot}_CELL.value, {arguments}, {slot}_SITE))"
-    bindings[slot] = node
-    return f"{slot}(frame)"
+    def __init__(self) -> None:
+        self.bindings: dict = {}
+        self.temporaries = 0
 
+    def bind(self, value, prefix: str) -> str:
+        name = f"{prefix}{len(self.bindings)}"
+        self.bindings[name] = value
+        return name
 
-def instantiate(body: str, bindings: dict, extra_globals: dict | None = None):
-    """Compile (once) a factory for the function ``node`` defined by ``body`` and call it with ``bindings``."""
-    names = sorted(bindings)
-    source = f"def factory({', '.join(names)}):\n" + _indent(body) + "\n    return node\n"
-    key = source if not extra_globals else source + repr(sorted(extra_globals))
-    factory = _factories.get(key)
-    if factory is None:
-        namespace = dict(_TEMPLATE_GLOBALS)
-        if extra_globals:
-            namespace.update(extra_globals)
-        exec(compile(source, "<sxflow node>", "exec"), namespace)
-        factory = _factories[key] = namespace["factory"]
-    return factory(**bindings)
+    def temporary(self) -> str:
+        self.temporaries += 1
+        return f"t{self.temporaries}"
 
+    def expression(self, node, depth: int = 0, tail: bool = False) -> str:
+        """A Python expression evaluating ``node``: a subscript, a name, an inlined primitive, or a call."""
+        kind = getattr(node, "kind", None)
+        if kind == "local":
+            return f"frame[{node.index}]"
+        if kind == "local1":
+            return f"frame[0][{node.index}]"
+        if kind == "constant":
+            return self.bind(node.value, "K")
+        if kind == "primitive" and depth < MAX_INLINE_DEPTH:
+            return self.primitive(node, depth, tail)
+        return f"{self.bind(node, 'N')}(frame)"
 
-def _indent(text: str) -> str:
-    return "\n".join("    " + line if line else line for line in text.strip("\n").split("\n"))
+    def primitive(self, node, depth: int, tail: bool) -> str:
+        """``(fast if guard else call)``: the builtin's inline form while its global still holds it."""
+        operands = []
+        evaluate_first = []
+        for item in node.operands:
+            text = self.expression(item, depth + 1)
+            if getattr(item, "kind", None) not in SIMPLE_KINDS:
+                # Evaluated once, in order, into a temporary the rest of the expression reads.
+                temporary = self.temporary()
+                evaluate_first.append(f"({temporary} := {text})")
+                text = temporary
+            operands.append(text)
+        cell = self.bind(node.cell, "C")
+        builtin = self.bind(node.builtin, "B")
+        site = self.bind(node.site, "S")
+        checks = [f"type({text}) is {type_name}"
+                  for type_name, text, item in zip(node.guard, operands, node.operands)
+                  if type_name is not None and getattr(item, "kind", None) != "constant"]
+        guard = " and ".join(
+            ([f"({', '.join(evaluate_first)},)"] if evaluate_first else []) + checks + [f"{cell}.value is {builtin}"]
+        )
+        arguments = "(" + "".join(text + ", " for text in operands) + ")"
+        fallback = "call_other_tail" if tail else "call_other"
+        fast = node.expression.format(*operands)
+        return f"(({fast}) if {guard} else {fallback}({cell}.value, {arguments}, {site}))"
 
-
-def call_node(operator, operands, site, tail: bool, operator_cell=None):
-    """A node for ``(operator operand ...)``: closures of matching arity are entered directly."""
-    bindings: dict = {"SITE": site, "POSITION": site.position}
-    if operator_cell is not None:
-        bindings["CELL"] = operator_cell
-        operator_expression = "CELL.value"
-    else:
-        operator_expression = operand(operator, "OP", bindings)
-    lines = [f"procedure = {operator_expression}"]
-    names = []
-    for index, node in enumerate(operands):
-        lines.append(f"a{index} = {operand(node, f'A{index}', bindings)}")
-        names.append(f"a{index}")
-    count = len(names)
-    frame_items = ", ".join(["procedure.env", *names])
-    arguments = "(" + "".join(name + ", " for name in names) + ")"
-    if tail:
-        lines += [
-            f"if type(procedure) is Closure and procedure.arity == {count}:",
-            f"    return (procedure.body, [{frame_items}])",
-            "if type(procedure) is FunctionType and procedure in BUILTIN_INFO:",
-            "    try:",
-            f"        return procedure({', '.join(names)})",
-            "    except Exception as error:",
-            f"        raise builtin_failed(procedure, {arguments}, error, SITE)",
-            f"return call_other_tail(procedure, {arguments}, SITE)",
-        ]
-    else:
-        lines += [
+    def call_lines(self, call) -> list[str]:
+        """Statements performing ``call`` and returning its result (or, in tail position, a tail call)."""
+        if call.operator_cell is not None:
+            operator_expression = f"{self.bind(call.operator_cell, 'C')}.value"
+        else:
+            operator_expression = self.expression(call.operator)
+        lines = [f"procedure = {operator_expression}"]
+        names = []
+        for index, node in enumerate(call.operands):
+            lines.append(f"a{index} = {self.expression(node)}")
+            names.append(f"a{index}")
+        site_name = self.bind(call.site, "S")
+        count = len(names)
+        frame_items = ", ".join(["procedure.env", *names])
+        arguments = "(" + "".join(name + ", " for name in names) + ")"
+        if call.tail:
+            return lines + [
+                f"if type(procedure) is Closure and procedure.arity == {count}:",
+                f"    return (procedure.body, [{frame_items}])",
+                "if type(procedure) is FunctionType and procedure in BUILTIN_INFO:",
+                "    try:",
+                f"        return procedure({', '.join(names)})",
+                "    except Exception as error:",
+                f"        raise builtin_failed(procedure, {arguments}, error, {site_name})",
+                f"return call_other_tail(procedure, {arguments}, {site_name})",
+            ]
+        position = self.bind(call.site.position, "P")
+        return lines + [
             f"if type(procedure) is Closure and procedure.arity == {count}:",
             "    try:",
             f"        result = procedure.body([{frame_items}])",
@@ -124,14 +131,16 @@ def call_node(operator, operands, site, tail: bool, operator_cell=None):
             "        return result",
             "    except SchemeError as error:",
             "        trace = error.trace",
-            "        if trace and trace[-1][0] is POSITION and trace[-1][1] == procedure.name:",
-            "            trace[-1][2] += 1",  # a deep recursion unwinds through the same site
+            # A deep recursion unwinds through the same site many times: count, don't list.
+            f"        if trace and trace[-1][0] is {position} and trace[-1][1] == procedure.name"
+            " and not error.trace_dropped:",
+            "            trace[-1][2] += 1",
             "        else:",
-            "            error.add_frame(POSITION, procedure.name)",
+            f"            error.add_frame({position}, procedure.name)",
             "        error.__traceback__ = None",  # keep memory flat while unwinding
             "        raise error",
             "    except RecursionError:",
-            "        raise recursion_error(procedure, SITE) from None",
+            f"        raise recursion_error(procedure, {site_name}) from None",
             # Builtins are called here directly; only their failures take the slow path.
             "if type(procedure) is FunctionType and procedure in BUILTIN_INFO:",
             "    try:",
@@ -140,49 +149,71 @@ def call_node(operator, operands, site, tail: bool, operator_cell=None):
             "            result = result[0](result[1])",
             "        return result",
             "    except Exception as error:",
-            f"        raise builtin_failed(procedure, {arguments}, error, SITE)",
-            f"return call_other(procedure, {arguments}, SITE)",
+            f"        raise builtin_failed(procedure, {arguments}, error, {site_name})",
+            f"return call_other(procedure, {arguments}, {site_name})",
         ]
-    body = "def node(frame):\n" + "\n".join("    " + line for line in lines)
-    return instantiate(body, bindings)
+
+    def return_lines(self, node) -> list[str]:
+        """Statements returning the value of ``node``: a call is written out in place, not called."""
+        if getattr(node, "kind", None) == "call":
+            return self.call_lines(node.call)
+        return [f"return {self.expression(node)}"]
+
+    def build(self, lines: list[str]):
+        body = "def node(frame):\n" + "\n".join("    " + line for line in lines)
+        return instantiate(body, self.bindings)
 
 
-def primitive_node(operands, site, tail: bool, cell, builtin, guard: str, expression: str):
+def instantiate(body: str, bindings: dict):
+    """Compile (once per source text) a factory for the function ``node`` in ``body``; call it with ``bindings``."""
+    names = list(bindings)
+    source = f"def factory({', '.join(names)}):\n" + _indent(body) + "\n    return node\n"
+    factory = _factories.get(source)
+    if factory is None:
+        namespace = dict(_TEMPLATE_GLOBALS)
+        exec(compile(source, "<sxflow node>", "exec"), namespace)
+        factory = _factories[source] = namespace["factory"]
+    return factory(**bindings)
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line if line else line for line in text.strip("\n").split("\n"))
+
+
+def call_node(operator, operands, site, tail: bool, operator_cell=None):
+    """A node for ``(operator operand ...)``: closures of matching arity and builtins are entered directly.
+
+    The node describes itself (kind "call"), so an enclosing ``cond`` or ``if`` can
+    write the same statements in its own body instead of calling it.
+    """
+    description = SimpleNamespace(kind="call", operator=operator, operands=tuple(operands), site=site,
+                                  tail=tail, operator_cell=operator_cell)
+    template = Template()
+    node = template.build(template.call_lines(description))
+    node.kind = "call"
+    node.call = description
+    return node
+
+
+def primitive_node(operands, site, tail: bool, cell, builtin, guard, expression: str):
     """A node for a call of a builtin that is inlined while its global still holds that builtin.
 
     ``guard`` names the Python type each operand must have (or None: any) for
     ``expression``, a format string over the operands ``{0}``, ``{1}``…, to give the
     builtin's answer; otherwise, or when the program has redefined the name, the
-    call is made normally.
+    call is made normally. The node also describes itself, so enclosing templates
+    can inline it as an expression.
     """
-    bindings: dict = {"SITE": site, "CELL": cell, "BUILTIN": builtin}
-    lines = []
-    names = []
-    for index, node in enumerate(operands):
-        lines.append(f"x{index} = {operand(node, f'A{index}', bindings)}")
-        names.append(f"x{index}")
-    arguments = "(" + "".join(name + ", " for name in names) + ")"
-    full_guard = " and ".join([*type_checks(guard, names, operands), "CELL.value is BUILTIN"])
-    fallback = "call_other_tail" if tail else "call_other"
-    lines += [
-        f"if {full_guard}:",
-        f"    return {expression.format(*names)}",
-        f"return {fallback}(CELL.value, {arguments}, SITE)",
-    ]
-    body = "def node(frame):\n" + "\n".join("    " + line for line in lines)
-    node = instantiate(body, bindings)
+
+    description = SimpleNamespace(kind="primitive", operands=tuple(operands), cell=cell, builtin=builtin,
+                                  site=site, guard=guard, expression=expression)
+    template = Template()
+    node = template.build([f"return {template.primitive(description, 0, tail)}"])
     node.kind = "primitive"
-    node.operands = tuple(operands)
+    node.operands = description.operands
     node.cell, node.builtin, node.site = cell, builtin, site
     node.guard, node.expression = guard, expression
     return node
-
-
-def type_checks(guard, expressions, operands) -> list:
-    """``type(e) is T`` for each operand that needs a type; constants were checked when compiled."""
-    return [f"type({expression}) is {type_name}"
-            for type_name, expression, node in zip(guard, expressions, operands)
-            if type_name is not None and getattr(node, "kind", None) != "constant"]
 
 
 def constants_fit(guard, operands) -> bool:
@@ -194,16 +225,35 @@ def constants_fit(guard, operands) -> bool:
     return True
 
 
+def cond_node(clauses, fallback, tail: bool):
+    """A chain of clauses as one function of ``if`` statements.
+
+    Each clause is ``("body", test, body)``, ``("test", test, None)`` (the test's value
+    is the result), ``("arrow", test, (receiver, site))`` or ``("else", None, body)``;
+    ``fallback`` runs when no clause is taken.
+    """
+    template = Template()
+    lines = []
+    call = "call_other_tail" if tail else "call_other"
+    for kind, test, action in clauses:
+        if kind == "else":
+            lines += template.return_lines(action)
+            return template.build(lines)
+        test_text = template.expression(test)
+        if kind == "body":
+            lines.append(f"if {test_text} is not False:")
+            lines += ["    " + line for line in template.return_lines(action)]
+        else:
+            lines += [f"value = {test_text}", "if value is not False:"]
+            if kind == "test":
+                lines.append("    return value")
+            else:
+                receiver, site = action
+                lines.append(f"    return {call}({template.expression(receiver)}, (value,), {template.bind(site, 'S')})")
+    lines += template.return_lines(fallback)
+    return template.build(lines)
+
+
 def if_node(test, consequent, alternative):
     """``(if test consequent alternative)`` with simple parts inlined as expressions."""
-    bindings: dict = {}
-    test_expression = operand(test, "T", bindings)
-    consequent_expression = operand(consequent, "C", bindings)
-    alternative_expression = operand(alternative, "E", bindings)
-    body = (
-        "def node(frame):\n"
-        f"    if {test_expression} is not False:\n"
-        f"        return {consequent_expression}\n"
-        f"    return {alternative_expression}"
-    )
-    return instantiate(body, bindings)
+    return cond_node([("body", test, consequent)], alternative, False)

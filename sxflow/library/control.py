@@ -17,8 +17,8 @@ from ..runtime import (
 from .lists import elements
 from .registry import builtin
 
-# The exception handlers installed by with-exception-handler, innermost last. A guard
-# pushes GUARD_MARK: a raise under it unwinds to the guard instead of calling a handler.
+# The exception handlers installed by with-exception-handler, innermost last, and the
+# GuardMarker of each running guard: ``signal`` walks them at the raise point.
 HANDLERS: list = []
 
 
@@ -109,43 +109,92 @@ def dynamic_wind(before, thunk, after):
 # -- exceptions ----------------------------------------------------------------
 
 
+class GuardMarker:
+    """What a running ``guard`` puts on the handler stack: its frame and how to pick a clause."""
+
+    __slots__ = ("frame", "select")
+
+    def __init__(self, frame, select) -> None:
+        self.frame = frame
+        self.select = select  # select(clause_frame) -> (clause index, test value) or None
+
+
+def signal(payload, continuable: bool):
+    """Raise ``payload`` at this point, as R7RS describes, from the innermost handler outward.
+
+    A handler installed by with-exception-handler is called here, before anything
+    unwinds, with the handlers outside it current. A guard is asked here which
+    clause it would take: if one, the stack unwinds to it; if none, the guard is
+    passed over (as its re-raise would do) and the next handler out is asked.
+    """
+    index = len(HANDLERS) - 1
+    while index >= 0:
+        entry = HANDLERS[index]
+        inner = HANDLERS[index:]
+        del HANDLERS[index:]
+        try:
+            if type(entry) is GuardMarker:
+                choice = entry.select([entry.frame, payload])
+            else:
+                result = apply_procedure(entry, (payload,))
+        except SchemeError as error:
+            pass_handlers(error, index)
+            raise
+        finally:
+            HANDLERS.extend(inner)
+        if type(entry) is GuardMarker:
+            if choice is not None:
+                error = SchemeError(payload)
+                error.continuable = continuable
+                error.guard_choice = (entry, choice)
+                pass_handlers(error, index)
+                raise error
+            index -= 1
+            continue
+        if continuable:
+            return result
+        secondary = fault("exception handler returned from a non-continuable raise", payload,
+                          kind="handler-returned")
+        pass_handlers(secondary, index)
+        raise secondary
+    error = SchemeError(payload)
+    error.continuable = continuable
+    pass_handlers(error, 0)
+    raise error
+
+
+def pass_handlers(error: SchemeError, index: int) -> None:
+    """Record that the handlers from ``index`` inward have dealt with ``error`` already."""
+    if error.handlers_passed is None or index < error.handlers_passed:
+        error.handlers_passed = index
+
+
 @builtin("raise", types=("any",))
 def raise_(payload):
-    raise SchemeError(payload)
+    signal(payload, False)
 
 
 @builtin("raise-continuable", types=("any",))
 def raise_continuable(payload):
-    if HANDLERS and HANDLERS[-1] is not _guard_mark():
-        handler = HANDLERS.pop()
-        try:
-            return apply_procedure(handler, (payload,))
-        finally:
-            HANDLERS.append(handler)
-    error = SchemeError(payload)
-    error.continuable = True
-    raise error
-
-
-def _guard_mark():
-    from ..compiler import GUARD_MARK
-
-    return GUARD_MARK
+    return signal(payload, True)
 
 
 @builtin("with-exception-handler", types=("procedure", "procedure"))
 def with_exception_handler(handler, thunk):
     if not is_procedure(handler) or not is_procedure(thunk):
         raise TypeError("expected procedures")  # explained from the declared types
+    depth = len(HANDLERS)
     HANDLERS.append(handler)
     try:
         return apply_procedure(thunk, ())
     except SchemeError as error:
+        if error.handlers_passed is not None and error.handlers_passed <= depth:
+            raise  # raised by raise/error: this handler was already called at the raise point
         caught = error
     finally:
-        HANDLERS.pop()
-    # A non-continuable raise reached here: the handler runs (outside the thunk, in the
-    # outer handlers' dynamic environment); if it returns, that is itself an error.
+        del HANDLERS[depth:]
+    # A runtime fault (raised by Python code, so the stack has unwound already): the
+    # handler runs now, with the outer handlers current; if it returns, that is an error.
     apply_procedure(handler, (caught.payload,))
     secondary = fault("exception handler returned from a non-continuable raise", caught.payload,
                       kind="handler-returned")
@@ -158,7 +207,7 @@ def error(message, *irritants):
     from ..printer import display_string
 
     text = message if type(message) is str else display_string(message)
-    raise SchemeError(ErrorObject(text, irritants))
+    signal(ErrorObject(text, irritants), False)
 
 
 @builtin("error-object?", types=("any",))
