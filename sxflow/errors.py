@@ -54,6 +54,11 @@ class ErrorObject:
 
         return " ".join([self.message, *(write_string(item) for item in self.irritants)])
 
+    def sx_write(self) -> str:
+        from .printer import write_string
+
+        return "#<error " + " ".join([write_string(self.message), *(write_string(i) for i in self.irritants)]) + ">"
+
     def __repr__(self) -> str:
         return f"<error-object {self.describe()!r}>"
 

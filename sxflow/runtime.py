@@ -200,7 +200,7 @@ def describe_count(minimum: int, maximum) -> str:
         return f"at least {plural(minimum)}"
     if minimum == maximum:
         return plural(minimum)
-    return f"{minimum} to {plural(maximum)}"
+    return f"{minimum} to {maximum} arguments"
 
 
 def register_builtin(function, name: str, types=(), rest_type=None):

@@ -337,7 +337,7 @@ def delete_duplicates(value, compare=None):
     return make_list(kept)
 
 
-@builtin("fold", "fold-left*", types=("procedure", "any", "list"), rest="list")
+@builtin("fold", types=("procedure", "any", "list"), rest="list")
 def fold(procedure, initial, first, *rest):
     """SRFI-1 fold: (kons element accumulator)."""
     accumulator = initial
