@@ -319,3 +319,34 @@ def test_completions_in_process():
     assert "define-values" in repl.completions("define-v")
     assert repl.completions(",lo") == [",load"]
     assert repl.completions("no-such-prefix-") == []
+
+
+@pytest.mark.parametrize("program", [
+    "(let loop () (loop))",
+    "(guard (e (#t 1)) (let loop () (loop)))",
+    "(with-exception-handler (lambda (e) 42) (lambda () (+ 1 (let loop () (loop)))))",
+    "(with-exception-handler (lambda (e) (let loop () (loop))) (lambda () (raise-continuable 1)))",
+    "(guard (e ((let loop () (loop)) 1)) (raise 'x))",
+    "(call/cc (lambda (k) (dynamic-wind (lambda () #f) (lambda () (let loop () (loop))) (lambda () #f))))",
+])
+def test_an_interrupted_evaluation_leaves_the_interpreter_clean(program):
+    """What Ctrl-C relies on: a KeyboardInterrupt inside eval leaves no handler and no raised limits behind."""
+    import _thread
+    import threading
+
+    from sxflow import Symbol, runtime
+    from sxflow.library import control
+
+    interpreter = Interpreter()
+    limit = sys.getrecursionlimit()
+    timer = threading.Timer(0.2, _thread.interrupt_main)
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            interpreter.eval(program)
+    finally:
+        timer.cancel()
+    assert control.HANDLERS == []
+    assert runtime._python_entries[0] == 0
+    assert sys.getrecursionlimit() == limit
+    assert interpreter.eval("(guard (e (#t (list 'caught e))) (raise 'x))").car is Symbol("caught")
