@@ -95,8 +95,8 @@ class Repl:
     def run(self) -> int:
         if self.interactive:
             self._setup_readline()
-            flow = "flow library loaded" if self.flow_loaded else "flow library not loaded (,flow loads it)"
-            print(f"sxflow {__version__} ({flow}). ,help for help, Ctrl-D to leave.")
+            flow = "with the flow library loaded" if self.flow_loaded else "without the flow library (,flow loads it)"
+            print(f"sxflow {__version__} {flow}. ,help for help, Ctrl-D to leave.")
         try:
             return self._loop()
         except SchemeExit as exit_request:

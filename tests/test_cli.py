@@ -374,3 +374,12 @@ def test_debug_adds_the_python_traceback_to_a_scheme_error():
     assert result.returncode == 1
     assert "Traceback" in result.stderr
     assert "<eval>:1:1: car: expected a pair, got 5" in result.stderr
+
+
+def test_a_syntax_error_in_a_later_file_stops_the_program_before_it_starts(tmp_path):
+    first = write(tmp_path, "first.sx", '(display "ran")\n')
+    second = write(tmp_path, "second.sx", "(display 1))\n")
+    result = sxflow_command("--no-flow", "run", first, second)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"{second}:1:12: unexpected ')'")

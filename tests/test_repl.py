@@ -61,7 +61,7 @@ def result(child, text: str) -> None:
 
 def test_banner_names_the_version_and_the_flow_library(spawn):
     child = spawn()
-    assert "sxflow" in child.before and "flow library loaded" in child.before
+    assert "sxflow" in child.before and "with the flow library loaded" in child.before
     child.sendline("(procedure? flow-transport)")
     result(child, "#t")
 
@@ -279,7 +279,7 @@ def test_help_load_and_quit(spawn, tmp_path):
 
 def test_flow_command_loads_the_flow_library(spawn):
     child = spawn("--no-flow")
-    assert "flow library not loaded" in child.before
+    assert "without the flow library" in child.before
     child.sendline(",flow")
     child.expect_exact(f"flow library loaded\r\n{PROMPT}")
     child.sendline("(procedure? remote-failover)")
