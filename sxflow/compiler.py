@@ -389,7 +389,7 @@ def compile_if(compiler, form, scope, tail, position):
         alternative = compiler.compile(items[2][0], scope, tail, items[2][1])
     else:
         alternative = constant_node(None)
-    return specialize.if_node(test, consequent, alternative)
+    return specialize.if_node(test, consequent, alternative, tail)
 
 
 @special_form("define", shape="(define name value) or (define (name . parameters) body...)")
@@ -1028,7 +1028,7 @@ def compile_delay_force(compiler, form, scope, tail, position):
 
 @special_form("guard", shape="(guard (variable clause...) body...)")
 def compile_guard(compiler, form, scope, tail, position):
-    from .library.control import HANDLERS, GuardMarker
+    from .library.control import HANDLERS
 
     items = arguments_of(form, position, compile_guard, 2)
     spec, spec_where = items[0]
@@ -1077,7 +1077,7 @@ def compile_guard(compiler, form, scope, tail, position):
     push, pop = HANDLERS.append, HANDLERS.pop
 
     def node(frame):
-        marker = GuardMarker(frame, select)
+        marker = (frame, select)  # see library.control.signal
         depth = len(HANDLERS)
         push(marker)
         try:

@@ -70,21 +70,24 @@ class SchemeError(SxError):
     (innermost first while unwinding; shown innermost last), ``.form`` the failing form.
     """
 
+    # Most errors are raised and caught at once (guard), so the rarely-set fields are
+    # class-level defaults and the constructor stays cheap.
+    form = None
+    trace: list | tuple = ()  # [position of the call, procedure name, times in a row], innermost first
+    trace_dropped = 0
+    own_call_skipped = False
+    continuable = False
+    # Set by the raise machinery (library/control.py): the handlers from this index of the
+    # handler stack inward were already called; the guard clause chosen at the raise point.
+    handlers_passed = None
+    guard_choice = None
+
     def __init__(self, payload, position=None, form=None) -> None:
-        super().__init__(payload)
+        self.args = (payload,)
         self.payload = payload
         self.position = position
-        self.form = form
-        # Calls the error unwound through, innermost first: [position of the call, name of
-        # the procedure called, how many times in a row]. Tail calls leave no entry.
-        self.trace: list = []
-        self.trace_dropped = 0
-        self.own_call_skipped = False
-        self.continuable = False
-        # Set by the raise machinery (library/control.py): the handlers from this index of the
-        # handler stack inward were already called; the guard clause chosen at the raise point.
-        self.handlers_passed = None
-        self.guard_choice = None
+        if form is not None:
+            self.form = form
 
     def add_frame(self, position, name) -> None:
         trace = self.trace
@@ -97,6 +100,8 @@ class SchemeError(SxError):
         elif position is self.position and not self.own_call_skipped:
             self.own_call_skipped = True
             return  # the failing call itself: the first line of the message shows it
+        else:
+            trace = self.trace = []
         if len(trace) < TRACE_LIMIT:
             trace.append([position, name, 1])
         else:

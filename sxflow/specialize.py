@@ -95,8 +95,13 @@ class Template:
         fast = node.expression.format(*operands)
         return f"(({fast}) if {guard} else {fallback}({cell}.value, {arguments}, {site}))"
 
-    def call_lines(self, call) -> list[str]:
-        """Statements performing ``call`` and returning its result (or, in tail position, a tail call)."""
+    def call_lines(self, call, loop: bool = False) -> list[str]:
+        """Statements performing ``call`` and returning its result (or, in tail position, a tail call).
+
+        With ``loop``, the statements sit in a ``while True`` around the body of a
+        procedure: a tail call to a closure whose body is this very node (a procedure
+        calling itself, a named-let loop) rebinds ``frame`` and continues the loop.
+        """
         if call.operator_cell is not None:
             operator_expression = f"{self.bind(call.operator_cell, 'C')}.value"
         else:
@@ -111,8 +116,14 @@ class Template:
         frame_items = ", ".join(["procedure.env", *names])
         arguments = "(" + "".join(name + ", " for name in names) + ")"
         if call.tail:
+            self_call = [
+                "    if procedure.body is node:",
+                f"        frame = [{frame_items}]",
+                "        continue",
+            ] if loop else []
             return lines + [
                 f"if type(procedure) is Closure and procedure.arity == {count}:",
+                *self_call,
                 f"    return (procedure.body, [{frame_items}])",
                 "if type(procedure) is FunctionType and procedure in BUILTIN_INFO:",
                 "    try:",
@@ -153,10 +164,10 @@ class Template:
             f"return call_other(procedure, {arguments}, {site_name})",
         ]
 
-    def return_lines(self, node) -> list[str]:
+    def return_lines(self, node, loop: bool = False) -> list[str]:
         """Statements returning the value of ``node``: a call is written out in place, not called."""
         if getattr(node, "kind", None) == "call":
-            return self.call_lines(node.call)
+            return self.call_lines(node.call, loop)
         return [f"return {self.expression(node)}"]
 
     def build(self, lines: list[str]):
@@ -237,12 +248,12 @@ def cond_node(clauses, fallback, tail: bool):
     call = "call_other_tail" if tail else "call_other"
     for kind, test, action in clauses:
         if kind == "else":
-            lines += template.return_lines(action)
-            return template.build(lines)
+            lines += template.return_lines(action, tail)
+            return template.build(_loop(lines, tail))
         test_text = template.expression(test)
         if kind == "body":
             lines.append(f"if {test_text} is not False:")
-            lines += ["    " + line for line in template.return_lines(action)]
+            lines += ["    " + line for line in template.return_lines(action, tail)]
         else:
             lines += [f"value = {test_text}", "if value is not False:"]
             if kind == "test":
@@ -250,10 +261,17 @@ def cond_node(clauses, fallback, tail: bool):
             else:
                 receiver, site = action
                 lines.append(f"    return {call}({template.expression(receiver)}, (value,), {template.bind(site, 'S')})")
-    lines += template.return_lines(fallback)
-    return template.build(lines)
+    lines += template.return_lines(fallback, tail)
+    return template.build(_loop(lines, tail))
 
 
-def if_node(test, consequent, alternative):
+def _loop(lines: list[str], tail: bool) -> list[str]:
+    """In tail position, a ``while True`` lets a procedure's self tail calls loop in place."""
+    if not tail:
+        return lines
+    return ["while True:", *("    " + line for line in lines)]
+
+
+def if_node(test, consequent, alternative, tail: bool):
     """``(if test consequent alternative)`` with simple parts inlined as expressions."""
-    return cond_node([("body", test, consequent)], alternative, False)
+    return cond_node([("body", test, consequent)], alternative, tail)

@@ -17,8 +17,8 @@ from ..runtime import (
 from .lists import elements
 from .registry import builtin
 
-# The exception handlers installed by with-exception-handler, innermost last, and the
-# GuardMarker of each running guard: ``signal`` walks them at the raise point.
+# The exception handlers installed by with-exception-handler, innermost last, and a
+# (frame, select) tuple for each running guard: ``signal`` walks them at the raise point.
 HANDLERS: list = []
 
 
@@ -109,23 +109,15 @@ def dynamic_wind(before, thunk, after):
 # -- exceptions ----------------------------------------------------------------
 
 
-class GuardMarker:
-    """What a running ``guard`` puts on the handler stack: its frame and how to pick a clause."""
-
-    __slots__ = ("frame", "select")
-
-    def __init__(self, frame, select) -> None:
-        self.frame = frame
-        self.select = select  # select(clause_frame) -> (clause index, test value) or None
-
-
 def signal(payload, continuable: bool):
     """Raise ``payload`` at this point, as R7RS describes, from the innermost handler outward.
 
     A handler installed by with-exception-handler is called here, before anything
-    unwinds, with the handlers outside it current. A guard is asked here which
-    clause it would take: if one, the stack unwinds to it; if none, the guard is
+    unwinds, with the handlers outside it current. A running guard is on the stack
+    as a tuple ``(frame, select)``: it is asked here which clause it would take; if
+    one, the error to raise (unwinding to it) is returned; if none, the guard is
     passed over (as its re-raise would do) and the next handler out is asked.
+    Returns the value of a continuable handler, or the SchemeError to raise.
     """
     index = len(HANDLERS) - 1
     while index >= 0:
@@ -133,8 +125,9 @@ def signal(payload, continuable: bool):
         inner = HANDLERS[index:]
         del HANDLERS[index:]
         try:
-            if type(entry) is GuardMarker:
-                choice = entry.select([entry.frame, payload])
+            if type(entry) is tuple:
+                frame, select = entry
+                choice = select([frame, payload])
             else:
                 result = apply_procedure(entry, (payload,))
         except SchemeError as error:
@@ -142,13 +135,13 @@ def signal(payload, continuable: bool):
             raise
         finally:
             HANDLERS.extend(inner)
-        if type(entry) is GuardMarker:
+        if type(entry) is tuple:
             if choice is not None:
                 error = SchemeError(payload)
                 error.continuable = continuable
                 error.guard_choice = (entry, choice)
-                pass_handlers(error, index)
-                raise error
+                error.handlers_passed = index
+                return error
             index -= 1
             continue
         if continuable:
@@ -156,11 +149,11 @@ def signal(payload, continuable: bool):
         secondary = fault("exception handler returned from a non-continuable raise", payload,
                           kind="handler-returned")
         pass_handlers(secondary, index)
-        raise secondary
+        return secondary
     error = SchemeError(payload)
     error.continuable = continuable
-    pass_handlers(error, 0)
-    raise error
+    error.handlers_passed = 0
+    return error
 
 
 def pass_handlers(error: SchemeError, index: int) -> None:
@@ -171,12 +164,15 @@ def pass_handlers(error: SchemeError, index: int) -> None:
 
 @builtin("raise", types=("any",))
 def raise_(payload):
-    signal(payload, False)
+    raise signal(payload, False)
 
 
 @builtin("raise-continuable", types=("any",))
 def raise_continuable(payload):
-    return signal(payload, True)
+    result = signal(payload, True)
+    if type(result) is SchemeError:
+        raise result
+    return result
 
 
 @builtin("with-exception-handler", types=("procedure", "procedure"))
@@ -207,7 +203,7 @@ def error(message, *irritants):
     from ..printer import display_string
 
     text = message if type(message) is str else display_string(message)
-    signal(ErrorObject(text, irritants), False)
+    raise signal(ErrorObject(text, irritants), False)
 
 
 @builtin("error-object?", types=("any",))
