@@ -276,17 +276,16 @@ class ReferenceWalker:
             if more:
                 stack.extend(reversed(more))
 
-    def _reference(self, name: Symbol, position, head: bool) -> None:
+    def _reference(self, name: Symbol, position) -> None:
+        # An operator is reported at its call's '(', where `sxflow run` reports it unbound too.
         if name in self.bound or name in self.special_forms or name.name in self.known:
             return
-        if head and position is not None:
-            position = _head_position(position, name.name)
         locals_now = [symbol.name for symbol in self.bound]
         self.candidates.append((name, position, self.filename, locals_now))
 
     def _walk(self, form, position):
         if type(form) is Symbol:
-            self._reference(form, position, False)
+            self._reference(form, position)
             return None
         if not isinstance(form, Pair):
             return None  # self-evaluating: numbers, strings, characters, vectors…
@@ -306,7 +305,7 @@ class ReferenceWalker:
         work = []
         for element, where, first in cells(form, position):
             if type(element) is Symbol:
-                self._reference(element, where, first)
+                self._reference(element, where)
             elif isinstance(element, Pair):
                 work.append(("walk", element, where))
         return work
@@ -392,7 +391,7 @@ class ReferenceWalker:
         parts = cells(form, position)
         work = []
         if len(parts) >= 2 and type(parts[1][0]) is Symbol:
-            self._reference(parts[1][0], parts[1][1], False)
+            self._reference(parts[1][0], parts[1][1])
         work.extend(("walk", element, where) for element, where, _ in parts[2:])
         return work
 
@@ -551,20 +550,6 @@ _PLAIN_FORMS = {
     "if", "begin", "and", "or", "when", "unless", "delay", "delay-force", "make-lazy",
     "unquote", "unquote-splicing", "parameterize", "assert",
 }
-
-
-def _head_position(position, name: str):
-    """The position of an operator symbol, given that of the '(' before it (when the text shows it)."""
-    source, line, column = position
-    text = source.line_text(line)
-    index = column - 1
-    if 0 <= index < len(text) and text[index] == "(":
-        index += 1
-        while index < len(text) and text[index] in " \t":
-            index += 1
-        if text.startswith(name, index):
-            return (source, line, index + 1)
-    return position
 
 
 # ---------------------------------------------------------------------------

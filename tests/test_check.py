@@ -85,9 +85,9 @@ def test_unknown_global_warning_format_and_exit_0(tmp_path):
     result = run_check(str(path))
     assert result.returncode == 0
     assert result.stderr.splitlines() == [
-        f"{path}:3:4: warning: unknown global 'fob' (did you mean foo?)",
+        f"{path}:3:3: warning: unknown global 'fob' (did you mean foo?)",
         "    (fob y))",
-        "     ^",
+        "    ^",
         "0 syntax errors, 1 warning in 1 file",
     ]
 
@@ -97,7 +97,7 @@ def test_globals_defined_in_another_checked_file_are_known(tmp_path):
     (tmp_path / "b.sx").write_text("(helper 1)\n", encoding="utf-8")
     assert run_check("a.sx", "b.sx", cwd=tmp_path).stderr == ""
     result = run_check("b.sx", cwd=tmp_path)
-    assert "b.sx:1:2: warning: unknown global 'helper'" in result.stderr
+    assert "b.sx:1:1: warning: unknown global 'helper'" in result.stderr
 
 
 def test_check_does_not_run_the_program(tmp_path):
@@ -192,10 +192,16 @@ def test_suggestions_include_local_names():
     assert report.warnings[0].message == "unknown global 'inptu' (did you mean input?)"
 
 
-def test_the_operator_position_points_at_the_name():
-    report = check_files([("t.sx", "(display\n  ( undefined-op 1))")], flow=False)
+def test_an_operator_is_reported_where_running_reports_it():
+    text = "(define (f x) x)\n(display\n  ( fob 1))"
+    report = check_files([("t.sx", text)], flow=False)
     warning = report.warnings[0]
-    assert (warning.position[1], warning.position[2]) == (2, 5)
+    assert (warning.position[1], warning.position[2]) == (3, 3)
+    from sxflow import Interpreter, SchemeError
+
+    with pytest.raises(SchemeError) as raised:
+        Interpreter().eval(text, "t.sx")
+    assert (raised.value.line, raised.value.column) == (3, 3)
 
 
 def test_each_use_is_reported_once_per_position():
@@ -217,7 +223,7 @@ def test_code_in_a_loader_string_is_checked():
     assert not report.errors
     [warning] = report.warnings
     assert str(warning).splitlines()[0] == (
-        "lib.sx[my-lib-src]:2:24: warning: unknown global 'my-doubel' (did you mean my-double?)")
+        "lib.sx[my-lib-src]:2:23: warning: unknown global 'my-doubel' (did you mean my-double?)")
 
 
 def test_definitions_in_a_loader_string_are_globals_for_other_files():
