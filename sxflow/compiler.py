@@ -9,7 +9,7 @@ A name bound locally shadows a special form of the same name.
 
 from __future__ import annotations
 
-from .data import NIL, UNASSIGNED, MultipleValues, Pair, SourcePair, Symbol, _Marker, make_list
+from .data import NIL, UNASSIGNED, Char, MultipleValues, Pair, SourcePair, Symbol, make_list
 from .errors import SchemeError, SxSyntaxError
 from .runtime import (
     UNBOUND,
@@ -339,7 +339,6 @@ class Compiler:
         found = resolve(name, scope)
         if found is None:
             cell = self.environment.cell(name)
-            environment = self.environment
             if defining:
                 def assign(frame, value):
                     cell.value = value
@@ -693,7 +692,7 @@ def compile_case(compiler, form, scope, tail, position):
     linear = []
     for data, action in clauses:
         for datum, _ in data:
-            if type(datum) in (Symbol,) or datum.__class__.__name__ == "Char":
+            if type(datum) is Symbol or type(datum) is Char:
                 table.setdefault(id(datum), (datum, action))
             else:
                 linear.append((datum, action))
