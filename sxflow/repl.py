@@ -105,42 +105,50 @@ class Repl:
             self._save_history()
 
     def _loop(self) -> int:
-        pending = self._pending
         while True:
             try:
-                line = self._read_line(CONTINUATION_PROMPT if pending else PROMPT)
+                status = self._step()
             except KeyboardInterrupt:
-                # Ctrl-C at the prompt cancels whatever was typed so far.
-                pending.clear()
+                # Ctrl-C at the prompt cancels whatever was typed so far; one arriving while a
+                # result or an error is being printed only cuts that short.
+                self._pending.clear()
                 print("", flush=True)
                 continue
-            if line is None:  # end of input (Ctrl-D)
-                if pending:
-                    self._report_unfinished("\n".join(pending))
-                if self.interactive:
-                    print("", flush=True)
+            if status is not None:
+                return status
+
+    def _step(self) -> int | None:
+        """Read one line and act on it; the exit status once the session is over, else None."""
+        pending = self._pending
+        line = self._read_line(CONTINUATION_PROMPT if pending else PROMPT)
+        if line is None:  # end of input (Ctrl-D)
+            if pending:
+                self._report_unfinished("\n".join(pending))
+            if self.interactive:
+                print("", flush=True)
+            return 0
+        if not pending and line.lstrip().startswith(","):
+            if self._command(line.strip()) == "quit":
                 return 0
-            if not pending and line.lstrip().startswith(","):
-                if self._command(line.strip()) == "quit":
-                    return 0
-                self._remember_history()
-                continue
-            pending.append(line)
-            text = "\n".join(pending)
-            try:
-                forms = read_all(text, self._entry_name())
-            except SxSyntaxError as error:
-                if getattr(error, "incomplete", False):
-                    continue
-                pending.clear()
-                self._remember_history()
-                print_error(error, self.debug)
-                continue
+            self._remember_history()
+            return None
+        pending.append(line)
+        text = "\n".join(pending)
+        try:
+            forms = read_all(text, self._entry_name())
+        except SxSyntaxError as error:
+            if getattr(error, "incomplete", False):
+                return None  # an open parenthesis, string or comment: read another line
             pending.clear()
             self._remember_history()
-            if forms:
-                self.entries += 1
-                self.evaluate(forms)
+            print_error(error, self.debug)
+            return None
+        pending.clear()
+        self._remember_history()
+        if forms:
+            self.entries += 1
+            self.evaluate(forms)
+        return None
 
     def _read_line(self, prompt: str) -> str | None:
         if self.interactive:
