@@ -1,0 +1,444 @@
+"""The printer: data to text as R7RS ``write`` and ``display`` do, iteratively, with datum labels for cycles."""
+
+from __future__ import annotations
+
+import math
+import re
+from fractions import Fraction
+
+from .data import EOF_OBJECT, NIL, UNASSIGNED, Char, MultipleValues, Pair, SourcePair, Symbol
+
+__all__ = ["write_string", "display_string"]
+
+# Names written for characters (the reader accepts all of them).
+CHARACTER_NAMES_WRITTEN = {
+    "\a": "alarm",
+    "\b": "backspace",
+    "\x7f": "delete",
+    "\x1b": "escape",
+    "\n": "newline",
+    "\0": "null",
+    "\r": "return",
+    " ": "space",
+    "\t": "tab",
+}
+
+# Escapes written inside strings and |symbols|; other unprintable characters become \xHH;.
+STRING_ESCAPES_WRITTEN = {
+    "\\": "\\\\",
+    "\n": "\\n",
+    "\t": "\\t",
+    "\r": "\\r",
+    "\a": "\\a",
+    "\b": "\\b",
+}
+
+# A symbol name that the reader takes as a plain atom (the last alternative of the
+# grammar's ATOM terminal); whether it then reads as that symbol is checked by decoding it.
+PLAIN_ATOM = re.compile(r"(?:[^\s()\[\]{}\";'`,|#]|#[^\s()\[\]{}\";'`,|#\\])[^\s()\[\]{}\";'`,|]*\Z")
+
+# Printing counts pairs and vectors; past this many, it checks once for a cycle.
+# Data smaller than this never pays for the check (a walk with a table of every
+# container, about as costly as printing); cyclic data loops this long, a few
+# tens of milliseconds, before it is found and printed again with labels.
+CYCLE_CHECK_AFTER = 100_000
+
+# Python refuses str() of ints with more digits than sys.int_max_str_digits (4300 by
+# default); beyond this many bits, print in halves.
+SAFE_BITS = 13_000
+
+
+def _escape_character(character: str, quote: str) -> str:
+    if character == quote:
+        return "\\" + quote
+    escaped = STRING_ESCAPES_WRITTEN.get(character)
+    if escaped is not None:
+        return escaped
+    if character.isprintable():
+        return character
+    return f"\\x{ord(character):x};"
+
+
+def _string_written(text: str) -> str:
+    # The common case, all in C: nothing to escape.
+    if text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    return '"' + "".join([_escape_character(character, '"') for character in text]) + '"'
+
+
+def _int_text(number: int) -> str:
+    if number.bit_length() <= SAFE_BITS:
+        return str(number)
+    if number < 0:
+        return "-" + _int_text(-number)
+    # Split by a power of ten: the low half is padded with zeros to its full width.
+    digits = int(number.bit_length() * 0.30102999566398120) // 2
+    high, low = divmod(number, 10 ** digits)
+    return _int_text(high) + _int_text(low).rjust(digits, "0")
+
+
+def _float_text(number: float) -> str:
+    if number != number:
+        return "+nan.0"
+    if number == math.inf:
+        return "+inf.0"
+    if number == -math.inf:
+        return "-inf.0"
+    # repr gives the shortest text that reads back as the same float, always with a
+    # '.' or an exponent, so it reads back as a float: 1.0, 1e+21, 5e-324.
+    return repr(number)
+
+
+def _fraction_text(number: Fraction) -> str:
+    if number.denominator == 1:
+        return _int_text(number.numerator)
+    return f"{_int_text(number.numerator)}/{_int_text(number.denominator)}"
+
+
+def _character_written(character: Char) -> str:
+    char = character.char
+    name = CHARACTER_NAMES_WRITTEN.get(char)
+    if name is not None:
+        return "#\\" + name
+    if char.isprintable():
+        return "#\\" + char
+    return f"#\\x{ord(char):x}"
+
+
+_symbol_texts: dict = {}
+
+
+def _symbol_written(symbol: Symbol) -> str:
+    text = _symbol_texts.get(symbol)
+    if text is None:
+        text = _symbol_texts[symbol] = _symbol_text(symbol.name)
+    return text
+
+
+def _symbol_text(name: str) -> str:
+    """The name itself when it reads back as this symbol, else the name in |bars|."""
+    if name.isprintable() and PLAIN_ATOM.match(name) and name != ".":
+        from .reader import decode_atom_text
+
+        try:
+            plain = decode_atom_text(name) is Symbol(name)
+        except Exception:  # bad syntax such as #foo
+            plain = False
+        if plain:
+            return name
+    return "|" + "".join([_escape_character(character, "|") for character in name]) + "|"
+
+
+def _bool_text(value: bool) -> str:
+    return "#t" if value else "#f"
+
+
+def _other_text(value, writers) -> str:
+    """Anything that is neither a pair, a vector nor one of the common atom types."""
+    sx_write = getattr(value, "sx_write", None)
+    if sx_write is not None and callable(sx_write):
+        return str(sx_write())
+    if value is EOF_OBJECT:
+        return "#<eof>"
+    if value is UNASSIGNED:
+        return "#<unassigned>"
+    # Subclasses of the basic types (an IntEnum, a str subclass) print as their base type.
+    for base in (bool, int, float, Fraction, str, Symbol, Char):
+        if isinstance(value, base):
+            if base is int or base is float or base is str:
+                value = base(value)
+            return writers[base](value)
+    if callable(value):
+        name = getattr(value, "name", None)
+        if not isinstance(name, (str, Symbol)):
+            name = getattr(value, "__name__", None)
+        if isinstance(name, (str, Symbol)) and str(name):
+            return f"#<procedure {name}>"
+        return "#<procedure>"
+    return f"#<python {type(value).__name__}>"
+
+
+WRITE_ATOMS = {
+    Symbol: _symbol_written,
+    int: _int_text,
+    str: _string_written,
+    bool: _bool_text,
+    float: _float_text,
+    Fraction: _fraction_text,
+    Char: _character_written,
+    type(None): lambda value: "#<unspecified>",
+    type(NIL): lambda value: "()",
+}
+
+DISPLAY_ATOMS = dict(WRITE_ATOMS)
+DISPLAY_ATOMS[Symbol] = lambda symbol: symbol.name
+DISPLAY_ATOMS[str] = lambda text: text
+DISPLAY_ATOMS[Char] = lambda character: character.char
+
+_LIST_ITERATOR = type(iter([]))
+_TUPLE_ITERATOR = type(iter(()))
+_CLOSE = object()  # a stack frame: the dotted tail is printed, close the list
+_DONE = object()
+
+
+class _CycleFound(Exception):
+    """Printing without labels met a cycle: start again with these labels."""
+
+    def __init__(self, labels: dict) -> None:
+        super().__init__()
+        self.labels = labels
+
+
+def write_string(value) -> str:
+    """R7RS ``write``: text that ``read`` turns back into an equal datum.
+
+    Strings are quoted with backslash escapes (control characters as ``\\xHH;``),
+    characters are ``#\\a``/``#\\space``/``#\\x7f``, symbols that would not read back
+    as themselves are written in ``|bars|``. ``(quote x)`` is written as
+    ``(quote x)``, never abbreviated to ``'x``. Cycles get datum labels
+    (``#0=(1 . #0#)``); shared structure without a cycle is written out in full.
+    Non-data print as ``#<unspecified>``, ``#<eof>``, ``#<procedure name>``,
+    ``#<python TypeName>``, or through the object's own ``sx_write()``.
+    """
+    writer = WRITE_ATOMS.get(type(value))
+    if writer is not None:
+        return writer(value)
+    return _render(value, WRITE_ATOMS)
+
+
+def display_string(value) -> str:
+    """R7RS ``display``: like ``write_string`` but strings, characters and symbols appear raw, at any depth."""
+    kind = type(value)
+    if kind is str:
+        return value
+    writer = DISPLAY_ATOMS.get(kind)
+    if writer is not None:
+        return writer(value)
+    return _render(value, DISPLAY_ATOMS)
+
+
+def _render(value, writers) -> str:
+    try:
+        return _render_labelled(value, writers, None)
+    except _CycleFound as cycle:
+        return _render_labelled(value, writers, cycle.labels)
+
+
+def _render_labelled(root, writers, labels):
+    """Print ``root`` with an explicit stack (any depth, any length).
+
+    ``labels`` is None for the first attempt, which raises _CycleFound once it has
+    printed enough to suspect a cycle and a check finds one; otherwise it maps the
+    id of each pair or vector that needs a datum label to its number (None until
+    it is first printed).
+
+    Stack frames: a pair whose car was just printed (its cdr comes next), a vector
+    or multiple-values iterator, or _CLOSE after a dotted tail.
+    """
+    parts = []
+    append = parts.append
+    stack = []
+    push = stack.append
+    pop = stack.pop
+    get_writer = writers.get
+    check_after = CYCLE_CHECK_AFTER if labels is None else math.inf
+    containers = 0
+    next_label = 0
+    value = root
+    while True:
+        # Print `value`; a container pushes a frame and goes on with its first element.
+        kind = type(value)
+        writer = get_writer(kind)
+        if writer is not None:
+            append(writer(value))
+        elif kind is SourcePair or kind is Pair or kind is list or isinstance(value, (Pair, list)):
+            containers += 1
+            if containers > check_after:
+                check_after = _check_for_cycle(root)
+            if labels is not None and id(value) in labels:
+                number = labels[id(value)]
+                if number is not None:
+                    # Met again: a reference to the label, nothing more to print here.
+                    append(f"#{number}#")
+                    kind = None
+                else:
+                    labels[id(value)] = next_label
+                    append(f"#{next_label}=")
+                    next_label += 1
+            if kind is None:
+                pass
+            elif isinstance(value, Pair):
+                append("(")
+                push(value)
+                value = value.car
+                continue
+            elif value:
+                append("#(")
+                items = iter(value)
+                push(items)
+                value = next(items)
+                continue
+            else:
+                append("#()")
+        elif kind is MultipleValues:
+            items = iter(tuple(value.values))
+            first = next(items, _DONE)
+            if first is not _DONE:
+                push(items)
+                value = first
+                continue
+        else:
+            append(_other_text(value, writers))
+
+        # Unwind: close finished frames until one has a next element to print.
+        while stack:
+            frame = stack[-1]
+            frame_kind = type(frame)
+            if frame_kind is SourcePair or frame_kind is Pair or (
+                    frame_kind is not _LIST_ITERATOR and frame is not _CLOSE and isinstance(frame, Pair)):
+                # Go on along the list; atoms are printed right here (the common case).
+                rest = frame.cdr
+                while True:
+                    if rest is NIL:
+                        pop()
+                        append(")")
+                        value = _DONE
+                        break
+                    if not isinstance(rest, Pair) or (labels is not None and id(rest) in labels):
+                        # A dotted tail (or a labelled pair, which must start its own list).
+                        stack[-1] = _CLOSE
+                        append(" . ")
+                        value = rest
+                        break
+                    containers += 1
+                    if containers > check_after:
+                        check_after = _check_for_cycle(root)
+                    value = rest.car
+                    writer = get_writer(type(value))
+                    if writer is None:
+                        stack[-1] = rest
+                        append(" ")
+                        break
+                    append(" ")
+                    append(writer(value))
+                    rest = rest.cdr
+                if value is _DONE:
+                    continue
+                break
+            if frame_kind is _LIST_ITERATOR:
+                value = next(frame, _DONE)
+                if value is _DONE:
+                    pop()
+                    append(")")
+                    continue
+                append(" ")
+                break
+            if frame is _CLOSE:
+                pop()
+                append(")")
+                continue
+            # A multiple-values iterator.
+            value = next(frame, _DONE)
+            if value is _DONE:
+                pop()
+                continue
+            append(" ")
+            break
+        else:
+            return "".join(parts)
+
+
+def _check_for_cycle(root) -> float:
+    """Called once printing has met many containers: raise _CycleFound if ``root`` has a cycle."""
+    found = _cycle_labels(root)
+    if found:
+        raise _CycleFound(found)
+    return math.inf
+
+
+def _cycle_labels(root) -> dict:
+    """The ids of the pairs and vectors that close a cycle in ``root`` (empty if there is none).
+
+    A depth-first walk in printing order (car before cdr, vector elements in order);
+    a container met again while it is still being walked is the target of a cycle.
+    Shared structure without a cycle is met again only after it is done, and gets
+    no label. One frame per list (its cells are walked in a loop, atoms without
+    leaving it) and one per vector; ``owner`` maps each container's id to the frame
+    that walks it, so finishing a frame finishes all its cells at once.
+    """
+    owner: dict = {}
+    targets: dict = {}
+    # Frames: [done?, first cell or vector, current cell or next index, tail walked?].
+    stack: list = []
+
+    def enter(item) -> None:
+        if isinstance(item, (Pair, list)):
+            frame = owner.get(id(item))
+            if frame is None:
+                frame = [False, item, item if isinstance(item, Pair) else 0, False]
+                owner[id(item)] = frame
+                stack.append(frame)
+            elif not frame[0]:
+                targets[id(item)] = None
+
+    if isinstance(root, MultipleValues):
+        # Its values in order, as if they were the elements of a vector (never labelled).
+        stack.append([False, list(root.values), 0, False])
+    else:
+        enter(root)
+    while stack:
+        frame = stack[-1]
+        head = frame[1]
+        if isinstance(head, Pair):
+            cell = frame[2]
+            if cell is not None:
+                # Walk cells while their cars are atoms; stop at a car to walk first.
+                while True:
+                    car = cell.car
+                    if isinstance(car, (Pair, list)):
+                        frame[2] = None
+                        frame[3] = cell
+                        enter(car)
+                        break
+                    following = cell.cdr
+                    if not isinstance(following, Pair):
+                        frame[2] = None
+                        frame[3] = cell
+                        break
+                    seen = owner.get(id(following))
+                    if seen is not None:
+                        if not seen[0]:
+                            targets[id(following)] = None
+                        frame[2] = None
+                        frame[3] = None
+                        break
+                    owner[id(following)] = frame
+                    cell = following
+                continue
+            last = frame[3]
+            if last is not None:
+                # The car of `last` is walked: step along its cdr.
+                frame[3] = None
+                following = last.cdr
+                if isinstance(following, Pair):
+                    seen = owner.get(id(following))
+                    if seen is None:
+                        owner[id(following)] = frame
+                        frame[2] = following
+                    elif not seen[0]:
+                        targets[id(following)] = None
+                    continue
+                if isinstance(following, list):
+                    enter(following)
+                    continue
+            frame[0] = True
+            stack.pop()
+        else:
+            index = frame[2]
+            if index < len(head):
+                frame[2] = index + 1
+                enter(head[index])
+                continue
+            frame[0] = True
+            stack.pop()
+    return targets

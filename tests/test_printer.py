@@ -1,0 +1,334 @@
+"""Tests of the printer: write and display output, cycles, deep data, and read(write(d)) == d."""
+
+from __future__ import annotations
+
+import math
+import sys
+from fractions import Fraction
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sxflow.data import EOF_OBJECT, NIL, Char, MultipleValues, Pair, Symbol, is_equal, make_list
+from sxflow.printer import display_string, write_string
+from sxflow.reader import read
+
+S = Symbol
+
+
+def L(*items, tail=NIL):
+    return make_list(list(items), tail)
+
+
+# -- write ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value, text", [
+    (L(1, 2, 3), "(1 2 3)"),
+    (Pair(1, 2), "(1 . 2)"),
+    (L(1, 2, tail=3), "(1 2 . 3)"),
+    (NIL, "()"),
+    (L(NIL, L()), "(() ())"),
+    ([1, 2], "#(1 2)"),
+    ([], "#()"),
+    ([L(1), [2]], "#((1) #(2))"),
+    (Pair([1], [2]), "(#(1) . #(2))"),
+    (True, "#t"),
+    (False, "#f"),
+    (0, "0"),
+    (-17, "-17"),
+    (1.0, "1.0"),
+    (-0.5, "-0.5"),
+    (1e21, "1e+21"),
+    (1.5e-7, "1.5e-07"),
+    (math.inf, "+inf.0"),
+    (-math.inf, "-inf.0"),
+    (math.nan, "+nan.0"),
+    (Fraction(1, 3), "1/3"),
+    (Fraction(-7, 2), "-7/2"),
+    (Fraction(4, 1), "4"),
+    ("abc", '"abc"'),
+    ("a\nb", r'"a\nb"'),
+    ('say "hi"\\', r'"say \"hi\"\\"'),
+    ("\t\r\a\b", r'"\t\r\a\b"'),
+    ("\0\x01\x1f\x7f", r'"\x0;\x1;\x1f;\x7f;"'),
+    ("λ 日本", '"λ 日本"'),
+    ("\u2028\u00a0", r'"\x2028;\xa0;"'),
+    (Char("a"), r"#\a"),
+    (Char(" "), r"#\space"),
+    (Char("\n"), r"#\newline"),
+    (Char("\t"), r"#\tab"),
+    (Char("\0"), r"#\null"),
+    (Char("\x7f"), r"#\delete"),
+    (Char("\x1b"), r"#\escape"),
+    (Char("\a"), r"#\alarm"),
+    (Char("\x01"), r"#\x1"),
+    (Char("("), r"#\("),
+    (Char("λ"), r"#\λ"),
+    (Char("x"), r"#\x"),
+    (S("abc"), "abc"),
+    (S("flow-peer-register!"), "flow-peer-register!"),
+    (S("..."), "..."),
+    (S("+"), "+"),
+    (S("->x"), "->x"),
+    (S("a b"), "|a b|"),
+    (S(""), "||"),
+    (S("1"), "|1|"),
+    (S("-5"), "|-5|"),
+    (S("1/2"), "|1/2|"),
+    (S("+inf.0"), "|+inf.0|"),
+    (S("."), "|.|"),
+    (S("#foo"), "|#foo|"),
+    (S("#t"), "|#t|"),
+    (S("a|b"), r"|a\|b|"),
+    (S("a(b"), "|a(b|"),
+    (S("'x"), "|'x|"),
+    (S("a;b"), "|a;b|"),
+    (S('a"b'), '|a"b|'),
+    (S("tab\there"), r"|tab\there|"),
+    (S("1+"), "1+"),
+    (L(S("quote"), S("x")), "(quote x)"),
+    (L(S("quasiquote"), L(S("unquote"), S("x"))), "(quasiquote (unquote x))"),
+    (None, "#<unspecified>"),
+    (EOF_OBJECT, "#<eof>"),
+    (MultipleValues((1, "a", L(2))), '1 "a" (2)'),
+    (MultipleValues(()), ""),
+])
+def test_write(value, text):
+    assert write_string(value) == text
+
+
+def test_write_booleans_are_not_numbers():
+    assert write_string(L(True, 1, False, 0)) == "(#t 1 #f 0)"
+
+
+def test_big_numbers():
+    big = 7 ** 20000  # over 16000 digits: past Python's str() limit
+    text = write_string(big)
+    limit = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        expected = str(big)
+    finally:
+        sys.set_int_max_str_digits(limit)
+    assert text == expected and len(text) == 16902 and read(text) == big
+    assert read(write_string(-big)) == -big
+    assert read(write_string(Fraction(big, big + 2))) == Fraction(big, big + 2)
+    assert write_string(10 ** 5000) == "1" + "0" * 5000
+
+
+# -- display -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value, text", [
+    ("a\nb", "a\nb"),
+    (Char("a"), "a"),
+    (Char(" "), " "),
+    (S("a b"), "a b"),
+    (L("x", Char("y"), S("z w")), "(x y z w)"),
+    (["s", L("t")], "#(s (t))"),
+    (L(1, 2.5, True), "(1 2.5 #t)"),
+    (None, "#<unspecified>"),
+    (MultipleValues(("a", "b")), "a b"),
+])
+def test_display(value, text):
+    assert display_string(value) == text
+
+
+# -- other objects -------------------------------------------------------------------------------
+
+
+def test_procedures_and_python_objects():
+    def named():
+        pass
+
+    class WithName:
+        name = "my-proc"
+
+        def __call__(self):
+            pass
+
+    class Plain:
+        pass
+
+    assert write_string(named) == "#<procedure named>"
+    assert write_string(len) == "#<procedure len>"
+    assert write_string(WithName()) == "#<procedure my-proc>"
+    assert write_string(Plain()) == "#<python Plain>"
+    assert write_string({}) == "#<python dict>"
+    assert write_string((1, 2)) == "#<python tuple>"
+    assert write_string(L(named)) == "(#<procedure named>)"
+
+
+def test_sx_write_hook():
+    class Closure:
+        def sx_write(self):
+            return "#<procedure square>"
+
+    assert write_string(Closure()) == "#<procedure square>"
+    assert display_string(L(Closure(), "s")) == "(#<procedure square> s)"
+
+
+def test_subclasses_of_basic_types():
+    import enum
+
+    class Level(enum.IntEnum):
+        HIGH = 3
+
+    class Text(str):
+        pass
+
+    assert write_string(Level.HIGH) == "3"
+    assert write_string(Text("a b")) == '"a b"'
+    assert display_string(Text("a b")) == "a b"
+
+
+# -- cycles and sharing ----------------------------------------------------------------------------
+
+
+def test_cycles_get_datum_labels():
+    ring = Pair(1, NIL)
+    ring.cdr = ring
+    assert write_string(ring) == "#0=(1 . #0#)"
+    assert display_string(ring) == "#0=(1 . #0#)"
+
+    loop = L(1, 2, 3)
+    loop.cdr.cdr.cdr = loop.cdr
+    assert write_string(loop) == "(1 . #0=(2 3 . #0#))"
+
+    itself = L(1)
+    itself.car = itself
+    assert write_string(itself) == "#0=(#0#)"
+
+    vector = [1, 2]
+    vector.append(vector)
+    assert write_string(vector) == "#0=#(1 2 #0#)"
+
+    two = L(1, 2)
+    two.car = two
+    two.cdr.car = two.cdr
+    assert write_string(two) == "#0=(#0# . #1=(#1#))"
+
+
+def test_shared_structure_without_cycle_has_no_labels():
+    shared = L(1, 2)
+    assert write_string(L(shared, shared)) == "((1 2) (1 2))"
+    tail = L(3)
+    assert write_string(L(Pair(1, tail), Pair(2, tail))) == "((1 3) (2 3))"
+    vector = [1]
+    assert write_string([vector, vector]) == "#(#(1) #(1))"
+
+
+def test_cycle_inside_a_larger_structure():
+    ring = Pair(S("r"), NIL)
+    ring.cdr = ring
+    text = write_string(L(1, ring, ring))
+    assert text == "(1 #0=(r . #0#) #0#)"
+
+
+def test_big_acyclic_data_without_labels():
+    # Past the size where the printer checks for a cycle, once.
+    data = make_list([L(n, [n]) for n in range(40_000)])
+    text = write_string(data)
+    assert "#0" not in text and text.startswith("((0 #(0)) (1 #(1))")
+
+
+def test_cycle_found_late():
+    data = make_list(list(range(150_000)))
+    cell = data
+    while cell.cdr is not NIL:
+        cell = cell.cdr
+    cell.cdr = data
+    text = write_string(data)
+    assert text.startswith("#0=(0 1 2 ") and text.endswith(" 149999 . #0#)")
+
+
+def test_cyclic_multiple_values():
+    ring = Pair(1, NIL)
+    ring.cdr = ring
+    assert write_string(MultipleValues((ring, 2))) == "#0=(1 . #0#) 2"
+
+
+# -- deep and long data ----------------------------------------------------------------------------
+
+
+def test_a_million_element_list():
+    data = make_list(range(1_000_000))
+    text = write_string(data)
+    assert text.startswith("(0 1 2 ") and text.endswith(" 999999)")
+    assert display_string(data) == text
+
+
+def test_nesting_a_hundred_thousand_deep():
+    depth = 100_000
+    data = NIL
+    for _ in range(depth):
+        data = Pair(data, NIL)
+    assert write_string(data) == "(" * depth + "()" + ")" * depth
+    vector = []
+    for _ in range(depth):
+        vector = [vector]
+    assert write_string(vector) == "#(" * depth + "#()" + ")" * depth
+    tails = 1
+    for _ in range(depth):
+        tails = Pair(0, [tails])
+    assert write_string(tails).startswith("(0 . #((0 . #(")
+
+
+def test_no_recursion_needed():
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(150)
+    try:
+        data = NIL
+        for _ in range(5_000):
+            data = L([data], 1)
+        write_string(data)
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+# -- round trip --------------------------------------------------------------------------------------
+
+atoms = st.one_of(
+    st.integers(),
+    st.tuples(st.integers(0, 15_000), st.sampled_from([1, -1])).map(lambda pair: pair[1] * 3 ** pair[0]),
+    st.floats(allow_nan=False),
+    st.fractions().filter(lambda value: value.denominator != 1),
+    st.text(),
+    st.characters().map(Char),
+    st.text().map(Symbol),
+    st.sampled_from([S("..."), S("+"), S("-"), S("."), S("1"), S("#t"), S("a.b"), S("|"), S(""), S("->x"),
+                     S("1+"), S("+inf.0"), S("-nan.0"), S("#\\a"), S("'"), S("λ")]),
+    st.booleans(),
+    st.just(NIL),
+)
+
+
+def _pairs(children):
+    proper = st.lists(children, max_size=5).map(lambda items: make_list(items))
+    dotted = st.tuples(st.lists(children, min_size=1, max_size=4), children.filter(lambda v: v is not NIL)).map(
+        lambda parts: make_list(parts[0], parts[1]))
+    vectors = st.lists(children, max_size=4)
+    return st.one_of(proper, dotted, vectors)
+
+
+data = st.recursive(atoms, _pairs, max_leaves=25)
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data)
+def test_read_of_write_is_equal(datum):
+    text = write_string(datum)
+    again = read(text)
+    assert is_equal(again, datum), (text, again, datum)
+    # And it is stable: writing what was read gives the same text.
+    assert write_string(again) == text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(allow_nan=False))
+def test_floats_read_back_exactly(number):
+    again = read(write_string(number))
+    assert type(again) is float and again == number
+    assert math.copysign(1, again) == math.copysign(1, number)
