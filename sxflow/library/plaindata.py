@@ -29,6 +29,10 @@ def copy_plain_data(value, failure=_NOT_PLAIN):
         return value
     if type(value) is not list and not isinstance(value, Pair):
         return failure
+    if type(value) is not list:
+        flat = _copy_flat(value)
+        if flat is not None:
+            return flat
     atoms = _ATOMS
     # How cycles are found without paying a set operation per element: a cycle made only
     # of cdrs stays inside one list's spine, where Brent's algorithm finds it; any other
@@ -54,6 +58,10 @@ def copy_plain_data(value, failure=_NOT_PLAIN):
                     if kind is not list and not isinstance(item, Pair):
                         return failure
                     done = copied.get(id(item), _NOT_PLAIN) if copied else _NOT_PLAIN
+                    if done is _NOT_PLAIN and kind is not list:
+                        flat = _copy_flat(item)
+                        if flat is not None:
+                            done = copied[id(item)] = flat
                     if done is _NOT_PLAIN:
                         frame.add_path_through(cursor, on_path)
                         if id(item) in on_path:
@@ -94,6 +102,10 @@ def copy_plain_data(value, failure=_NOT_PLAIN):
                     if kind is not list and not isinstance(item, Pair):
                         return failure
                     done = copied.get(id(item), _NOT_PLAIN) if copied else _NOT_PLAIN
+                    if done is _NOT_PLAIN and kind is not list:
+                        flat = _copy_flat(item)
+                        if flat is not None:
+                            done = copied[id(item)] = flat
                     if done is _NOT_PLAIN:
                         if id(item) in on_path:
                             return failure
@@ -117,6 +129,38 @@ def copy_plain_data(value, failure=_NOT_PLAIN):
             parent_items[-1] = result
         else:
             parent_items.append(result)
+
+
+def _copy_flat(pair):
+    """A copy of a proper list of atoms only, or None when it holds a container, is dotted or cyclic.
+
+    A list of atoms contains nothing that could close a cycle through it, so it needs
+    no path bookkeeping: most values (and most parts of bigger ones) are such lists.
+    """
+    atoms = _ATOMS
+    items = []
+    append = items.append
+    cursor = slow = pair
+    steps = power = 1
+    while isinstance(cursor, Pair):
+        item = cursor.car
+        if type(item) not in atoms:
+            return None
+        append(item)
+        cursor = cursor.cdr
+        if cursor is slow:
+            return None
+        steps -= 1
+        if not steps:
+            slow = cursor
+            power += power
+            steps = power
+    if cursor is not NIL:
+        return None
+    result = NIL
+    for item in reversed(items):
+        result = Pair(item, result)
+    return result
 
 
 class _Frame:
