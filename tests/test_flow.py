@@ -489,3 +489,18 @@ def test_handoff_example():
     assert "restoring from an address with no replica: #f" in lines
     snapshots = [line for line in lines if line.startswith("replica for instance-b:")]
     assert len(snapshots) == 2 and snapshots[0] == snapshots[1]
+
+
+@pytest.mark.parametrize(("name", "last_line"), [
+    ("failover.sx", "Step 3 result: 50"),
+    ("handoff.sx", "restoring from an address with no replica: #f"),
+])
+def test_examples_through_the_command_line(name, last_line):
+    import subprocess
+    import sys
+
+    completed = subprocess.run([sys.executable, "-m", "sxflow", "run", str(ROOT / "examples" / name)],
+                               capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.splitlines()[-1] == last_line
+    assert completed.stdout == run_example(name)
