@@ -176,24 +176,34 @@ def make_list(items: Iterable, tail=NIL):
 
 
 def iterate_list(value) -> Iterator:
-    """Iterate a proper Scheme list; a dotted tail or a non-list raises ValueError."""
-    while isinstance(value, Pair):
-        yield value.car
-        value = value.cdr
-    if value is not NIL:
-        raise ValueError("not a proper list")
+    """Iterate a proper Scheme list; a dotted tail, a circular list or a non-list raises ValueError."""
+    yield from list_to_python(value)
 
 
 def list_to_python(value) -> list:
-    """The elements of a proper Scheme list as a Python list."""
+    """The elements of a proper Scheme list as a Python list; dotted or circular lists raise ValueError."""
+    items, tail = list_spine(value)
+    if tail is not NIL:
+        raise ValueError("not a proper list")
+    return items
+
+
+def list_spine(value) -> tuple[list, object]:
+    """The elements along a chain of pairs and what ends it (NIL for a proper list); circular raises ValueError."""
     items = []
     append = items.append
+    # Brent's cycle check: the tortoise jumps to the hare at each power of two.
+    tortoise = value
+    steps, power = 0, 1
     while isinstance(value, Pair):
         append(value.car)
         value = value.cdr
-    if value is not NIL:
-        raise ValueError("not a proper list")
-    return items
+        if value is tortoise:
+            raise ValueError("circular list")
+        steps += 1
+        if steps == power:
+            tortoise, steps, power = value, 0, power * 2
+    return items, value
 
 
 NUMBER_TYPES = (int, float, Fraction)
@@ -215,11 +225,23 @@ def is_equal(a, b) -> bool:
     stack = [(a, b)]
     pop = stack.pop
     push = stack.append
+    # Past a budget of steps, pairs already compared are remembered and taken as equal when
+    # met again, so circular structures terminate (R7RS equal?) at no cost for small data.
+    budget = 100_000
+    seen: set | None = None
     while stack:
         a, b = pop()
         while True:
             if a is b:
                 break
+            budget -= 1
+            if budget < 0 and (isinstance(a, Pair) or type(a) is list):
+                if seen is None:
+                    seen = set()
+                key = (id(a), id(b))
+                if key in seen:
+                    break
+                seen.add(key)
             if isinstance(a, Pair):
                 if not isinstance(b, Pair):
                     return False

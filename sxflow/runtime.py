@@ -18,7 +18,7 @@ import difflib
 import sys
 from contextlib import contextmanager
 
-from .data import NIL, UNASSIGNED, Char, MultipleValues, Pair, Symbol, _Marker, make_list
+from .data import NIL, UNASSIGNED, Char, MultipleValues, Pair, Symbol, _Marker, list_spine, make_list
 from .errors import ErrorObject, SchemeError
 from .source import format_position
 
@@ -128,13 +128,10 @@ def _is_integer(value) -> bool:
 
 
 def _is_list(value) -> bool:
-    seen = 0
-    while isinstance(value, Pair):
-        value = value.cdr
-        seen += 1
-        if seen > 10_000_000:
-            return False
-    return value is NIL
+    try:
+        return list_spine(value)[1] is NIL
+    except ValueError:
+        return False
 
 
 def is_procedure(value) -> bool:
@@ -269,8 +266,10 @@ def convert_exception(procedure, args, exception: Exception, site) -> SchemeErro
             if isinstance(exception, ZeroDivisionError):
                 message = f"{info.name}: division by zero"
                 kind = "division-by-zero"
+            elif isinstance(exception, MemoryError):
+                message = f"{info.name}: out of memory"
             else:
-                message = f"{info.name}: {exception}"
+                message = f"{info.name}: {exception or type(exception).__name__}"
         error = fault(message, kind=kind, position=site.position if site else None)
         error.payload.python_exception = exception
     else:

@@ -38,6 +38,9 @@ INLINE_PRIMITIVES: dict = {}
 SIMPLE_KINDS = ("local", "local1", "constant")
 # Inlined primitives nest at most this deep in one template (Python's parser limits nesting).
 MAX_INLINE_DEPTH = 4
+# Calls with more operands, and conds with more clauses, than this use generic code.
+MAX_TEMPLATE_OPERANDS = 8
+MAX_TEMPLATE_CLAUSES = 32
 
 
 class Template:
@@ -197,12 +200,26 @@ def call_node(operator, operands, site, tail: bool, operator_cell=None):
     The node describes itself (kind "call"), so an enclosing ``cond`` or ``if`` can
     write the same statements in its own body instead of calling it.
     """
+    if len(operands) > MAX_TEMPLATE_OPERANDS:
+        return generic_call_node(operator, operands, site, tail, operator_cell)
     description = SimpleNamespace(kind="call", operator=operator, operands=tuple(operands), site=site,
                                   tail=tail, operator_cell=operator_cell)
     template = Template()
     node = template.build(template.call_lines(description))
     node.kind = "call"
     node.call = description
+    return node
+
+
+def generic_call_node(operator, operands, site, tail: bool, operator_cell=None):
+    """A call with many operands: one loop instead of a template (keeps generated code small)."""
+    operands = tuple(operands)
+    call = runtime.call_other_tail if tail else runtime.call_other
+
+    def node(frame):
+        procedure = operator_cell.value if operator_cell is not None else operator(frame)
+        return call(procedure, [operand(frame) for operand in operands], site)
+
     return node
 
 
@@ -243,6 +260,10 @@ def cond_node(clauses, fallback, tail: bool):
     is the result), ``("arrow", test, (receiver, site))`` or ``("else", None, body)``;
     ``fallback`` runs when no clause is taken.
     """
+    if len(clauses) > MAX_TEMPLATE_CLAUSES:
+        # A long chain: the first clauses here, the rest in a node of their own.
+        rest = cond_node(clauses[MAX_TEMPLATE_CLAUSES:], fallback, tail)
+        return cond_node(clauses[:MAX_TEMPLATE_CLAUSES], rest, tail)
     template = Template()
     lines = []
     call = "call_other_tail" if tail else "call_other"

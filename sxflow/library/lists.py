@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..data import NIL, Pair, is_equal, is_eqv, make_list
+from ..data import NIL, Pair, is_equal, is_eqv, list_spine, list_to_python, make_list
 from ..runtime import apply_procedure, fault, is_procedure
 from .registry import builtin
 
@@ -19,15 +19,11 @@ def _count(value) -> int:
 
 
 def elements(value) -> list:
-    """The elements of a proper list, as a Python list; anything else raises ListTypeError."""
-    items = []
-    append = items.append
-    while type(value) is Pair or isinstance(value, Pair):
-        append(value.car)
-        value = value.cdr
-    if value is not NIL:
-        raise ListTypeError("expected a proper list")
-    return items
+    """The elements of a proper list, as a Python list; anything else (circular too) raises ListTypeError."""
+    try:
+        return list_to_python(value)
+    except ValueError:
+        raise ListTypeError("expected a proper list") from None
 
 
 @builtin("cons", types=("any", "any"), inline={2: ((None, None), "Pair({0}, {1})")})
@@ -125,13 +121,7 @@ def is_list(value):
 
 @builtin("length", types=("list",))
 def length(value):
-    count = 0
-    while isinstance(value, Pair):
-        count += 1
-        value = value.cdr
-    if value is not NIL:
-        raise ListTypeError("expected a proper list")
-    return count
+    return len(elements(value))
 
 
 @builtin("append", rest="list")
@@ -152,11 +142,8 @@ def append_destructive(*lists):
 @builtin("reverse", types=("list",))
 def reverse(value):
     result = NIL
-    while isinstance(value, Pair):
-        result = Pair(value.car, result)
-        value = value.cdr
-    if value is not NIL:
-        raise ListTypeError("expected a proper list")
+    for item in elements(value):
+        result = Pair(item, result)
     return result
 
 
@@ -179,11 +166,11 @@ def list_ref(value, k):
 
 @builtin("list-copy", types=("any",))
 def list_copy(value):
-    items = []
-    while isinstance(value, Pair):
-        items.append(value.car)
-        value = value.cdr
-    return make_list(items, value)
+    try:
+        items, tail = list_spine(value)
+    except ValueError:
+        raise ListTypeError("expected a list, not a circular one") from None
+    return make_list(items, tail)
 
 
 @builtin("last-pair", types=("pair",))

@@ -9,6 +9,8 @@ from ..data import Symbol
 from .registry import builtin
 
 _NUMERIC = frozenset((int, float, Fraction))
+# An exact power larger than this many bits is refused rather than left to exhaust memory.
+MAX_EXACT_BITS = 64_000_000
 _EXACT = frozenset((int, Fraction))
 
 
@@ -242,6 +244,9 @@ def expt(base, power):
     if type(power) is int and type(base) in _EXACT:
         if power < 0 and base == 0:
             raise ZeroDivisionError("division by zero")
+        size = abs(power) * max(abs(Fraction(base).numerator).bit_length(), abs(Fraction(base).denominator).bit_length())
+        if size > MAX_EXACT_BITS:
+            raise ValueError(f"the exact result would have about {size} bits, more than {MAX_EXACT_BITS}")
         return normalize(Fraction(base) ** power) if type(base) is Fraction or power < 0 else base ** power
     try:
         result = float(base) ** float(power)
@@ -316,7 +321,7 @@ def exact(number):
     kind = type(number)
     if kind is float:
         if math.isinf(number) or math.isnan(number):
-            raise ValueError(f"exact: {number} has no exact representation")
+            raise ValueError(f"{number} has no exact representation")
         return normalize(Fraction(number))
     if kind in _EXACT:
         return number
