@@ -6,6 +6,7 @@ from .printer import display_string, write_string
 from .reader import read, read_all
 from .runtime import Environment, to_python, to_scheme
 from .interpreter import Interpreter
+from .library.system import SchemeExit
 
 __version__ = "0.1.0"
 
@@ -17,6 +18,7 @@ __all__ = [
     "NIL",
     "Pair",
     "SchemeError",
+    "SchemeExit",
     "SxError",
     "SxSyntaxError",
     "Symbol",
