@@ -35,6 +35,7 @@ class Interpreter:
         self.command_line: list[str] = []
         self.environment = self.new_environment("interaction")
         self._flow_loaded = False
+        self._flow = None
 
     # -- environments -------------------------------------------------------------
 
@@ -118,6 +119,15 @@ class Interpreter:
 
         load_flow(self)
         return self
+
+    @property
+    def flow(self):
+        """A ``sxflow.flow.Flow`` for this interpreter (the flow library is loaded on first use)."""
+        if self._flow is None:
+            from .flow import Flow
+
+            self._flow = Flow(self)
+        return self._flow
 
 
 def flow_library_directory() -> Path:

@@ -203,3 +203,10 @@ def test_unspecified_is_none(interp):
     assert interp.eval("(define x 1)") is None
     assert interp.eval("(set! x 2)") is None
     assert interp.eval("(if #f #f)") is None
+
+
+def test_flow_property_gives_a_flow_helper(interp):
+    flow = interp.flow
+    assert flow is interp.flow
+    flow.register_peer("peer-a", {"double": lambda x: x * 2})
+    assert interp.eval('(flow-transport "peer-a" (quote double) 21)') == 42
