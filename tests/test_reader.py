@@ -161,6 +161,23 @@ def test_characters(text, char):
     assert read(text) is Char(char)
 
 
+def test_blank_characters_and_the_blanks_after_them():
+    # Tokens take the whitespace after them; a blank character must survive that.
+    assert read_all("#\\    x") == [Char(" "), S("x")]
+    assert read("(#\\  )") == L(Char(" "))
+    assert read("#\\\n") is Char("\n")
+    assert read("#\\\t\n") is Char("\t")
+    assert read_all("#\\space\n\n") == [Char(" ")]
+
+
+def test_blanks_after_marks():
+    assert read("'\n  x") == L(S("quote"), S("x"))
+    assert read_all(", @x") == [L(S("unquote"), S("@x"))]
+    assert read("(a .\n b)") == Pair(S("a"), S("b"))
+    assert read("#(  1  )") == [1]
+    assert read_all("#;  \n a b") == [S("b")]
+
+
 def test_characters_next_to_delimiters():
     assert read(r"(#\a #\( #\))") == L(Char("a"), Char("("), Char(")"))
     assert read(r"(#\a)") == L(Char("a"))
@@ -322,6 +339,10 @@ def test_vectors_and_dotted_tails_are_plain_data():
 
 @pytest.mark.parametrize("text, message, line, column", [
     ("(a b", "unclosed '(' opened at 1:1", 1, 1),
+    ("(   \n", "unclosed '(' opened at 1:1", 1, 1),
+    ("#(\n", "unclosed '#(' opened at 1:1", 1, 1),
+    ("(a '  \n)", "nothing follows the quote mark ' at 1:4", 1, 4),
+    (")  \n", "unexpected ')' at 1:1", 1, 1),
     ("(a\n  (b c)\n   (d", "unclosed '(' opened at 3:4", 3, 4),
     ("(define (f x)\n  (let ((y 1))\n    (+ x y))", "unclosed '(' opened at 1:1", 1, 1),
     ("#(1 2", "unclosed '#(' opened at 1:1", 1, 1),
