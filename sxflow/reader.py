@@ -458,7 +458,8 @@ def _blank_block_comments(text: str, source: Source) -> str:
 
 # -- the parser, built once ----------------------------------------------------------
 
-_lock = threading.Lock()
+# Reads share one parser and its transformer; reads on other threads wait their turn.
+_lock = threading.RLock()
 _parser = None
 _builder = _Builder()
 # Which parser was built: "lark-cython" or "python" (the benchmark prints it).
@@ -494,32 +495,29 @@ def _cache_path(grammar: str) -> str | bool:
     return os.path.join(directory, f"grammar-{digest}.lark-cache")
 
 
-def _build_parser():
+def _build_parser(builder=None):
+    """A Lark parser for grammar.lark; with no ``builder``, the shared one (kept in ``_parser``)."""
     global _parser, parser_kind
     from lark import Lark
 
     grammar = GRAMMAR_PATH.read_text(encoding="utf-8")
-    options = dict(parser="lalr", lexer="basic", transformer=_builder, maybe_placeholders=False)
+    options = dict(parser="lalr", lexer="basic", transformer=builder or _builder, maybe_placeholders=False)
     if os.environ.get("SXFLOW_READER_CACHE", "1") != "0":
         cache = _cache_path(grammar)
         if cache:
             options["cache"] = cache
-    if os.environ.get("SXFLOW_PURE_READER", "") not in ("", "0"):
-        plugins = None
-    else:
+    kind = "python"
+    if os.environ.get("SXFLOW_PURE_READER", "") in ("", "0"):
         try:
             import lark_cython
         except ImportError:
-            plugins = None
+            pass
         else:
-            plugins = lark_cython.plugins
-    if plugins is not None:
-        parser = Lark(grammar, _plugins=plugins, **options)
-        parser_kind = "lark-cython"
-    else:
-        parser = Lark(grammar, **options)
-        parser_kind = "python"
-    _parser = parser
+            options["_plugins"] = lark_cython.plugins
+            kind = "lark-cython"
+    parser = Lark(grammar, **options)
+    if builder is None:
+        _parser, parser_kind = parser, kind
     return parser
 
 
@@ -542,8 +540,14 @@ def read_all(text: str, filename: str = "<string>") -> list:
     source = Source(filename, text)
     lexed = _blank_block_comments(text, source) if "#|" in text else text
     with _lock:
-        parser = _get_parser()
-        _builder.begin(source)
+        if _builder.source is None:
+            parser, builder = _get_parser(), _builder
+        else:
+            # A read inside a read on this thread (from a signal handler, say): the shared
+            # parser's transformer is busy, so this one gets a parser of its own.
+            builder = _Builder()
+            parser = _build_parser(builder)
+        builder.begin(source)
         # Reading allocates many objects that all live on (tokens die young, cells
         # stay): the cyclic garbage collector would walk the growing heap again and
         # again for nothing. Reading creates no cycles, so it is paused meanwhile.
@@ -559,7 +563,7 @@ def read_all(text: str, filename: str = "<string>") -> list:
         finally:
             if collecting:
                 gc.enable()
-            _builder.end()
+            builder.end()
     raise _explain(failure, lexed, source) from None
 
 

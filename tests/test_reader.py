@@ -563,3 +563,24 @@ def test_recursion_limit_is_not_needed():
         assert read("(" * depth + ")" * depth) is not None
     finally:
         sys.setrecursionlimit(limit)
+
+
+def test_a_read_inside_a_read(monkeypatch):
+    # A read started while another is running on the same thread (a signal handler
+    # could do it) must not disturb either.
+    from sxflow import reader
+
+    inner = []
+    original = reader.decode_atom_text
+
+    def decoding(text):
+        if text == "marker":
+            inner.append(read_all("(inner 1)", "inner.sx"))
+        return original(text)
+
+    monkeypatch.setattr(reader, "decode_atom_text", decoding)
+    outer = read_all("(a marker b)", "outer.sx")
+    assert outer == [L(S("a"), S("marker"), S("b"))]
+    assert inner == [[L(S("inner"), 1)]]
+    assert outer[0].cdr.cdr.position[0].name == "outer.sx"
+    assert inner[0][0].cdr.position[0].name == "inner.sx"
