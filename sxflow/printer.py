@@ -118,11 +118,11 @@ def _symbol_written(symbol: Symbol) -> str:
 def _symbol_text(name: str) -> str:
     """The name itself when it reads back as this symbol, else the name in |bars|."""
     if name.isprintable() and PLAIN_ATOM.match(name) and name != ".":
-        from .reader import decode_atom_text
+        from .reader import AtomError, decode_atom_text
 
         try:
             plain = decode_atom_text(name) is Symbol(name)
-        except Exception:  # bad syntax such as #foo
+        except AtomError:  # bad syntax such as #foo
             plain = False
         if plain:
             return name

@@ -1,4 +1,11 @@
-"""The reader: SX/Scheme source text to data (symbols, pairs, numbers, strings...) that knows its positions."""
+"""The reader: SX/Scheme source text to data (symbols, pairs, numbers, strings...) that knows its positions.
+
+The syntax is sxflow/grammar.lark, parsed by Lark's LALR parser with an inline
+transformer (the ``_Builder`` below). The parser is built once per process, with
+lark-cython when it is installed. Environment variables, read when the parser is built:
+``SXFLOW_PURE_READER=1`` uses pure-Python Lark even if lark-cython is there;
+``SXFLOW_READER_CACHE=0`` turns off Lark's cache of the analysed grammar.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,6 @@ import gc
 import math
 import os
 import re
-import tempfile
 import threading
 from fractions import Fraction
 from pathlib import Path
@@ -15,7 +21,7 @@ from .data import NIL, Char, SourcePair, Symbol
 from .errors import SxSyntaxError
 from .source import Source
 
-__all__ = ["read", "read_all", "CHARACTER_NAMES", "parse_number", "decode_atom_text"]
+__all__ = ["read", "read_all", "AtomError", "CHARACTER_NAMES", "decode_atom_text", "parse_number"]
 
 GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
 
@@ -75,6 +81,10 @@ RADIX_DIGITS = {
     16: re.compile(r"([+-]?[0-9a-fA-F]+)(?:/([0-9a-fA-F]+))?\Z"),
 }
 RADIX_PREFIXES = {"x": 16, "b": 2, "o": 8, "d": 10}
+# #e1e999999999 would need a 10**999999999 (memory and minutes): exact decimals
+# stop at this exponent. Inexact ones just become inf or 0.0, as floats do.
+DECIMAL_PARTS = re.compile(r"([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?\Z")
+MAX_EXACT_EXPONENT = 100_000
 HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 
 # Characters that may start a number (anything else starting an atom is a symbol).
@@ -130,8 +140,12 @@ def parse_number(text: str, radix: int = 10):
     return value.numerator if value.denominator == 1 else value
 
 
-class _AtomError(Exception):
-    """An atom that does not decode; ``offset`` is where in the atom's text the fault is."""
+class AtomError(Exception):
+    """An atom that does not decode; ``offset`` is where in the atom's text the fault is.
+
+    The reader turns it into an SxSyntaxError with a position; a message may hold
+    ``{at}``, where the reader puts " at LINE:COLUMN".
+    """
 
     def __init__(self, message: str, offset: int = 0) -> None:
         super().__init__(message)
@@ -147,7 +161,7 @@ def _decode_escapes(body: str, offset: int, kind: str) -> str:
         if hex_digits is not None:
             code = int(hex_digits, 16)
             if code > 0x10FFFF:
-                raise _AtomError(f"bad escape \\x{hex_digits}; in {kind}{{at}}: no such character",
+                raise AtomError(f"bad escape \\x{hex_digits}; in {kind}{{at}}: no such character",
                                  offset + match.start())
             return chr(code)
         letter = match.group(2)
@@ -156,10 +170,10 @@ def _decode_escapes(body: str, offset: int, kind: str) -> str:
         replacement = STRING_ESCAPES.get(letter)
         if replacement is None:
             if letter == "x":
-                raise _AtomError(f"bad \\x escape in {kind}{{at}}: it needs hex digits and a ';', as in \\x41;",
+                raise AtomError(f"bad \\x escape in {kind}{{at}}: it needs hex digits and a ';', as in \\x41;",
                                  offset + match.start())
             shown = letter if letter.isprintable() else repr(letter)[1:-1]
-            raise _AtomError(f"unknown escape \\{shown} in {kind}{{at}}", offset + match.start())
+            raise AtomError(f"unknown escape \\{shown} in {kind}{{at}}", offset + match.start())
         return replacement
 
     return ESCAPE_PATTERN.sub(replace, body)
@@ -176,7 +190,7 @@ def _decode_character(text: str) -> Char:
         code = int(name[1:], 16)
         if code <= 0x10FFFF:
             return Char(chr(code))
-    raise _AtomError(f"bad character name {text}")
+    raise AtomError(f"bad character name {text}")
 
 
 def _decode_prefixed_number(text: str):
@@ -191,27 +205,43 @@ def _decode_prefixed_number(text: str):
         elif letter in "ei" and exactness is None:
             exactness = letter
         else:
-            raise _AtomError(f"bad number {text}")
+            raise AtomError(f"bad number {text}")
         rest = rest[2:]
     try:
         value = parse_number(rest, radix or 10)
     except ZeroDivisionError:
-        raise _AtomError(f"bad number {text}: division by zero") from None
+        raise AtomError(f"bad number {text}: division by zero") from None
     if value is None:
-        raise _AtomError(f"bad number {text}")
+        raise AtomError(f"bad number {text}")
     if exactness == "e" and isinstance(value, float):
-        if math.isinf(value) or math.isnan(value):
-            raise _AtomError(f"bad number {text}: infinities and NaN have no exact value")
-        # The exact value of the written decimal, not of its nearest float.
-        exact = Fraction(rest) if DECIMAL.match(rest) else Fraction(value)
-        value = exact.numerator if exact.denominator == 1 else exact
+        if not DECIMAL.match(rest):
+            raise AtomError(f"bad number {text}: infinities and NaN have no exact value")
+        value = _exact_decimal(rest, text)
     elif exactness == "i" and not isinstance(value, float):
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:  # beyond the largest float, as 1e400 reads
+            value = math.inf if value > 0 else -math.inf
     return value
 
 
+def _exact_decimal(digits: str, text: str):
+    """The exact value of a decimal such as 1.5e3 (an int or a Fraction), for #e."""
+    sign, whole, fraction, exponent = DECIMAL_PARTS.match(digits).groups()
+    fraction = fraction or ""
+    scale = int(exponent or 0) - len(fraction)
+    if abs(scale) > MAX_EXACT_EXPONENT:
+        raise AtomError(f"bad number {text}: exponent too large for an exact number")
+    # decimal_to_int, not Fraction(text): Python's int() refuses over 4300 digits.
+    numerator = decimal_to_int(sign + (whole + fraction or "0"))
+    if scale >= 0:
+        return numerator * 10 ** scale
+    value = Fraction(numerator, 10 ** -scale)
+    return value.numerator if value.denominator == 1 else value
+
+
 def decode_atom_text(text: str):
-    """The value one ATOM token stands for; raises _AtomError (with an offset) if it is malformed."""
+    """The value one ATOM token (without its trailing blanks) stands for; AtomError if it is malformed."""
     first = text[0]
     if first == '"':
         body = text[1:-1]
@@ -230,12 +260,12 @@ def decode_atom_text(text: str):
             return False
         if second.lower() in "xbodei":
             return _decode_prefixed_number(text)
-        raise _AtomError(f"bad # syntax {text}")
+        raise AtomError(f"bad # syntax {text}")
     if first in NUMBER_START:
         try:
             number = parse_number(text)
         except ZeroDivisionError:
-            raise _AtomError(f"bad number {text}: division by zero") from None
+            raise AtomError(f"bad number {text}: division by zero") from None
         if number is not None:
             return number
     # Anything else is a symbol: R7RS identifiers plus whatever else is not a number
@@ -287,7 +317,7 @@ class _Builder:
             text = raw[:3]
         try:
             value = decode_atom_text(text)
-        except _AtomError as error:
+        except AtomError as error:
             position = _position_in_token(self.source, token, error.offset)
             # Faults inside a string name their own line and column (the caret shows them too).
             message = error.message.replace("{at}", f" at {position[1]}:{position[2]}")
@@ -617,7 +647,8 @@ def _explain(error: Exception, text: str, source: Source) -> SxSyntaxError:
         return _explain_character(error, text, source)
     if isinstance(error, UnexpectedToken):
         return _explain_token(error, text, source)
-    # Not expected: keep the promise that only SxSyntaxError escapes, but say what it was.
+    # Not expected (a bug in the reader): keep the promise that only SxSyntaxError
+    # escapes, but say what it was. The fuzz tests check this never happens.
     return _syntax_error(f"cannot read this text ({type(error).__name__}: {error})", source, 1, 1)
 
 

@@ -87,13 +87,23 @@ def test_bar_symbols():
     ("+inf.0", math.inf), ("-inf.0", -math.inf),
     ("1/3", Fraction(1, 3)), ("-2/4", Fraction(-1, 2)), ("4/2", 2), ("0/5", 0),
     ("#x1F", 31), ("#X1f", 31), ("#x-ff", -255), ("#b101", 5), ("#o17", 15), ("#d99", 99),
-    ("#e1.5", Fraction(3, 2)), ("#e0.1", Fraction(1, 10)), ("#e1e3", 1000), ("#i1/2", 0.5), ("#i5", 5.0),
+    ("#e1.5", Fraction(3, 2)), ("#e1e400", 10 ** 400), ("#e0.1", Fraction(1, 10)), ("#e1e3", 1000), ("#i1/2", 0.5), ("#i5", 5.0),
     ("#x#e10", 16), ("#e#x10", 16), ("#x1/2", Fraction(1, 2)), ("#i#x10", 16.0),
 ])
 def test_numbers(text, value):
     result = read(text)
     assert type(result) is type(value)
     assert same(result, value)
+
+
+def test_extreme_numbers():
+    digits = "1" * 5000
+    assert read("#e" + digits + ".5") == Fraction(int(digits[:4000]) * 10 ** 1000 + int(digits[4000:]), 1) \
+        + Fraction(1, 2)
+    assert read("#i" + digits) == math.inf
+    assert read("#i-" + digits) == -math.inf
+    assert read("#x" + "f" * 5000) == 16 ** 5000 - 1
+    assert read("1" + "0" * 6000 + "/3") == Fraction(10 ** 6000, 3)
 
 
 def test_nan():
@@ -387,6 +397,8 @@ def test_vectors_and_dotted_tails_are_plain_data():
     ("#x1G", "bad number #x1G", 1, 1),
     ("#e+inf.0", "bad number #e+inf.0", 1, 1),
     ("#x#x1", "bad number #x#x1", 1, 1),
+    ("#e1e999999999", "exponent too large for an exact number", 1, 1),
+    ("#e1e-999999", "exponent too large for an exact number", 1, 1),
     ("[a]", "unexpected '['", 1, 1),
 ])
 def test_error_messages_and_positions(text, message, line, column):
@@ -514,6 +526,7 @@ def check_reads_or_fails_cleanly(text: str) -> None:
         result = read_all(text, "fuzz.sx")
     except SxSyntaxError as error:
         assert isinstance(error.message, str) and error.message
+        assert not error.message.startswith("cannot read this text"), error.message  # the reader's bug net
         assert error.line >= 1 and error.column >= 1
         str(error)  # formats without failing
     else:
@@ -530,6 +543,20 @@ def test_fuzz_syntax_soup(text):
 @given(st.text(max_size=60))
 def test_fuzz_any_text(text):
     check_reads_or_fails_cleanly(text)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.text(alphabet="0123456789+-./eEiIxXbBoOdD#naf", max_size=14))
+def test_fuzz_number_like_atoms(text):
+    check_reads_or_fails_cleanly(text)
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.text(alphabet='\\x;0aF9 \n\t"|qλ', max_size=16))
+def test_fuzz_strings_and_bar_symbols(body):
+    check_reads_or_fails_cleanly('"' + body + '"')
+    check_reads_or_fails_cleanly("|" + body + "|")
+    check_reads_or_fails_cleanly("#\\" + body)
 
 
 @st.composite
