@@ -135,6 +135,11 @@ def _bool_text(value: bool) -> str:
 
 def _other_text(value, writers) -> str:
     """Anything that is neither a pair, a vector nor one of the common atom types."""
+    if writers is DISPLAY_ATOMS:
+        # An object may show itself differently to display (an error object's bare message, say).
+        sx_display = getattr(value, "sx_display", None)
+        if sx_display is not None and callable(sx_display):
+            return str(sx_display())
     sx_write = getattr(value, "sx_write", None)
     if sx_write is not None and callable(sx_write):
         return str(sx_write())
@@ -197,8 +202,10 @@ def write_string(value) -> str:
     as themselves are written in ``|bars|``. ``(quote x)`` is written as
     ``(quote x)``, never abbreviated to ``'x``. Cycles get datum labels
     (``#0=(1 . #0#)``); shared structure without a cycle is written out in full.
-    Non-data print as ``#<unspecified>``, ``#<eof>``, ``#<procedure name>``,
-    ``#<python TypeName>``, or through the object's own ``sx_write()``.
+    Non-data print as ``#<unspecified>``, ``#<eof>``, ``#<procedure name>`` (a callable
+    with a ``name`` or ``__name__``), ``#<python TypeName>``, or as the object's own
+    ``sx_write()`` returns (the hook for closures, environments, error objects).
+    MultipleValues print as their values separated by spaces.
     """
     writer = WRITE_ATOMS.get(type(value))
     if writer is not None:
@@ -207,7 +214,10 @@ def write_string(value) -> str:
 
 
 def display_string(value) -> str:
-    """R7RS ``display``: like ``write_string`` but strings, characters and symbols appear raw, at any depth."""
+    """R7RS ``display``: like ``write_string`` but strings, characters and symbols appear raw, at any depth.
+
+    An object with an ``sx_display()`` method is shown as it returns; else as ``write_string`` shows it.
+    """
     kind = type(value)
     if kind is str:
         return value

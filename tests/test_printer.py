@@ -170,6 +170,18 @@ def test_sx_write_hook():
     assert display_string(L(Closure(), "s")) == "(#<procedure square> s)"
 
 
+def test_sx_display_hook():
+    class Condition:
+        def sx_write(self):
+            return "#<error \"boom\">"
+
+        def sx_display(self):
+            return "boom"
+
+    assert write_string(L(Condition())) == '(#<error "boom">)'
+    assert display_string(L(Condition())) == "(boom)"
+
+
 def test_subclasses_of_basic_types():
     import enum
 
