@@ -1063,15 +1063,8 @@ def compile_guard(compiler, form, scope, tail, position):
     clauses = tuple(clauses)
     call = specialize._TEMPLATE_GLOBALS["call_other_tail" if tail else "call_other"]
 
-    def select(clause_frame):
-        """The clause a condition takes, as (index, test value), or None: tests only, no bodies."""
-        for index, (kind, test, _) in enumerate(clauses):
-            if kind == "else":
-                return index, True
-            value = test(clause_frame)
-            if value is not False:
-                return index, value
-        return None
+    # The clause a condition takes, as (index, test value), or None: tests only, no bodies.
+    select = specialize.select_node(clauses)
 
     push, pop = HANDLERS.append, HANDLERS.pop
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 from types import FunctionType, SimpleNamespace
 
 from . import runtime
-from .data import NIL, Pair, is_eqv
-from .errors import SchemeError
+from .data import NIL, Char, Pair, Symbol, is_eqv
+from .errors import ErrorObject, SchemeError
 
 # Names every template may use.
 _TEMPLATE_GLOBALS = {
@@ -27,6 +27,9 @@ _TEMPLATE_GLOBALS = {
     "FunctionType": FunctionType,
     "Pair": Pair,
     "NIL": NIL,
+    "Symbol": Symbol,
+    "Char": Char,
+    "ErrorObject": ErrorObject,
     "is_eqv": is_eqv,
 }
 
@@ -81,7 +84,8 @@ class Template:
             if getattr(item, "kind", None) not in SIMPLE_KINDS:
                 # Evaluated once, in order, into a temporary the rest of the expression reads.
                 temporary = self.temporary()
-                evaluate_first.append(f"({temporary} := {text})")
+                # "(t := x) is t" is always true: it only evaluates x into t, in order.
+                evaluate_first.append(f"({temporary} := {text}) is {temporary}")
                 text = temporary
             operands.append(text)
         cell = self.bind(node.cell, "C")
@@ -90,9 +94,7 @@ class Template:
         checks = [f"type({text}) is {type_name}"
                   for type_name, text, item in zip(node.guard, operands, node.operands)
                   if type_name is not None and getattr(item, "kind", None) != "constant"]
-        guard = " and ".join(
-            ([f"({', '.join(evaluate_first)},)"] if evaluate_first else []) + checks + [f"{cell}.value is {builtin}"]
-        )
+        guard = " and ".join(evaluate_first + checks + [f"{cell}.value is {builtin}"])
         arguments = "(" + "".join(text + ", " for text in operands) + ")"
         fallback = "call_other_tail" if tail else "call_other"
         fast = node.expression.format(*operands)
@@ -291,6 +293,19 @@ def _loop(lines: list[str], tail: bool) -> list[str]:
     if not tail:
         return lines
     return ["while True:", *("    " + line for line in lines)]
+
+
+def select_node(clauses):
+    """For ``guard``: the clause a condition takes, as ``(index, test value)``, or None; tests only."""
+    template = Template()
+    lines = []
+    for index, (kind, test, _) in enumerate(clauses):
+        if kind == "else":
+            lines.append(f"return ({index}, True)")
+            return template.build(lines)
+        lines += [f"value = {template.expression(test)}", "if value is not False:", f"    return ({index}, value)"]
+    lines.append("return None")
+    return template.build(lines)
 
 
 def if_node(test, consequent, alternative, tail: bool):

@@ -13,7 +13,7 @@ class CharacterTypeError(TypeError):
     """An argument that is not a character; the caller's declared types explain it."""
 
 
-@builtin("char?", types=("any",))
+@builtin("char?", types=("any",), inline={1: ((None,), "type({0}) is Char")})
 def is_char(value):
     return type(value) is Char
 

@@ -120,6 +120,25 @@ def signal(payload, continuable: bool):
     Returns the value of a continuable handler, or the SchemeError to raise.
     """
     index = len(HANDLERS) - 1
+    if index >= 0:
+        entry = HANDLERS[index]
+        if type(entry) is tuple:
+            # The common case, a guard innermost: ask it without copying the stack.
+            HANDLERS.pop()
+            try:
+                choice = entry[1]([entry[0], payload])
+            except SchemeError as error:
+                pass_handlers(error, index)
+                raise
+            finally:
+                HANDLERS.append(entry)
+            if choice is not None:
+                error = SchemeError(payload)
+                error.continuable = continuable
+                error.guard_choice = (entry, choice)
+                error.handlers_passed = index
+                return error
+            index -= 1
     while index >= 0:
         entry = HANDLERS[index]
         inner = HANDLERS[index:]
@@ -206,7 +225,7 @@ def error(message, *irritants):
     raise signal(ErrorObject(text, irritants), False)
 
 
-@builtin("error-object?", types=("any",))
+@builtin("error-object?", types=("any",), inline={1: ((None,), "type({0}) is ErrorObject")})
 def is_error_object(value):
     return type(value) is ErrorObject
 

@@ -28,7 +28,7 @@ def not_(value):
     return value is False
 
 
-@builtin("boolean?", types=("any",))
+@builtin("boolean?", types=("any",), inline={1: ((None,), "type({0}) is bool")})
 def is_boolean(value):
     return type(value) is bool
 

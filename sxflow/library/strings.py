@@ -54,7 +54,7 @@ def _characters_to_text(name: str, items) -> str:
 # -- basics -----------------------------------------------------------------------
 
 
-@builtin("string?", types=("any",))
+@builtin("string?", types=("any",), inline={1: ((None,), "type({0}) is str")})
 def is_string(value):
     return type(value) is str
 
@@ -212,7 +212,7 @@ def symbol_to_string(symbol):
     return symbol.name
 
 
-@builtin("symbol?", types=("any",))
+@builtin("symbol?", types=("any",), inline={1: ((None,), "type({0}) is Symbol")})
 def is_symbol(value):
     return type(value) is Symbol
 

@@ -19,7 +19,7 @@ def _vector(value) -> list:
     return value
 
 
-@builtin("vector?", types=("any",))
+@builtin("vector?", types=("any",), inline={1: ((None,), "type({0}) is list")})
 def is_vector(value):
     return type(value) is list
 
