@@ -233,14 +233,14 @@ def make_interpreter(options, program: str):
 
 
 def command_run(options) -> int:
-    from .reader import read_all
+    from .reader import read_forms
 
     texts = [(path, read_program(path)) for path in options.files]
     # Every file is read before any runs, so a syntax error in one stops the program before it starts.
-    programs = [read_all(text, "<stdin>" if path == "-" else path) for path, text in texts]
+    programs = [read_forms(text, "<stdin>" if path == "-" else path) for path, text in texts]
     interpreter = make_interpreter(options, options.files[0])
     for forms in programs:
-        interpreter.eval_forms(forms)
+        interpreter.eval_forms([form for form, _ in forms], positions=[where for _, where in forms])
     _flush(sys.stdout)
     return EXIT_OK
 

@@ -9,7 +9,7 @@ from . import library
 from .compiler import Compiler
 from .data import Symbol
 from .errors import SchemeError
-from .reader import read_all
+from .reader import read_forms
 from .runtime import (
     DEFAULT_MAX_DEPTH,
     Environment,
@@ -49,16 +49,20 @@ class Interpreter:
 
     def eval(self, text: str, filename: str = "<string>", environment: Environment | None = None):
         """Evaluate every form in ``text``; the value of the last one (None when there is none)."""
-        forms = read_all(text, filename)
-        return self.eval_forms(forms, environment)
+        forms = read_forms(text, filename)
+        return self.eval_forms([form for form, _ in forms], environment, [where for _, where in forms])
 
-    def eval_forms(self, forms, environment: Environment | None = None):
-        """Compile and run data forms in order, each compiled just before it runs."""
+    def eval_forms(self, forms, environment: Environment | None = None, positions=None):
+        """Compile and run data forms in order, each compiled just before it runs.
+
+        ``positions``, when given, holds the source position of each form (the reader
+        knows it; data made at run time has none).
+        """
         compiler = Compiler(environment or self.environment)
         result = None
         with deep_recursion(self.max_depth):
-            for form in forms:
-                node = compiler.compile_toplevel(form)
+            for index, form in enumerate(forms):
+                node = compiler.compile_toplevel(form, positions[index] if positions else None)
                 try:
                     result = node(None)
                     while type(result) is tuple:

@@ -21,7 +21,7 @@ from .data import NIL, Char, SourcePair, Symbol
 from .errors import SxSyntaxError
 from .source import Source
 
-__all__ = ["read", "read_all", "AtomError", "CHARACTER_NAMES", "decode_atom_text", "parse_number"]
+__all__ = ["read", "read_all", "read_forms", "AtomError", "CHARACTER_NAMES", "decode_atom_text", "parse_number"]
 
 GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
 
@@ -140,11 +140,12 @@ def parse_number(text: str, radix: int = 10):
     return value.numerator if value.denominator == 1 else value
 
 
-class AtomError(Exception):
+class AtomError(ValueError):
     """An atom that does not decode; ``offset`` is where in the atom's text the fault is.
 
     The reader turns it into an SxSyntaxError with a position; a message may hold
-    ``{at}``, where the reader puts " at LINE:COLUMN".
+    ``{at}``, where the reader puts " at LINE:COLUMN". A ValueError, so a caller
+    decoding text itself (string->number) can take it as "not a number".
     """
 
     def __init__(self, message: str, offset: int = 0) -> None:
@@ -328,7 +329,7 @@ class _Builder:
     # -- items: the elements of a list, a vector or the whole text -------------
 
     def start(self, children):
-        return children[0][0::2]
+        return children[0]  # [datum, position, datum, position, ...]
 
     def items_empty(self, children):
         return []
@@ -565,6 +566,20 @@ def read_all(text: str, filename: str = "<string>") -> list:
     its ``(``, every other cell the position of its own element; ``'x`` reads as
     ``(quote x)`` with the first cell at the quote mark.
     """
+    return _read_items(text, filename)[0::2]
+
+
+def read_forms(text: str, filename: str = "<string>") -> list:
+    """Every datum in ``text`` with its position, as ``(datum, (source, line, column))`` pairs.
+
+    The position of a top-level atom (a lone symbol, say) is known only here.
+    """
+    items = _read_items(text, filename)
+    return list(zip(items[0::2], items[1::2]))
+
+
+def _read_items(text: str, filename: str) -> list:
+    """The flat ``[datum, position, ...]`` list of everything in ``text``."""
     if not isinstance(text, str):
         raise TypeError(f"read_all needs a str, not {type(text).__name__}")
     source = Source(filename, text)

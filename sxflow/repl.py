@@ -16,7 +16,7 @@ from . import __version__
 from .cli import print_error, print_internal_error, read_program, write_result, UsageError
 from .errors import SxError, SxSyntaxError
 from .library.system import SchemeExit
-from .reader import read_all
+from .reader import read_all, read_forms
 
 PROMPT = "sx> "
 CONTINUATION_PROMPT = "..> "
@@ -135,7 +135,7 @@ class Repl:
         pending.append(line)
         text = "\n".join(pending)
         try:
-            forms = read_all(text, self._entry_name())
+            forms = read_forms(text, self._entry_name())
         except SxSyntaxError as error:
             if getattr(error, "incomplete", False):
                 return None  # an open parenthesis, string or comment: read another line
@@ -179,11 +179,11 @@ class Repl:
 
         handler_depth = len(control.HANDLERS)
         entries = runtime._python_entries[0]
-        for form in forms:
+        for form, position in forms:
             tracker = _LineTracker(sys.stdout)
             sys.stdout = tracker
             try:
-                value = self.interpreter.eval_forms([form])
+                value = self.interpreter.eval_forms([form], positions=[position])
             except SchemeExit:
                 raise
             except SxError as error:
@@ -265,7 +265,7 @@ class Repl:
 
     def _run_text(self, text: str, name: str) -> None:
         try:
-            forms = read_all(text, name)
+            forms = read_forms(text, name)
         except SxSyntaxError as error:
             print_error(error, self.debug)
             return
