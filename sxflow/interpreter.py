@@ -136,15 +136,8 @@ class Interpreter:
 
 def flow_library_directory() -> Path:
     """Where the .sx files of the flow library are: inside the installed package, or lib/flow in a checkout."""
-    try:
-        from importlib.resources import files
-
-        installed = Path(str(files("sxflow.flowlib")))
-        if (installed / "remote.sx").is_file():
-            return installed
-    except (ImportError, TypeError, ValueError):
-        pass
-    return Path(__file__).resolve().parent.parent / "lib" / "flow"
-
-
-del SchemeError
+    package = Path(__file__).resolve().parent
+    installed = package / "flowlib"  # the wheel maps lib/flow to sxflow/flowlib
+    if (installed / "remote.sx").is_file():
+        return installed
+    return package.parent / "lib" / "flow"

@@ -210,3 +210,11 @@ def test_flow_property_gives_a_flow_helper(interp):
     assert flow is interp.flow
     flow.register_peer("peer-a", {"double": lambda x: x * 2})
     assert interp.eval('(flow-transport "peer-a" (quote double) 21)') == 42
+
+
+def test_flow_library_files_are_found():
+    from sxflow.interpreter import flow_library_directory
+
+    directory = flow_library_directory()
+    assert (directory / "remote.sx").is_file()
+    assert (directory / "store.sx").is_file()

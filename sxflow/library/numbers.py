@@ -481,12 +481,8 @@ def string_to_number(text, radix=10):
             value = decode_atom_text(text)
             return value if type(value) in _NUMERIC else False
         value = parse_number(text, radix)
-    except (ZeroDivisionError, ValueError):  # "1/0" and malformed prefixes are not numbers
+    except (ZeroDivisionError, ValueError):  # "1/0" and malformed prefixes (AtomError) are not numbers
         return False
-    except Exception as error:  # the reader's own error for a malformed prefixed number
-        if type(error).__name__ == "_AtomError":
-            return False
-        raise
     return False if value is None else value
 
 
