@@ -70,8 +70,10 @@ class SchemeError(SxError):
     (innermost first while unwinding; shown innermost last), ``.form`` the failing form.
     """
 
-    # Most errors are raised and caught at once (guard), so the rarely-set fields are
-    # class-level defaults and the constructor stays cheap.
+    # Most errors are raised and caught at once (guard), so construction is Python's own
+    # (no __init__: ``SchemeError(payload)``) and every other field is a class-level
+    # default until it is set.
+    position = None  # (source, line, column) of the failing form
     form = None
     trace: list | tuple = ()  # [position of the call, procedure name, times in a row], innermost first
     trace_dropped = 0
@@ -82,12 +84,10 @@ class SchemeError(SxError):
     handlers_passed = None
     guard_choice = None
 
-    def __init__(self, payload, position=None, form=None) -> None:
-        self.args = (payload,)
-        self.payload = payload
-        self.position = position
-        if form is not None:
-            self.form = form
+    @property
+    def payload(self):
+        """The raised value."""
+        return self.args[0]
 
     def add_frame(self, position, name) -> None:
         trace = self.trace

@@ -235,7 +235,9 @@ def _hashable(value) -> bool:
 
 def fault(message: str, *irritants, kind: str = "error", position=None):
     """A runtime fault as a raisable SchemeError carrying an error object."""
-    return SchemeError(ErrorObject(message, irritants, kind, position), position)
+    error = SchemeError(ErrorObject(message, irritants, kind, position))
+    error.position = position
+    return error
 
 
 def locate(error: SchemeError, site) -> SchemeError:
@@ -274,10 +276,8 @@ def convert_exception(procedure, args, exception: Exception, site) -> SchemeErro
         error.payload.python_exception = exception
     else:
         text = str(exception) or type(exception).__name__
-        error = SchemeError(
-            ErrorObject(text, (), "python", site.position if site else None, exception),
-            site.position if site else None,
-        )
+        error = SchemeError(ErrorObject(text, (), "python", site.position if site else None, exception))
+        error.position = site.position if site else None
     error.form = site.form if site else None
     error.__cause__ = exception
     return error

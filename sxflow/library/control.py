@@ -134,7 +134,8 @@ def signal(payload, continuable: bool):
                 HANDLERS.append(entry)
             if choice is not None:
                 error = SchemeError(payload)
-                error.continuable = continuable
+                if continuable:
+                    error.continuable = True
                 error.guard_choice = (entry, choice)
                 error.handlers_passed = index
                 return error
@@ -323,7 +324,8 @@ def run_forms(forms, environment: Environment):
 
 
 def _as_scheme_error(error: SxSyntaxError) -> SchemeError:
-    scheme_error = SchemeError(ErrorObject(error.message, (), "syntax", error.position), error.position)
+    scheme_error = SchemeError(ErrorObject(error.message, (), "syntax", error.position))
+    scheme_error.position = error.position
     scheme_error.__cause__ = error
     return scheme_error
 
