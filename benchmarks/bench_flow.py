@@ -20,11 +20,15 @@ import argparse
 import gc
 import sys
 import time
+from pathlib import Path
 
-import sxflow
-from sxflow import Interpreter, read, write_string
-from sxflow.data import make_list
-from sxflow.flow import Flow
+# Run from a checkout without installing: the repository's sxflow comes first.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import sxflow  # noqa: E402
+from sxflow import Interpreter, read, write_string  # noqa: E402
+from sxflow.data import make_list  # noqa: E402
+from sxflow.flow import Flow  # noqa: E402
 
 
 def timed(function, repeat: int = 1) -> float:
