@@ -27,6 +27,7 @@ SPECIAL_FORMS: dict[Symbol, object] = {}
 S = Symbol
 QUOTE, QUASIQUOTE, UNQUOTE, UNQUOTE_SPLICING = S("quote"), S("quasiquote"), S("unquote"), S("unquote-splicing")
 DEFINE, BEGIN, ELSE, ARROW, DEFINE_VALUES, LAMBDA = S("define"), S("begin"), S("else"), S("=>"), S("define-values"), S("lambda")
+UNLESS = S("unless")
 
 
 def special_form(*names: str, shape: str):
@@ -754,32 +755,14 @@ def compile_or(compiler, form, scope, tail, position):
     return node
 
 
-@special_form("when", shape="(when test body...)")
+@special_form("when", "unless", shape="(when test body...) or (unless test body...)")
 def compile_when(compiler, form, scope, tail, position):
     items = arguments_of(form, position, compile_when, 2)
     test = compiler.compile(items[0][0], scope, False, items[0][1])
     body = compiler.compile_body(items[1:], scope, tail, position)
-
-    def node(frame):
-        if test(frame) is not False:
-            return body(frame)
-        return None
-
-    return node
-
-
-@special_form("unless", shape="(unless test body...)")
-def compile_unless(compiler, form, scope, tail, position):
-    items = arguments_of(form, position, compile_unless, 2)
-    test = compiler.compile(items[0][0], scope, False, items[0][1])
-    body = compiler.compile_body(items[1:], scope, tail, position)
-
-    def node(frame):
-        if test(frame) is False:
-            return body(frame)
-        return None
-
-    return node
+    if form.car is UNLESS:
+        return specialize.if_node(test, _unspecified, body, tail)
+    return specialize.if_node(test, body, _unspecified, tail)
 
 
 @special_form("do", shape="(do ((name init [step])...) (test result...) body...)")

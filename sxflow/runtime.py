@@ -283,15 +283,15 @@ def convert_exception(procedure, args, exception: Exception, site) -> SchemeErro
     return error
 
 
-def builtin_failed(procedure, args, error: Exception, site) -> SchemeError:
-    """The Scheme error to raise when a builtin called at ``site`` failed with ``error``."""
+def call_failed(procedure, args, error: Exception, site) -> SchemeError:
+    """The Scheme error to raise when a call of ``procedure`` at ``site`` failed with ``error``."""
     if isinstance(error, SchemeError):
         if error.position is None:
             locate(error, site)
         else:
-            # It failed deeper, in a procedure the builtin called (map, for-each...).
-            error.add_frame(site.position, procedure_name(procedure))
-        error.__traceback__ = None
+            # It failed deeper, in a procedure this one called.
+            error.add_frame(site.position if site else None, procedure_name(procedure))
+        error.__traceback__ = None  # keep memory flat while unwinding
         return error
     return convert_exception(procedure, args, error, site)
 
@@ -379,16 +379,8 @@ def call_other(procedure, args, site):
         while type(result) is tuple:
             result = result[0](result[1])
         return result
-    except SchemeError as error:
-        if error.position is None:
-            locate(error, site)
-        error.add_frame(site.position if site else None, procedure_name(procedure))
-        error.__traceback__ = None
-        raise error
-    except RecursionError:
-        raise recursion_error(procedure, site) from None
-    except Exception as exception:
-        raise convert_exception(procedure, args, exception, site) from None
+    except Exception as error:
+        raise call_failed(procedure, args, error, site)
 
 
 def call_other_tail(procedure, args, site):
@@ -399,15 +391,8 @@ def call_other_tail(procedure, args, site):
         raise not_a_procedure(procedure, site)
     try:
         result = call_python(procedure, args)
-    except SchemeError as error:
-        if error.position is None:
-            locate(error, site)
-        error.__traceback__ = None
-        raise error
-    except RecursionError:
-        raise recursion_error(procedure, site) from None
-    except Exception as exception:
-        raise convert_exception(procedure, args, exception, site) from None
+    except Exception as error:
+        raise call_failed(procedure, args, error, site)
     kind = type(result)
     if (kind is list or kind is tuple) and procedure not in BUILTIN_INFO:
         return to_scheme(result)

@@ -22,7 +22,7 @@ _TEMPLATE_GLOBALS = {
     "call_other": runtime.call_other,
     "call_other_tail": runtime.call_other_tail,
     "recursion_error": runtime.recursion_error,
-    "builtin_failed": runtime.builtin_failed,
+    "call_failed": runtime.call_failed,
     "BUILTIN_INFO": runtime.BUILTIN_INFO,
     "FunctionType": FunctionType,
     "Pair": Pair,
@@ -134,7 +134,7 @@ class Template:
                 "    try:",
                 f"        return procedure({', '.join(names)})",
                 "    except Exception as error:",
-                f"        raise builtin_failed(procedure, {arguments}, error, {site_name})",
+                f"        raise call_failed(procedure, {arguments}, error, {site_name})",
                 f"return call_other_tail(procedure, {arguments}, {site_name})",
             ]
         position = self.bind(call.site.position, "P")
@@ -165,7 +165,7 @@ class Template:
             "            result = result[0](result[1])",
             "        return result",
             "    except Exception as error:",
-            f"        raise builtin_failed(procedure, {arguments}, error, {site_name})",
+            f"        raise call_failed(procedure, {arguments}, error, {site_name})",
             f"return call_other(procedure, {arguments}, {site_name})",
         ]
 

@@ -206,15 +206,14 @@ def memv(item, value):
     return _member_search(item, value, is_eqv)
 
 
+def _scheme_test(compare):
+    """A two-argument Scheme predicate as a Python test."""
+    return lambda left, right: apply_procedure(compare, (left, right)) is not False
+
+
 @builtin("member", types=("any", "list", "procedure"))
 def member(item, value, compare=None):
-    if compare is None:
-        return _member_search(item, value, is_equal)
-    while isinstance(value, Pair):
-        if apply_procedure(compare, (item, value.car)) is not False:
-            return value
-        value = value.cdr
-    return False
+    return _member_search(item, value, is_equal if compare is None else _scheme_test(compare))
 
 
 def _association_search(key, alist, same):
@@ -240,14 +239,7 @@ def assv(key, alist):
 
 @builtin("assoc", types=("any", "list", "procedure"))
 def assoc(key, alist, compare=None):
-    if compare is None:
-        return _association_search(key, alist, is_equal)
-    while isinstance(alist, Pair):
-        entry = alist.car
-        if apply_procedure(compare, (key, entry.car)) is not False:
-            return entry
-        alist = alist.cdr
-    return False
+    return _association_search(key, alist, is_equal if compare is None else _scheme_test(compare))
 
 
 def _columns(lists):
