@@ -21,7 +21,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
-from .data import NIL, Pair, SourcePair, Symbol
+from .data import Pair, SourcePair, Symbol
 from .errors import SchemeError, SxError, SxSyntaxError
 from .reader import read_all
 from .source import Source, caret_excerpt, format_position

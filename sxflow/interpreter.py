@@ -8,7 +8,6 @@ from pathlib import Path
 from . import library
 from .compiler import Compiler
 from .data import Symbol
-from .errors import SchemeError
 from .reader import read_forms
 from .runtime import (
     DEFAULT_MAX_DEPTH,
