@@ -622,10 +622,11 @@ def clause_parts(clause, where, handler, form):
     return cells_with_positions(clause, where)
 
 
-def compile_clauses(compiler, clauses, scope, tail, position, handler, form, fallback):
-    """cond-style clauses: (test body...), (test => receiver), (test), (else body...).
+def parse_clauses(compiler, clauses, scope, tail, handler, form) -> tuple:
+    """cond-style clauses, compiled: (test body...), (test => receiver), (test), (else body...).
 
-    ``fallback``, a node, runs when no clause is taken.
+    Each becomes ``("body", test, body)``, ``("arrow", test, (receiver, site))``,
+    ``("test", test, None)`` or ``("else", None, body)`` (see specialize.cond_node).
     """
     compiled = []
     for index, (clause, where) in enumerate(clauses):
@@ -647,7 +648,12 @@ def compile_clauses(compiler, clauses, scope, tail, position, handler, form, fal
             compiled.append(("test", test, None))
         else:
             compiled.append(("body", test, compiler.compile_body(parts[1:], scope, tail, where)))
-    return specialize.cond_node(compiled, fallback, tail)
+    return tuple(compiled)
+
+
+def compile_clauses(compiler, clauses, scope, tail, position, handler, form, fallback):
+    """cond-style clauses as one node; ``fallback``, a node, runs when no clause is taken."""
+    return specialize.cond_node(parse_clauses(compiler, clauses, scope, tail, handler, form), fallback, tail)
 
 
 _unspecified = constant_node(None)
@@ -1024,26 +1030,8 @@ def compile_guard(compiler, form, scope, tail, position):
     else:
         body = compiler.compile_body(items[1:], scope, False, position)
     clause_scope = Scope([spec.car], scope)
-    clauses = []
-    for clause, where in cells_with_positions(spec, spec_where)[1:]:
-        parts = clause_parts(clause, where, compile_guard, form)
-        test_form = parts[0][0]
-        if test_form is ELSE and resolve(ELSE, clause_scope) is None:
-            if len(parts) < 2 or len(clauses) != len(cells_with_positions(spec, spec_where)) - 2:
-                raise form_error(compile_guard, form, where, "else must be the last clause and have a body")
-            clauses.append(("else", None, compiler.compile_body(parts[1:], clause_scope, tail, where)))
-            continue
-        test = compiler.compile(test_form, clause_scope, False, parts[0][1])
-        if len(parts) >= 2 and parts[1][0] is ARROW and resolve(ARROW, clause_scope) is None:
-            if len(parts) != 3:
-                raise form_error(compile_guard, form, where, "=> takes one receiver")
-            receiver = compiler.compile(parts[2][0], clause_scope, False, parts[2][1])
-            clauses.append(("arrow", test, (receiver, Site(parts[2][1], clause, compiler.environment))))
-        elif len(parts) == 1:
-            clauses.append(("test", test, None))
-        else:
-            clauses.append(("body", test, compiler.compile_body(parts[1:], clause_scope, tail, where)))
-    clauses = tuple(clauses)
+    clauses = parse_clauses(compiler, cells_with_positions(spec, spec_where)[1:], clause_scope, tail,
+                            compile_guard, form)
     call = specialize._TEMPLATE_GLOBALS["call_other_tail" if tail else "call_other"]
 
     # The clause a condition takes, as (index, test value), or None: tests only, no bodies.
