@@ -21,6 +21,7 @@ from .registry import builtin
 
 _ATOMS = frozenset((int, float, Fraction, str, Symbol, Char, bool, type(NIL)))
 _NOT_PLAIN = object()
+_REJECTED = object()  # an element that is not plain data at all
 
 
 def copy_plain_data(value, failure=_NOT_PLAIN):
@@ -55,13 +56,9 @@ def copy_plain_data(value, failure=_NOT_PLAIN):
                 item = cursor.car
                 kind = type(item)
                 if kind not in atoms:
-                    if kind is not list and not isinstance(item, Pair):
+                    done = _finished_copy(item, kind, copied)
+                    if done is _REJECTED:
                         return failure
-                    done = copied.get(id(item), _NOT_PLAIN) if copied else _NOT_PLAIN
-                    if done is _NOT_PLAIN and kind is not list:
-                        flat = _copy_flat(item)
-                        if flat is not None:
-                            done = copied[id(item)] = flat
                     if done is _NOT_PLAIN:
                         frame.add_path_through(cursor, on_path)
                         if id(item) in on_path:
@@ -99,13 +96,9 @@ def copy_plain_data(value, failure=_NOT_PLAIN):
                 index += 1
                 kind = type(item)
                 if kind not in atoms:
-                    if kind is not list and not isinstance(item, Pair):
+                    done = _finished_copy(item, kind, copied)
+                    if done is _REJECTED:
                         return failure
-                    done = copied.get(id(item), _NOT_PLAIN) if copied else _NOT_PLAIN
-                    if done is _NOT_PLAIN and kind is not list:
-                        flat = _copy_flat(item)
-                        if flat is not None:
-                            done = copied[id(item)] = flat
                     if done is _NOT_PLAIN:
                         if id(item) in on_path:
                             return failure
@@ -129,6 +122,19 @@ def copy_plain_data(value, failure=_NOT_PLAIN):
             parent_items[-1] = result
         else:
             parent_items.append(result)
+
+
+def _finished_copy(item, kind, copied):
+    """For a non-atom element: _REJECTED if it cannot be plain data, its copy when one is
+    already made (or it is a flat list of atoms, copied now), else _NOT_PLAIN: still to walk."""
+    if kind is not list and not isinstance(item, Pair):
+        return _REJECTED
+    done = copied.get(id(item), _NOT_PLAIN) if copied else _NOT_PLAIN
+    if done is _NOT_PLAIN and kind is not list:
+        flat = _copy_flat(item)
+        if flat is not None:
+            done = copied[id(item)] = flat
+    return done
 
 
 def _copy_flat(pair):
