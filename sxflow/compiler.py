@@ -13,6 +13,8 @@ from .data import NIL, UNASSIGNED, Char, MultipleValues, Pair, SourcePair, Symbo
 from .errors import SchemeError, SxSyntaxError
 from .runtime import (
     UNBOUND,
+    call_other,
+    call_other_tail,
     Closure,
     Environment,
     Site,
@@ -187,6 +189,22 @@ def sequence_node(nodes):
 
 # ---------------------------------------------------------------------------
 # The compiler
+
+
+def run_forms(forms, environment: Environment, positions=None):
+    """Compile and run each form in turn in ``environment`` (each compiled just before it
+    runs, so it sees what the earlier ones defined); the value of the last one.
+
+    ``positions``, when given, holds the source position of each form.
+    """
+    compiler = Compiler(environment)
+    result = None
+    for index, form in enumerate(forms):
+        node = compiler.compile_toplevel(form, positions[index] if positions else None)
+        result = node(None)
+        while type(result) is tuple:
+            result = result[0](result[1])
+    return result
 
 
 class Compiler:
@@ -693,7 +711,7 @@ def compile_case(compiler, form, scope, tail, position):
         if data is not NIL and not isinstance(data, Pair):
             raise form_error(compile_case, form, where, "each clause starts with a list of data")
         clauses.append((tuple(cells_with_positions(data, where)) if data is not NIL else (), action))
-    call = specialize._TEMPLATE_GLOBALS["call_other_tail" if tail else "call_other"]
+    call = call_other_tail if tail else call_other
     # Symbols and characters are interned, so most case keys can be found by identity in a dict.
     table = {}
     linear = []
@@ -1032,7 +1050,7 @@ def compile_guard(compiler, form, scope, tail, position):
     clause_scope = Scope([spec.car], scope)
     clauses = parse_clauses(compiler, cells_with_positions(spec, spec_where)[1:], clause_scope, tail,
                             compile_guard, form)
-    call = specialize._TEMPLATE_GLOBALS["call_other_tail" if tail else "call_other"]
+    call = call_other_tail if tail else call_other
 
     # The clause a condition takes, as (index, test value), or None: tests only, no bodies.
     select = specialize.select_node(clauses)

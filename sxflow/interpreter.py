@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from . import library
-from .compiler import Compiler
+from .compiler import run_forms
 from .data import Symbol
 from .reader import read_forms
 from .runtime import (
@@ -57,18 +57,11 @@ class Interpreter:
         ``positions``, when given, holds the source position of each form (the reader
         knows it; data made at run time has none).
         """
-        compiler = Compiler(environment or self.environment)
-        result = None
         with deep_recursion(self.max_depth):
-            for index, form in enumerate(forms):
-                node = compiler.compile_toplevel(form, positions[index] if positions else None)
-                try:
-                    result = node(None)
-                    while type(result) is tuple:
-                        result = result[0](result[1])
-                except RecursionError:
-                    raise recursion_error(Symbol("top-level"), None) from None
-        return result
+            try:
+                return run_forms(forms, environment or self.environment, positions)
+            except RecursionError:
+                raise recursion_error(Symbol("top-level"), None) from None
 
     def load(self, path, environment: Environment | None = None):
         """Evaluate the file at ``path``; the value of its last form."""

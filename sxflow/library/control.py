@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..data import NIL, MultipleValues, Pair, Symbol, make_list
+from ..compiler import run_forms
 from ..errors import ErrorObject, SchemeError, SxSyntaxError
 from ..runtime import (
     Closure,
@@ -307,20 +308,6 @@ def is_promise(value):
 
 
 # -- evaluation and environments ----------------------------------------------
-
-
-def run_forms(forms, environment: Environment):
-    """Compile and run each form in turn in ``environment``; the value of the last one."""
-    from ..compiler import Compiler
-
-    compiler = Compiler(environment)
-    result = None
-    for form in forms:
-        node = compiler.compile_toplevel(form)
-        result = node(None)
-        while type(result) is tuple:
-            result = result[0](result[1])
-    return result
 
 
 def _as_scheme_error(error: SxSyntaxError) -> SchemeError:
