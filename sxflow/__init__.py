@@ -6,6 +6,7 @@ from .printer import display_string, write_string
 from .reader import read, read_all
 from .runtime import Environment, to_python, to_scheme
 from .interpreter import Interpreter
+from .dynamic import runtime_state
 from .library.system import SchemeExit
 
 __version__ = "0.1.0"
@@ -25,6 +26,7 @@ __all__ = [
     "display_string",
     "read",
     "read_all",
+    "runtime_state",
     "to_python",
     "to_scheme",
     "write_string",

@@ -569,11 +569,26 @@ def known_globals(flow: bool) -> set[str]:
     return set(interpreter.keys())
 
 
+def _compile_each(compiler, forms, errors, string_globals, filename) -> None:
+    """Compile each form (collecting syntax errors) and note globals defined as strings."""
+    for form in forms:
+        try:
+            compiler.compile_toplevel(form)
+        except SxSyntaxError as error:
+            errors.append(error)
+        except SchemeError:
+            pass  # a compile-time fault that is not about syntax: the program may still be fine
+        if (isinstance(form, Pair) and form.car is DEFINE and isinstance(form.cdr, Pair)
+                and type(form.cdr.car) is Symbol and isinstance(form.cdr.cdr, Pair)
+                and type(form.cdr.cdr.car) is str):
+            string_globals[form.cdr.car] = (form.cdr.cdr.car, filename, form)
+
+
 def check_files(sources, *, flow: bool = True) -> CheckReport:
     """Check ``(filename, text)`` pairs together: a global defined in one file may be used in another."""
     from . import compiler as compiler_module
     from .interpreter import Interpreter
-    from .runtime import deep_recursion
+    from .runtime import entered
 
     report = CheckReport(files=len(sources))
     canonical: dict[str, Source] = {}
@@ -595,18 +610,8 @@ def check_files(sources, *, flow: bool = True) -> CheckReport:
     while index < len(units):
         unit = units[index]
         index += 1
-        with deep_recursion(scratch.max_depth):
-            for form in unit.forms:
-                try:
-                    compiler.compile_toplevel(form)
-                except SxSyntaxError as error:
-                    errors.append(error)
-                except SchemeError:
-                    pass  # a compile-time fault that is not about syntax: the program may still be fine
-                if (isinstance(form, Pair) and form.car is DEFINE and isinstance(form.cdr, Pair)
-                        and type(form.cdr.car) is Symbol and isinstance(form.cdr.cdr, Pair)
-                        and type(form.cdr.cdr.car) is str):
-                    string_globals[form.cdr.car] = (form.cdr.cdr.car, unit.filename, form)
+        entered(None, scratch.max_depth, _compile_each, compiler, unit.forms, errors, string_globals,
+                unit.filename)
         walker.walk_unit(unit)
         # Code kept in strings for scheme-parse-all is checked as code too (two-layer flow files).
         while walker.parsed_strings:

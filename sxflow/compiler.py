@@ -291,9 +291,10 @@ class Compiler:
         body = self.compile_scope_body(frame_names, body_items, scope, position)
         required = len(names)
         has_rest = rest is not None
+        home = self.environment
 
         def node(frame):
-            return Closure(body, frame, required, has_rest, name, position)
+            return Closure(body, frame, required, has_rest, name, position, home)
 
         return node
 
@@ -1034,7 +1035,7 @@ def compile_delay_force(compiler, form, scope, tail, position):
 
 @special_form("guard", shape="(guard (variable clause...) body...)")
 def compile_guard(compiler, form, scope, tail, position):
-    from .library.control import HANDLERS
+    from .dynamic import current
 
     items = arguments_of(form, position, compile_guard, 2)
     spec, spec_where = items[0]
@@ -1055,18 +1056,18 @@ def compile_guard(compiler, form, scope, tail, position):
     # The clause a condition takes, as (index, test value), or None: tests only, no bodies.
     select = specialize.select_node(clauses)
 
-    push, pop = HANDLERS.append, HANDLERS.pop
-
     def node(frame):
         marker = (frame, select)  # see library.control.signal
-        depth = len(HANDLERS)
-        push(marker)
+        state = current.state
+        outer = state.handlers
+        depth = outer[2]
         try:
+            state.handlers = (marker, outer, depth + 1)  # inside the try: see sxflow.dynamic
             return body(frame)
         except SchemeError as error:
             caught = error
         finally:
-            pop()
+            state.handlers = outer
         clause_frame = [frame, caught.payload]
         chosen = caught.guard_choice
         if chosen is not None and chosen[0] is marker:

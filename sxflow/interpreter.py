@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 from . import library
@@ -12,8 +13,9 @@ from .reader import read_forms
 from .runtime import (
     DEFAULT_MAX_DEPTH,
     Environment,
+    BUILTIN_INFO,
     call_from_python,
-    deep_recursion,
+    entered,
     recursion_error,
     to_scheme,
 )
@@ -26,10 +28,16 @@ class Interpreter:
     Python's recursion limit while Scheme runs); a deeper recursion raises a
     catchable "recursion too deep" error. ``output`` is where ``display`` and
     friends write by default (None: the current ``sys.stdout``).
+
+    Several threads may use one interpreter: each entry from Python (``eval``,
+    ``call``, a procedure called from Python) holds the interpreter's re-entrant
+    ``lock``, so they take turns. Two interpreters run in parallel threads
+    independently (their dynamic state is per thread and per interpreter).
     """
 
     def __init__(self, *, max_depth: int = DEFAULT_MAX_DEPTH, output=None) -> None:
         self.max_depth = max_depth
+        self.lock = threading.RLock()
         self.output = output
         self.command_line: list[str] = []
         self.environment = self.new_environment("interaction")
@@ -40,7 +48,7 @@ class Interpreter:
 
     def new_environment(self, name: str = "fresh") -> Environment:
         """A fresh global environment holding the standard procedures (and nothing defined since)."""
-        environment = Environment(name)
+        environment = Environment(name, self)
         library.registry.install(environment, self)
         return environment
 
@@ -57,11 +65,7 @@ class Interpreter:
         ``positions``, when given, holds the source position of each form (the reader
         knows it; data made at run time has none).
         """
-        with deep_recursion(self.max_depth):
-            try:
-                return run_forms(forms, environment or self.environment, positions)
-            except RecursionError:
-                raise recursion_error(Symbol("top-level"), None) from None
+        return entered(self, self.max_depth, _run_forms, forms, environment or self.environment, positions)
 
     def load(self, path, environment: Environment | None = None):
         """Evaluate the file at ``path``; the value of its last form."""
@@ -72,12 +76,17 @@ class Interpreter:
 
     def call(self, name: str, *args):
         """Call the global procedure ``name`` with Python arguments."""
-        return call_from_python(self[name], args, self.max_depth)
+        return call_from_python(self.environment.lookup(Symbol(name)), args, self.max_depth, self)
 
     # -- globals as a mapping ------------------------------------------------------
 
     def __getitem__(self, name: str):
-        return self.environment.lookup(Symbol(name))
+        """The value of a global; a builtin comes wrapped so that calling it from Python
+        converts arguments and raises SchemeError like every Scheme procedure."""
+        value = self.environment.lookup(Symbol(name))
+        if _is_builtin(value):
+            return BuiltinProcedure(value, self)
+        return value
 
     def __setitem__(self, name: str, value) -> None:
         self.environment.define(Symbol(name), to_scheme(value))
@@ -124,6 +133,49 @@ class Interpreter:
 
             self._flow = Flow(self)
         return self._flow
+
+
+def _run_forms(forms, environment, positions):
+    try:
+        return run_forms(forms, environment, positions)
+    except RecursionError:
+        raise recursion_error(Symbol("top-level"), None) from None
+
+
+def _is_builtin(value) -> bool:
+    try:
+        return value in BUILTIN_INFO
+    except TypeError:  # unhashable: not a builtin
+        return False
+
+
+class BuiltinProcedure:
+    """A standard procedure as fetched from Python: called like any Scheme procedure.
+
+    Its arguments go through ``to_scheme`` (a Python list becomes a Scheme list) and a
+    failure is a SchemeError with the message Scheme code would see, never a raw
+    AttributeError or TypeError. ``procedure`` is the builtin itself.
+    """
+
+    __slots__ = ("procedure", "interpreter")
+
+    def __init__(self, procedure, interpreter: Interpreter) -> None:
+        self.procedure = procedure
+        self.interpreter = interpreter
+
+    def __call__(self, *args):
+        return call_from_python(self.procedure, args, self.interpreter.max_depth, self.interpreter)
+
+    def __eq__(self, other) -> bool:
+        if type(other) is BuiltinProcedure:
+            other = other.procedure
+        return self.procedure == other
+
+    def __hash__(self) -> int:
+        return hash(self.procedure)
+
+    def __repr__(self) -> str:
+        return f"<sxflow builtin {BUILTIN_INFO[self.procedure].name}>"
 
 
 def flow_library_directory() -> Path:

@@ -174,11 +174,6 @@ class Repl:
 
     def evaluate(self, forms, show: bool = True) -> None:
         """Run each form and write its value (when ``show``); an error or Ctrl-C abandons the rest."""
-        from .library import control
-        from . import runtime
-
-        handler_depth = len(control.HANDLERS)
-        entries = runtime._python_entries[0]
         for form, position in forms:
             tracker = _LineTracker(sys.stdout)
             sys.stdout = tracker
@@ -192,10 +187,6 @@ class Repl:
                 return
             except KeyboardInterrupt:
                 self._restore_stdout(tracker)
-                # An interrupted evaluation must leave no exception handler installed.
-                if len(control.HANDLERS) != handler_depth:
-                    del control.HANDLERS[handler_depth:]
-                runtime._python_entries[0] = entries
                 print("interrupted", file=sys.stderr, flush=True)
                 return
             except Exception as error:

@@ -8,7 +8,7 @@ Scheme from Python goes through ``to_scheme``, which turns tuples into lists.
 Deep recursion. CPython 3.11 runs a Python-to-Python call without using the C
 stack, so every call on the hot path is a call to a plain function (no
 ``__call__`` objects, no ``f(*args)`` into code that may call back into Scheme).
-The depth is bounded by Python's recursion limit, which ``deep_recursion`` raises
+The depth is bounded by Python's recursion limit, which ``dynamic.run`` raises
 for the time Scheme code runs; a RecursionError becomes a catchable Scheme error.
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import difflib
 import sys
-from contextlib import contextmanager
 
+from . import dynamic
 from .data import NIL, UNASSIGNED, Char, MultipleValues, Pair, Symbol, _Marker, list_spine, make_list
 from .errors import ErrorObject, SchemeError
 from .source import format_position
@@ -38,11 +38,12 @@ class Cell:
 class Environment:
     """A global environment: first-class in Scheme, a mapping of names to cells underneath."""
 
-    __slots__ = ("cells", "name", "__weakref__")
+    __slots__ = ("cells", "name", "interpreter", "__weakref__")
 
-    def __init__(self, name: str = "global") -> None:
+    def __init__(self, name: str = "global", interpreter=None) -> None:
         self.cells: dict[Symbol, Cell] = {}
         self.name = name
+        self.interpreter = interpreter  # whose lock, state and max_depth its closures run under
 
     def cell(self, name: Symbol) -> Cell:
         """The cell for ``name``, created unbound on first use (globals resolve late)."""
@@ -78,11 +79,12 @@ class Closure:
     arguments, so the hot path needs a single comparison.
     """
 
-    __slots__ = ("body", "env", "arity", "required", "rest", "name", "position", "__weakref__")
+    __slots__ = ("body", "env", "arity", "required", "rest", "name", "position", "home", "__weakref__")
 
-    def __init__(self, body, env, required: int, rest: bool, name: str, position) -> None:
+    def __init__(self, body, env, required: int, rest: bool, name: str, position, home=None) -> None:
         self.body = body
         self.env = env
+        self.home = home  # the global Environment it was compiled in
         self.required = required
         self.rest = rest
         self.arity = -1 if rest else required
@@ -427,52 +429,38 @@ def tail_apply(procedure, args):
 # ---------------------------------------------------------------------------
 # The Python boundary
 
-_python_entries = [0]  # how deeply Python and Scheme currently call each other
-# Each Python -> Scheme entry costs C stack; this many nested entries stay far from overflow.
-MAX_PYTHON_ENTRIES = 2_000
-# Python frames a nested (non-tail) Scheme call costs on the usual paths (2 to 4), so the
-# limit admits at least ``max_depth`` nested calls.
-FRAMES_PER_CALL = 4
 DEFAULT_MAX_DEPTH = 1_000_000
 
 
-def _current_python_depth() -> int:
-    frame = sys._getframe(1)
-    depth = 0
-    while frame is not None:
-        depth += 1
-        frame = frame.f_back
-    return depth
-
-
-@contextmanager
-def deep_recursion(max_depth: int):
-    """Raise Python's recursion limit while Scheme code runs, and guard nested Python entries."""
-    entries = _python_entries
-    if entries[0] >= MAX_PYTHON_ENTRIES:
-        raise fault(f"recursion too deep: more than {MAX_PYTHON_ENTRIES} nested calls between Python and Scheme",
-                    kind="recursion")
-    entries[0] += 1
-    previous = None
-    if entries[0] == 1:
-        previous = sys.getrecursionlimit()
-        sys.setrecursionlimit(_current_python_depth() + 200 + max_depth * FRAMES_PER_CALL)
+def entered(interpreter, max_depth: int, function, *args):
+    """``function(*args)`` run as Scheme code entered from Python; the errors it raises are SxErrors."""
     try:
-        yield
-    finally:
-        entries[0] -= 1
-        if previous is not None:
-            sys.setrecursionlimit(previous)
+        return dynamic.run(interpreter, max_depth, function, *args)
+    except dynamic.TooManyEntries:
+        raise fault(f"recursion too deep: more than {dynamic.MAX_PYTHON_ENTRIES} nested calls between "
+                    "Python and Scheme", kind="recursion") from None
 
 
-def call_from_python(procedure, args, max_depth: int = DEFAULT_MAX_DEPTH):
-    """Call a Scheme procedure from Python with Python arguments converted by ``to_scheme``."""
+def _apply_from_python(procedure, converted):
+    try:
+        return apply_procedure(procedure, converted)
+    except RecursionError:
+        raise recursion_error(procedure, None) from None
+
+
+def call_from_python(procedure, args, max_depth: int | None = None, interpreter=None):
+    """Call a Scheme procedure from Python with Python arguments converted by ``to_scheme``.
+
+    A closure runs under its own interpreter (its lock, state and ``max_depth``) unless
+    one is given.
+    """
+    if interpreter is None and type(procedure) is Closure:
+        home = procedure.home
+        interpreter = home.interpreter if home is not None else None
+    if max_depth is None:
+        max_depth = interpreter.max_depth if interpreter is not None else DEFAULT_MAX_DEPTH
     converted = [to_scheme(arg) for arg in args]
-    with deep_recursion(max_depth):
-        try:
-            return apply_procedure(procedure, converted)
-        except RecursionError:
-            raise recursion_error(procedure, None) from None
+    return entered(interpreter, max_depth, _apply_from_python, procedure, converted)
 
 
 def to_scheme(value):

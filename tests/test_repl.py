@@ -334,8 +334,7 @@ def test_an_interrupted_evaluation_leaves_the_interpreter_clean(program):
     import _thread
     import threading
 
-    from sxflow import Symbol, runtime
-    from sxflow.library import control
+    from sxflow import Symbol, runtime_state
 
     interpreter = Interpreter()
     limit = sys.getrecursionlimit()
@@ -346,7 +345,7 @@ def test_an_interrupted_evaluation_leaves_the_interpreter_clean(program):
             interpreter.eval(program)
     finally:
         timer.cancel()
-    assert control.HANDLERS == []
-    assert runtime._python_entries[0] == 0
+    state = runtime_state()
+    assert (state["handler_depth"], state["thread_entries"], state["active_calls"]) == (0, 0, 0)
     assert sys.getrecursionlimit() == limit
     assert interpreter.eval("(guard (e (#t (list 'caught e))) (raise 'x))").car is Symbol("caught")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..data import NIL, MultipleValues, Pair, Symbol, make_list
 from ..compiler import run_forms
+from ..dynamic import current
 from ..errors import ErrorObject, SchemeError, SxSyntaxError
 from ..runtime import (
     Closure,
@@ -18,9 +19,9 @@ from ..runtime import (
 from .lists import elements
 from .registry import builtin
 
-# The exception handlers installed by with-exception-handler, innermost last, and a
-# (frame, select) tuple for each running guard: ``signal`` walks them at the raise point.
-HANDLERS: list = []
+# The exception handlers installed by with-exception-handler and a (frame, select) tuple
+# for each running guard are a chain ``(entry, outer, depth)`` in ``current.state.handlers``
+# (see sxflow.dynamic), per thread and interpreter: ``signal`` walks it at the raise point.
 
 
 @builtin("procedure?", types=("any",))
@@ -81,13 +82,14 @@ class Continuation:
 @builtin("call-with-current-continuation", "call/cc", types=("procedure",))
 def call_cc(procedure):
     continuation = Continuation()
-    depth = len(HANDLERS)
+    state = current.state
+    handlers = state.handlers
     try:
         return apply_procedure(procedure, (continuation,))
     except ContinuationInvoked as jump:
         if jump.continuation is not continuation:
             raise
-        del HANDLERS[depth:]
+        state.handlers = handlers
         return jump.value
     finally:
         continuation.active = False
@@ -120,57 +122,41 @@ def signal(payload, continuable: bool):
     passed over (as its re-raise would do) and the next handler out is asked.
     Returns the value of a continuable handler, or the SchemeError to raise.
     """
-    index = len(HANDLERS) - 1
-    if index >= 0:
-        entry = HANDLERS[index]
-        if type(entry) is tuple:
-            # The common case, a guard innermost: ask it without copying the stack.
-            HANDLERS.pop()
+    state = current.state
+    installed = state.handlers
+    node = installed
+    try:
+        while node[2]:
+            entry, outer, depth = node
+            index = depth - 1  # the handler's position from the outside, 0 first
+            # The handler runs with the handlers outside it current.
+            state.handlers = outer
             try:
-                choice = entry[1]([entry[0], payload])
+                if type(entry) is tuple:
+                    choice = entry[1]([entry[0], payload])
+                else:
+                    result = apply_procedure(entry, (payload,))
             except SchemeError as error:
                 pass_handlers(error, index)
                 raise
-            finally:
-                HANDLERS.append(entry)
-            if choice is not None:
-                error = SchemeError(payload)
-                if continuable:
-                    error.continuable = True
-                error.guard_choice = (entry, choice)
-                error.handlers_passed = index
-                return error
-            index -= 1
-    while index >= 0:
-        entry = HANDLERS[index]
-        inner = HANDLERS[index:]
-        del HANDLERS[index:]
-        try:
             if type(entry) is tuple:
-                frame, select = entry
-                choice = select([frame, payload])
-            else:
-                result = apply_procedure(entry, (payload,))
-        except SchemeError as error:
-            pass_handlers(error, index)
-            raise
-        finally:
-            HANDLERS.extend(inner)
-        if type(entry) is tuple:
-            if choice is not None:
-                error = SchemeError(payload)
-                error.continuable = continuable
-                error.guard_choice = (entry, choice)
-                error.handlers_passed = index
-                return error
-            index -= 1
-            continue
-        if continuable:
-            return result
-        secondary = fault("exception handler returned from a non-continuable raise", payload,
-                          kind="handler-returned")
-        pass_handlers(secondary, index)
-        return secondary
+                if choice is not None:
+                    error = SchemeError(payload)
+                    if continuable:
+                        error.continuable = True
+                    error.guard_choice = (entry, choice)
+                    error.handlers_passed = index
+                    return error
+                node = outer  # a guard with no clause for it: as if it raised again
+                continue
+            if continuable:
+                return result
+            secondary = fault("exception handler returned from a non-continuable raise", payload,
+                              kind="handler-returned")
+            pass_handlers(secondary, index)
+            return secondary
+    finally:
+        state.handlers = installed
     error = SchemeError(payload)
     error.continuable = continuable
     error.handlers_passed = 0
@@ -200,16 +186,18 @@ def raise_continuable(payload):
 def with_exception_handler(handler, thunk):
     if not is_procedure(handler) or not is_procedure(thunk):
         raise TypeError("expected procedures")  # explained from the declared types
-    depth = len(HANDLERS)
-    HANDLERS.append(handler)
+    state = current.state
+    outer = state.handlers
+    depth = outer[2]
     try:
+        state.handlers = (handler, outer, depth + 1)  # inside the try: an interrupt cannot leave it installed
         return apply_procedure(thunk, ())
     except SchemeError as error:
         if error.handlers_passed is not None and error.handlers_passed <= depth:
             raise  # raised by raise/error: this handler was already called at the raise point
         caught = error
     finally:
-        del HANDLERS[depth:]
+        state.handlers = outer
     # A runtime fault (raised by Python code, so the stack has unwound already): the
     # handler runs now, with the outer handlers current; if it returns, that is an error.
     apply_procedure(handler, (caught.payload,))

@@ -1,0 +1,221 @@
+"""Dynamic state of running Scheme code: handler stacks per thread and interpreter, entry counts, the recursion limit.
+
+Everything here is restored on every exit path, KeyboardInterrupt included. The rule
+that makes that hold: a change is recorded before it is made (or made inside the
+``try`` whose ``finally`` undoes it), and every undo sets a recorded value back, so
+undoing twice is harmless.
+
+- **Handler stacks.** The handlers installed by ``with-exception-handler`` and the
+  running guards form a persistent chain of tuples ``(entry, outer, depth)`` ending in
+  ``NO_HANDLERS``: installing one is one tuple, removing it is putting the outer chain
+  back, and asking each handler in turn never copies anything (one raise through N
+  guards is linear). The chain lives in a ``DynamicState``, one per thread and per
+  interpreter: each thread has a "current" slot (a ``threading.local``) that an entry
+  into an interpreter points at that interpreter's state and restores on the way out.
+- **Entries.** Every call from Python into Scheme (``Interpreter.eval``, ``call``, a
+  closure called from Python) goes through ``run``: it holds the interpreter's
+  re-entrant lock (one interpreter used by several threads serialises them), counts the
+  thread's nested Python/Scheme entries (each costs C stack), and raises the recursion
+  limit.
+- **Recursion limit.** Python's recursion limit is process-wide. It is raised to the
+  largest limit any active entry needs and put back to its resting value only when the
+  last active entry in the process leaves, all under one lock.
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+import threading
+
+from .errors import SchemeError
+
+# The empty handler chain: (entry, outer chain, number of handlers).
+NO_HANDLERS = (None, None, 0)
+
+# Each Python -> Scheme entry costs C stack (about 1 KB measured); this many nested
+# entries per thread stay far from the 8 MB a thread gets by default on Linux.
+MAX_PYTHON_ENTRIES = 2_000
+# Python frames a nested (non-tail) Scheme call costs on the usual paths (2 to 4), so the
+# limit admits at least ``max_depth`` nested calls.
+FRAMES_PER_CALL = 4
+# Frames kept free above the entry point for the code that reports the error.
+HEADROOM = 200
+
+
+class DynamicState:
+    """The dynamic state of one interpreter in one thread: its exception-handler chain."""
+
+    __slots__ = ("handlers", "interpreter")
+
+    def __init__(self, interpreter) -> None:
+        self.handlers = NO_HANDLERS
+        self.interpreter = interpreter
+
+
+class _Current(threading.local):
+    """Per thread: the state of the interpreter running here, and how many entries are nested."""
+
+    def __init__(self) -> None:
+        self.state = DynamicState(None)  # Scheme code run outside any interpreter entry
+        self.entries = 0
+
+
+current = _Current()  # ``current.state`` is read on the hot path of guard and raise
+
+
+# -- the recursion limit (process-wide) ---------------------------------------------
+
+_limit_lock = threading.Lock()
+_active: dict = {}  # entry token -> the recursion limit it needs
+_resting_limit: int | None = None  # the limit before the first active entry raised it
+_raised_to: int | None = None  # the last limit set here
+
+
+def set_recursion_limit(limit: int) -> None:
+    """``sys.setrecursionlimit``, the one place this module changes it (tests wrap it to inject faults)."""
+    sys.setrecursionlimit(limit)
+
+
+def _raise_limit(token, need: int) -> None:
+    global _resting_limit, _raised_to
+    with _limit_lock:
+        limit = sys.getrecursionlimit()
+        if not _active and (_raised_to is None or limit != _raised_to):
+            # Nothing is active: the present limit is the resting one, unless it is a
+            # raised value an interrupted restore left behind.
+            _resting_limit = limit
+        _active[token] = need  # recorded before the limit changes
+        if need > limit:
+            _raised_to = need
+            set_recursion_limit(need)
+
+
+def _restore_limit(token) -> None:
+    global _raised_to
+    with _limit_lock:
+        if token not in _active:
+            return
+        if len(_active) == 1 and _resting_limit is not None:
+            # The last active entry: the limit goes back before the entry is forgotten, so
+            # an interrupt between the two leaves the entry here for the retry to finish.
+            try:
+                set_recursion_limit(_resting_limit)
+            except RecursionError:
+                # This thread is deeper than the resting limit (it entered while another
+                # thread had raised it): keep the lowest limit that works here.
+                set_recursion_limit(_python_depth() + HEADROOM)
+            _raised_to = None
+        del _active[token]
+
+
+def _python_depth() -> int:
+    frame = sys._getframe(1)
+    depth = 0
+    while frame is not None:
+        depth += 1
+        frame = frame.f_back
+    return depth
+
+
+# -- entries -----------------------------------------------------------------------
+
+
+class _Entry:
+    """What one entry changed, recorded before it changed it, so leaving can put it back."""
+
+    __slots__ = ("previous_state", "previous_entries", "counted", "__weakref__")
+
+    def __init__(self) -> None:
+        self.previous_state = None
+        self.previous_entries = 0
+        self.counted = False
+
+
+class _NoLock:
+    """The lock of code run outside any interpreter: nothing to serialise."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exception) -> None:
+        return None
+
+
+_NO_LOCK = _NoLock()
+
+
+class TooManyEntries(Exception):
+    """More nested Python/Scheme entries in one thread than MAX_PYTHON_ENTRIES (runtime makes it a Scheme error)."""
+
+
+def run(interpreter, max_depth: int, function, *args):
+    """Run ``function(*args)`` as Scheme code of ``interpreter`` (None: no interpreter) in this thread.
+
+    Holds the interpreter's lock, makes its state current for this thread, counts the
+    entry and raises the recursion limit so ``max_depth`` nested calls fit; all of it
+    is undone when ``function`` returns or raises, however it raises.
+    """
+    lock = interpreter.lock if interpreter is not None else _NO_LOCK
+    with lock:
+        local = current
+        entry = _Entry()
+        entry.previous_state = local.state
+        entry.previous_entries = local.entries
+        state = entry.previous_state
+        try:
+            if entry.previous_entries >= MAX_PYTHON_ENTRIES:
+                raise TooManyEntries(MAX_PYTHON_ENTRIES)
+            entry.counted = True
+            local.entries = entry.previous_entries + 1
+            if interpreter is not None and state.interpreter is not interpreter:
+                # Another interpreter in this thread: it gets a handler chain of its own.
+                state = DynamicState(interpreter)
+            local.state = state
+            _raise_limit(entry, _python_depth() + HEADROOM + max_depth * FRAMES_PER_CALL)
+            return function(*args)
+        except SchemeError as error:
+            if state is not entry.previous_state:
+                # The handler depths it records are about the chain it leaves: to the
+                # code outside it is a fault that no handler has seen yet.
+                error.handlers_passed = None
+                error.guard_choice = None
+            raise
+        finally:
+            try:
+                _leave(local, entry)
+            except BaseException:
+                _leave(local, entry)  # interrupted while undoing: undoing is idempotent
+                raise
+
+
+def _leave(local, entry) -> None:
+    local.state = entry.previous_state
+    if entry.counted:
+        local.entries = entry.previous_entries
+    _restore_limit(entry)
+
+
+# -- introspection -------------------------------------------------------------------
+
+
+def runtime_state() -> dict:
+    """The resting-state facts a caller can check (public; tests use it after interrupts).
+
+    ``recursion_limit``: Python's present limit; ``resting_recursion_limit``: the value it
+    goes back to when no Scheme code runs (the present limit when none does);
+    ``active_calls``: entries into Scheme running now in the whole process;
+    ``thread_entries``: nested entries in the calling thread; ``handler_depth``: handlers
+    and guards installed in the calling thread's current state; ``gc_enabled``.
+    """
+    with _limit_lock:
+        active = len(_active)
+        resting = _resting_limit if active else sys.getrecursionlimit()
+    return {
+        "recursion_limit": sys.getrecursionlimit(),
+        "resting_recursion_limit": resting,
+        "active_calls": active,
+        "thread_entries": current.entries,
+        "handler_depth": current.state.handlers[2],
+        "gc_enabled": gc.isenabled(),
+    }
