@@ -582,6 +582,8 @@ def _read_items(text: str, filename: str) -> list:
     """The flat ``[datum, position, ...]`` list of everything in ``text``."""
     if not isinstance(text, str):
         raise TypeError(f"read_all needs a str, not {type(text).__name__}")
+    if text.startswith("\ufeff"):
+        text = text[1:]  # a UTF-8 byte-order mark (editors on Windows write one) is not text
     source = Source(filename, text)
     lexed = _blank_block_comments(text, source) if "#|" in text else text
     with _lock:
@@ -597,9 +599,9 @@ def _read_items(text: str, filename: str) -> list:
         # stay): the cyclic garbage collector would walk the growing heap again and
         # again for nothing. Reading creates no cycles, so it is paused meanwhile.
         collecting = gc.isenabled()
-        if collecting:
-            gc.disable()
         try:
+            if collecting:  # inside the try: an interrupt right after it still re-enables
+                gc.disable()
             return parser.parse(lexed)
         except SxSyntaxError:
             raise
