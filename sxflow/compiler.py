@@ -23,6 +23,7 @@ from .runtime import (
     unbound_variable,
 )
 from . import specialize
+from .limits import check_form
 
 SPECIAL_FORMS: dict[Symbol, object] = {}
 
@@ -47,7 +48,7 @@ def special_form(*names: str, shape: str):
 class Scope:
     """One runtime frame at compile time: the slot index of each name, and which slots may be unassigned."""
 
-    __slots__ = ("names", "parent", "late")
+    __slots__ = ("names", "parent", "late", "bound")
 
     def __init__(self, names, parent: "Scope | None", late=()) -> None:
         self.names: dict = {}
@@ -55,16 +56,23 @@ class Scope:
             self.names[name] = len(self.names) + 1
         self.parent = parent
         self.late = set(late)  # letrec and internal-define names: read before set is an error
+        # Every name bound by any scope of this top-level form (shared): a name not in it is
+        # global without walking the chain, so deep nesting compiles in linear time.
+        self.bound = parent.bound if parent is not None else set()
+        self.bound.update(self.names)
 
     def add(self, name) -> int:
         index = self.names.get(name)
         if index is None:
             index = self.names[name] = len(self.names) + 1
+            self.bound.add(name)
         return index
 
 
 def resolve(name, scope: Scope | None):
     """(depth, index, scope) of a local variable, or None for a global."""
+    if scope is None or name not in scope.bound:
+        return None
     depth = 0
     while scope is not None:
         index = scope.names.get(name)
@@ -214,6 +222,7 @@ class Compiler:
         self.environment = environment
 
     def compile_toplevel(self, form, position=None):
+        check_form(form, position)  # cycles and runaway nesting fail here, before compiling
         return self.compile(form, None, False, position)
 
     def compile(self, form, scope: Scope | None, tail: bool, position):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..data import NIL, Pair, is_equal, is_eqv, list_spine, list_to_python, make_list
+from ..limits import build_list, check_allocation
 from ..runtime import apply_procedure, fault, is_procedure
 from .registry import builtin
 
@@ -18,11 +19,17 @@ def _count(value) -> int:
     return value
 
 
+def _circular():
+    return ListTypeError("expected a proper list, got a circular list")
+
+
 def elements(value) -> list:
     """The elements of a proper list, as a Python list; anything else (circular too) raises ListTypeError."""
     try:
         return list_to_python(value)
-    except ValueError:
+    except ValueError as error:
+        if "circular" in str(error):
+            raise _circular() from None
         raise ListTypeError("expected a proper list") from None
 
 
@@ -175,24 +182,36 @@ def list_copy(value):
 
 @builtin("last-pair", types=("pair",))
 def last_pair(value):
+    if not isinstance(value, Pair):
+        raise ListTypeError("expected a pair")
+    # Brent's cycle check (as in data.list_spine): every walker stops on a circular list.
+    tortoise, steps, power = value, 0, 1
     while isinstance(value.cdr, Pair):
         value = value.cdr
+        if value is tortoise:
+            raise _circular()
+        steps += 1
+        if steps == power:
+            tortoise, steps, power = value, 0, power * 2
     return value
 
 
 @builtin("make-list", types=("index", "any"))
 def make_list_(count, fill=None):
-    result = NIL
-    for _ in range(_count(count)):
-        result = Pair(fill, result)
-    return result
+    return build_list(check_allocation(_count(count)), fill=fill)
 
 
 def _member_search(item, value, same):
+    tortoise, steps, power = value, 0, 1
     while isinstance(value, Pair):
         if same(item, value.car):
             return value
         value = value.cdr
+        if value is tortoise:
+            raise _circular()
+        steps += 1
+        if steps == power:
+            tortoise, steps, power = value, 0, power * 2
     return False
 
 
@@ -217,6 +236,7 @@ def member(item, value, compare=None):
 
 
 def _association_search(key, alist, same):
+    tortoise, steps, power = alist, 0, 1
     while isinstance(alist, Pair):
         entry = alist.car
         if not isinstance(entry, Pair):
@@ -224,6 +244,11 @@ def _association_search(key, alist, same):
         if same(key, entry.car):
             return entry
         alist = alist.cdr
+        if alist is tortoise:
+            raise _circular()
+        steps += 1
+        if steps == power:
+            tortoise, steps, power = alist, 0, power * 2
     return False
 
 
@@ -266,9 +291,15 @@ def for_each(procedure, first, *rest):
         raise ListTypeError("expected a procedure")  # explained from the declared types
     if not rest:
         value = first
+        tortoise, steps, power = value, 0, 1
         while isinstance(value, Pair):
             apply_procedure(procedure, (value.car,))
             value = value.cdr
+            if value is tortoise:
+                raise _circular()
+            steps += 1
+            if steps == power:
+                tortoise, steps, power = value, 0, power * 2
     else:
         for row in _columns((first, *rest)):
             apply_procedure(procedure, row)
@@ -354,7 +385,7 @@ def reduce(procedure, initial, value):
 
 @builtin("iota", types=("index", "number", "number"))
 def iota(count, start=0, step=1):
-    return make_list([start + index * step for index in range(_count(count))])
+    return build_list(check_allocation(_count(count)), lambda index: start + index * step)
 
 
 @builtin("any", types=("procedure", "list"), rest="list")
@@ -388,10 +419,16 @@ def find(predicate, value):
 
 @builtin("find-tail", types=("procedure", "list"))
 def find_tail(predicate, value):
+    tortoise, steps, power = value, 0, 1
     while isinstance(value, Pair):
         if apply_procedure(predicate, (value.car,)) is not False:
             return value
         value = value.cdr
+        if value is tortoise:
+            raise _circular()
+        steps += 1
+        if steps == power:
+            tortoise, steps, power = value, 0, power * 2
     return False
 
 

@@ -25,6 +25,7 @@ from ..data import NIL, Char, Pair, Symbol, make_list
 from ..runtime import apply_procedure, fault, is_procedure
 from .indexes import check_index, check_range
 from .lists import elements
+from ..limits import check_allocation
 from .registry import builtin
 
 
@@ -63,7 +64,7 @@ def is_string(value):
 def make_string(count, fill=Char(" ")):
     if type(count) is not int or count < 0 or type(fill) is not Char:
         raise StringTypeError("expected a count and a character")
-    return fill.char * count
+    return fill.char * check_allocation(count, "characters")
 
 
 @builtin("string", rest="char")

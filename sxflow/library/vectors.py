@@ -6,6 +6,7 @@ from ..data import NIL, Pair
 from ..runtime import apply_procedure, is_procedure
 from .indexes import check_index, check_range
 from .lists import elements
+from ..limits import check_allocation
 from .registry import builtin
 
 
@@ -28,7 +29,7 @@ def is_vector(value):
 def make_vector(count, fill=None):
     if type(count) is not int or count < 0:
         raise VectorTypeError("expected a non-negative count")
-    return [fill] * count
+    return [fill] * check_allocation(count)
 
 
 @builtin("vector", rest="any")
