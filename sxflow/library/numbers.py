@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
+from ..bigtext import integer_text
 from ..data import Symbol
 from .registry import builtin
 
@@ -24,6 +25,28 @@ def _number(value):
     return value
 
 
+def inexact_of(value) -> float:
+    """float(value), with +inf.0 or -inf.0 for an exact value beyond the float range
+    (where Python raises OverflowError)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
+def _overflowed(operation, numbers) -> float:
+    """An inexact result that overflowed on the way (a huge exact integer met a float):
+    computed exactly, then made inexact, so it is +inf.0, -inf.0 or the right float."""
+    if any(type(number) is float and not math.isfinite(number) for number in numbers):
+        values = [inexact_of(number) for number in numbers]
+    else:
+        values = [Fraction(number) if type(number) is float else number for number in numbers]
+    result = values[0]
+    for value in values[1:]:
+        result = operation(result, value)
+    return inexact_of(result)
+
+
 def normalize(value):
     """Exact results are ints whenever the rational is whole (``(/ 4 2)`` is 2)."""
     if type(value) is Fraction and value.denominator == 1:
@@ -34,20 +57,26 @@ def normalize(value):
 @builtin("+", rest="number", inline={2: (("int", "int"), "{0} + {1}")})
 def add(*numbers):
     total = 0
-    for number in numbers:
-        if type(number) not in _NUMERIC:
-            raise NumberTypeError("expected a number")
-        total += number
+    try:
+        for number in numbers:
+            if type(number) not in _NUMERIC:
+                raise NumberTypeError("expected a number")
+            total += number
+    except OverflowError:
+        return _overflowed(lambda left, right: left + right, numbers)
     return normalize(total) if type(total) is Fraction else total
 
 
 @builtin("*", rest="number", inline={2: (("int", "int"), "{0} * {1}")})
 def multiply(*numbers):
     product = 1
-    for number in numbers:
-        if type(number) not in _NUMERIC:
-            raise NumberTypeError("expected a number")
-        product *= number
+    try:
+        for number in numbers:
+            if type(number) not in _NUMERIC:
+                raise NumberTypeError("expected a number")
+            product *= number
+    except OverflowError:
+        return _overflowed(lambda left, right: left * right, numbers)
     return normalize(product) if type(product) is Fraction else product
 
 
@@ -58,10 +87,13 @@ def subtract(first, *numbers):
     if not numbers:
         return -first
     result = first
-    for number in numbers:
-        if type(number) not in _NUMERIC:
-            raise NumberTypeError("expected a number")
-        result -= number
+    try:
+        for number in numbers:
+            if type(number) not in _NUMERIC:
+                raise NumberTypeError("expected a number")
+            result -= number
+    except OverflowError:
+        return _overflowed(lambda left, right: left - right, (first, *numbers))
     return normalize(result) if type(result) is Fraction else result
 
 
@@ -81,8 +113,11 @@ def divide(first, *numbers):
     if not numbers:
         return _divide(1, first)
     result = first
-    for number in numbers:
-        result = _divide(result, _number(number))
+    try:
+        for number in numbers:
+            result = _divide(result, _number(number))
+    except OverflowError:
+        return _overflowed(_divide, (first, *numbers))
     return result
 
 
@@ -208,7 +243,7 @@ def _extremum(name, pick):
         result = pick(values)
         # Any inexact argument makes the result inexact.
         if any(type(value) is float for value in values):
-            return float(result)
+            return inexact_of(result)
         return result
 
     extremum.__name__ = name
@@ -330,7 +365,7 @@ def exact(number):
 
 @builtin("inexact", "exact->inexact", types=("number",))
 def inexact(number):
-    return float(_number(number))
+    return inexact_of(_number(number))
 
 
 @builtin("numerator", types=("number",))
@@ -434,32 +469,40 @@ def format_number(number, radix: int = 10) -> str:
     """A number as ``write`` shows it (R7RS syntax: ``+inf.0``, ``1/3``, ``1.0``)."""
     kind = type(number)
     if kind is int:
-        if radix == 10:
-            return str(number)
         return _integer_in_radix(number, radix)
     if kind is Fraction:
-        if radix == 10:
-            return f"{number.numerator}/{number.denominator}"
         return f"{_integer_in_radix(number.numerator, radix)}/{_integer_in_radix(number.denominator, radix)}"
     if number != number:
         return "+nan.0"
     if math.isinf(number):
         return "+inf.0" if number > 0 else "-inf.0"
+    if radix != 10:
+        return _float_in_radix(number, radix)
     text = repr(number)
     return text
 
 
+_RADIX_FORMATS = {2: "b", 8: "o", 16: "x"}
+
+
 def _integer_in_radix(number: int, radix: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    if number == 0:
-        return "0"
-    sign = "-" if number < 0 else ""
-    number = abs(number)
-    out = []
-    while number:
-        number, digit = divmod(number, radix)
-        out.append(digits[digit])
-    return sign + "".join(reversed(out))
+    # format() and integer_text take time near-linear in the digits, and no digit limit.
+    if radix == 10:
+        return integer_text(number)
+    return format(number, _RADIX_FORMATS[radix])
+
+
+def _float_in_radix(number: float, radix: int) -> str:
+    """A finite float in radix 2, 8 or 16: exact, since a float is a fraction over a power of two."""
+    sign = "-" if math.copysign(1.0, number) < 0 else ""
+    numerator, denominator = abs(number).as_integer_ratio()
+    whole, rest = divmod(numerator, denominator)
+    digits = []
+    while rest:
+        rest *= radix
+        digit, rest = divmod(rest, denominator)
+        digits.append("0123456789abcdef"[digit])
+    return f"{sign}{_integer_in_radix(whole, radix)}.{''.join(digits) or '0'}"
 
 
 @builtin("number->string", types=("number", "exact-integer"))
@@ -478,6 +521,8 @@ def string_to_number(text, radix=10):
         raise NumberTypeError("expected a string")
     try:
         if text[:1] == "#":  # a radix or exactness prefix: #xff, #e1.5
+            if len(text) < 2:
+                return False
             value = decode_atom_text(text)
             return value if type(value) in _NUMERIC else False
         value = parse_number(text, radix)
