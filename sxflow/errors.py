@@ -50,9 +50,10 @@ class ErrorObject:
         """The message followed by the irritants, written as Scheme data."""
         if not self.irritants:
             return self.message
-        from .printer import write_string
+        from .limits import write_brief
 
-        return " ".join([self.message, *(write_string(item) for item in self.irritants)])
+        # Irritants are cut short here (a message is for reading); .irritants keeps them whole.
+        return " ".join([self.message, *(write_brief(item) for item in self.irritants)])
 
     def sx_write(self) -> str:
         from .printer import write_string
@@ -112,9 +113,9 @@ class SchemeError(SxError):
         payload = self.payload
         if isinstance(payload, ErrorObject):
             return payload.describe()
-        from .printer import write_string
+        from .limits import write_brief
 
-        return f"uncaught raise: {write_string(payload)}"
+        return f"uncaught raise: {write_brief(payload)}"
 
     @property
     def filename(self):

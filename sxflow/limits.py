@@ -105,3 +105,59 @@ def build_list(count: int, item_at=None, fill=None):
     finally:
         if collecting:
             gc.enable()
+
+
+_ELLIPSIS = Symbol("...")
+
+
+def write_brief(value, limit: int = MAX_IRRITANT_CHARACTERS) -> str:
+    """``write`` text of ``value`` for a message: at most about ``limit`` characters, cut with "...".
+
+    Only a bounded preview is written (a few hundred atoms at most, to a small depth),
+    so a huge or cyclic irritant costs no more than a small one.
+    """
+    from .printer import write_string
+
+    budget = [limit]
+    text = write_string(_preview(value, budget, 0, limit))
+    if len(text) > limit:
+        text = text[:limit] + "..."
+    return text
+
+
+def _preview(value, budget, depth, limit):
+    """A small copy of ``value``: lists, vectors and strings cut where the budget runs out."""
+    if type(value) is str:
+        budget[0] -= len(value)
+        return value if len(value) <= limit else value[:limit]
+    is_pair = isinstance(value, Pair)
+    if not is_pair and type(value) is not list:
+        budget[0] -= 1
+        return value
+    if depth >= 16:
+        return _ELLIPSIS
+    items = []
+    tail = NIL
+    cell = value if is_pair else iter(value)
+    while True:
+        if is_pair:
+            if not isinstance(cell, Pair):
+                if cell is not NIL:
+                    tail = _preview(cell, budget, depth + 1, limit)
+                break
+            item, cell = cell.car, cell.cdr
+        else:
+            item = next(cell, _preview)
+            if item is _preview:
+                break
+        if budget[0] <= 0:
+            items.append(_ELLIPSIS)
+            break
+        budget[0] -= 1
+        items.append(_preview(item, budget, depth + 1, limit))
+    if not is_pair:
+        return items
+    result = tail
+    for item in reversed(items):
+        result = Pair(item, result)
+    return result

@@ -183,10 +183,10 @@ class BuiltinInfo:
                 continue
             check, description = TYPE_CHECKS[type_name]
             if not check(value):
-                from .printer import write_string
+                from .limits import write_brief
 
                 where = f" as argument {index + 1}" if len(args) > 1 else ""
-                return f"{self.name}: expected {description}{where}, got {write_string(value)}"
+                return f"{self.name}: expected {description}{where}, got {write_brief(value)}"
         return None
 
 
@@ -307,10 +307,10 @@ def recursion_error(procedure, site) -> SchemeError:
 def not_a_procedure(value, site) -> SchemeError:
     if value is UNBOUND and site is not None and isinstance(site.form, Pair):
         return unbound_variable(site.form.car, site.environment or Environment(), site.position)
-    from .printer import write_string
+    from .limits import write_brief
 
-    where = f" in {write_string(site.form)}" if site is not None and site.form is not None else ""
-    return fault(f"not a procedure: {write_string(value)}{where}", kind="not-a-procedure",
+    where = f" in {write_brief(site.form)}" if site is not None and site.form is not None else ""
+    return fault(f"not a procedure: {write_brief(value)}{where}", kind="not-a-procedure",
                  position=site.position if site else None)
 
 
