@@ -38,7 +38,7 @@ NO_HANDLERS = (None, None, 0)
 MAX_PYTHON_ENTRIES = 2_000
 # Python frames a nested (non-tail) Scheme call costs on the usual paths (2 to 4), so the
 # limit admits at least ``max_depth`` nested calls.
-FRAMES_PER_CALL = 4
+FRAMES_PER_CALL = 2
 # Frames kept free above the entry point for the code that reports the error.
 HEADROOM = 200
 
