@@ -39,6 +39,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMappin
 from .data import NIL, Symbol, make_list
 from .runtime import to_scheme
 
+_NOT_COPIED = object()  # copy_plain_data's answer for data that is not plain
+
 LIBRARY_FILES = ("store.sx", "remote.sx")
 LOADERS = ("flow-load-store!", "flow-load-remote!")
 
@@ -106,9 +108,18 @@ class Flow:
         return self._call("flow-restore-from", address)
 
     def replica(self, address):
-        """The raw export replicated to ``address``, or None when there is none."""
+        """A copy of the export replicated to ``address``, or None when there is none.
+
+        A copy, so that changing it from Python cannot change what a later
+        ``restore_from`` brings back (``flow-replica-get`` itself returns the replica).
+        """
+        from .library.plaindata import copy_plain_data
+
         data = self._call("flow-replica-get", address)
-        return None if data is False else data
+        if data is False:
+            return None
+        copied = copy_plain_data(data, _NOT_COPIED)
+        return data if copied is _NOT_COPIED else copied
 
 
 class FlowStore(MutableMapping):

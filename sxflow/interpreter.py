@@ -14,6 +14,7 @@ from .runtime import (
     DEFAULT_MAX_DEPTH,
     Environment,
     BUILTIN_INFO,
+    BuiltinProcedure,
     call_from_python,
     entered,
     recursion_error,
@@ -89,7 +90,7 @@ class Interpreter:
         return value
 
     def __setitem__(self, name: str, value) -> None:
-        self.environment.define(Symbol(name), to_scheme(value))
+        self.environment.define(Symbol(name), to_scheme(value))  # a fetched builtin is unwrapped
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and self.environment.is_bound(Symbol(name))
@@ -147,35 +148,6 @@ def _is_builtin(value) -> bool:
         return value in BUILTIN_INFO
     except TypeError:  # unhashable: not a builtin
         return False
-
-
-class BuiltinProcedure:
-    """A standard procedure as fetched from Python: called like any Scheme procedure.
-
-    Its arguments go through ``to_scheme`` (a Python list becomes a Scheme list) and a
-    failure is a SchemeError with the message Scheme code would see, never a raw
-    AttributeError or TypeError. ``procedure`` is the builtin itself.
-    """
-
-    __slots__ = ("procedure", "interpreter")
-
-    def __init__(self, procedure, interpreter: Interpreter) -> None:
-        self.procedure = procedure
-        self.interpreter = interpreter
-
-    def __call__(self, *args):
-        return call_from_python(self.procedure, args, self.interpreter.max_depth, self.interpreter)
-
-    def __eq__(self, other) -> bool:
-        if type(other) is BuiltinProcedure:
-            other = other.procedure
-        return self.procedure == other
-
-    def __hash__(self) -> int:
-        return hash(self.procedure)
-
-    def __repr__(self) -> str:
-        return f"<sxflow builtin {BUILTIN_INFO[self.procedure].name}>"
 
 
 def flow_library_directory() -> Path:

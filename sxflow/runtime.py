@@ -463,11 +463,40 @@ def call_from_python(procedure, args, max_depth: int | None = None, interpreter=
     return entered(interpreter, max_depth, _apply_from_python, procedure, converted)
 
 
+class BuiltinProcedure:
+    """A standard procedure as fetched from Python: called like any Scheme procedure.
+
+    Its arguments go through ``to_scheme`` (a Python list becomes a Scheme list) and a
+    failure is a SchemeError with the message Scheme code would see, never a raw
+    AttributeError or TypeError. ``procedure`` is the builtin itself.
+    """
+
+    __slots__ = ("procedure", "interpreter")
+
+    def __init__(self, procedure, interpreter) -> None:
+        self.procedure = procedure
+        self.interpreter = interpreter
+
+    def __call__(self, *args):
+        return call_from_python(self.procedure, args, self.interpreter.max_depth, self.interpreter)
+
+    def __eq__(self, other) -> bool:
+        if type(other) is BuiltinProcedure:
+            other = other.procedure
+        return self.procedure == other
+
+    def __hash__(self) -> int:
+        return hash(self.procedure)
+
+    def __repr__(self) -> str:
+        return f"<sxflow builtin {BUILTIN_INFO[self.procedure].name}>"
+
+
 def to_scheme(value):
     """A Python value as a Scheme value: lists and tuples become Scheme lists (deeply); the rest is kept."""
     kind = type(value)
     if kind is not list and kind is not tuple:
-        return value
+        return value.procedure if kind is BuiltinProcedure else value
     # Iterative depth-first post-order, so deeply nested Python data cannot exhaust the stack.
     converted: dict[int, object] = {}
     in_progress: set[int] = set()
@@ -481,6 +510,8 @@ def to_scheme(value):
                 item_kind = type(item)
                 if item_kind is list or item_kind is tuple:
                     item = converted[id(item)]
+                elif item_kind is BuiltinProcedure:
+                    item = item.procedure
                 result = Pair(item, result)
             converted[key] = result
             in_progress.discard(key)

@@ -504,3 +504,16 @@ def test_examples_through_the_command_line(name, last_line):
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.splitlines()[-1] == last_line
     assert completed.stdout == run_example(name)
+
+
+def test_replica_returns_a_copy_that_python_cannot_change_behind_the_store(flow):
+    flow.store["order"] = ["tea", 2]
+    flow.replicate_to("peer-b")
+    replica = flow.replica("peer-b")
+    entry = replica.car                      # ("order" ("tea" 2))
+    entry.cdr.car.car = "coffee"             # mutate the copy
+    replica.cdr = sxflow.read('(("extra" 1))')
+    flow.store["order"] = "gone"
+    assert flow.restore_from("peer-b") is True
+    assert write_string(flow.store.export()) == '(("order" ("tea" 2)))'
+    assert write_string(flow.replica("peer-b")) == '(("order" ("tea" 2)))'

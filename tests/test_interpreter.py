@@ -218,3 +218,42 @@ def test_flow_library_files_are_found():
     directory = flow_library_directory()
     assert (directory / "remote.sx").is_file()
     assert (directory / "store.sx").is_file()
+
+
+# -- builtins fetched from Python behave like every other procedure (issue 8) ----------------
+
+
+def test_a_builtin_fetched_from_python_raises_scheme_errors():
+    from sxflow import SxError
+
+    interp = Interpreter()
+    with pytest.raises(SchemeError, match="car: expected a pair, got 1"):
+        interp["car"](1)
+    with pytest.raises(SchemeError, match=r'\+: expected a number as argument 2, got "a"'):
+        interp["+"](1, "a")
+    with pytest.raises(SchemeError, match="/: division by zero"):
+        interp["/"](1, 0)
+    with pytest.raises(SchemeError, match="vector-ref"):
+        interp["vector-ref"]([1], 5)
+    for failing in (lambda: interp["car"](), lambda: interp["length"](5), lambda: interp["apply"](1, 2)):
+        with pytest.raises(SxError):
+            failing()
+
+
+def test_a_builtin_fetched_from_python_converts_its_arguments_like_a_closure():
+    interp = Interpreter()
+    assert interp["length"]([1, 2, 3]) == 3
+    assert interp["car"]((1, 2)) == 1
+    interp.eval("(define (my-length items) (length items))")
+    assert interp["my-length"]([1, 2, 3]) == interp["length"]([1, 2, 3])
+    assert interp.call("length", [1, 2]) == 2
+    assert interp["map"](interp["car"], [[1, 2], [3, 4]]) == sxflow.read("(1 3)")
+
+
+def test_a_fetched_builtin_stays_the_same_procedure_in_scheme():
+    interp = Interpreter()
+    first = interp["car"]
+    assert first == interp["car"] and hash(first) == hash(interp["car"])
+    interp["my-car"] = first
+    assert interp.eval("(eq? my-car car)") is True
+    assert interp.eval("(my-car '(5 6))") == 5

@@ -611,3 +611,15 @@ def test_a_read_inside_a_read(monkeypatch):
     assert inner == [[L(S("inner"), 1)]]
     assert outer[0].cdr.cdr.position[0].name == "outer.sx"
     assert inner[0][0].cdr.position[0].name == "inner.sx"
+
+
+def test_a_byte_order_mark_at_the_start_is_skipped(tmp_path):
+    from sxflow import Interpreter
+
+    assert read_all("\ufeff(a b) c") == read_all("(a b) c")
+    path = tmp_path / "bom.sx"
+    path.write_bytes("\ufeff(define x 41)\n(+ x 1)\n".encode("utf-8"))
+    assert Interpreter().load(path) == 42
+    with pytest.raises(SxSyntaxError) as caught:
+        read_all("\ufeff(a")
+    assert (caught.value.line, caught.value.column) == (1, 1)
