@@ -436,9 +436,9 @@ def entered(interpreter, max_depth: int, function, *args):
     """``function(*args)`` run as Scheme code entered from Python; the errors it raises are SxErrors."""
     try:
         return dynamic.run(interpreter, max_depth, function, *args)
-    except dynamic.TooManyEntries:
-        raise fault(f"recursion too deep: more than {dynamic.MAX_PYTHON_ENTRIES} nested calls between "
-                    "Python and Scheme", kind="recursion") from None
+    except dynamic.TooManyEntries as error:
+        raise fault(f"recursion too deep: more than {error.args[0]} nested calls between "
+                    "Python and Scheme in this thread", kind="recursion") from None
 
 
 def _apply_from_python(procedure, converted):

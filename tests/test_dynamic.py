@@ -331,3 +331,47 @@ def test_hundreds_of_random_interrupts_leave_everything_at_rest():
         Interpreter().eval("(raise-continuable 'nobody-handles-this)")
     assert sxflow.to_python(interpreter.eval(RANDOM_PROGRAM)) == [300, 30, 30, 5, 1]
     assert_resting(limit)
+
+
+SMALL_STACK_PROGRAM = r"""
+import sys, threading
+sys.path.insert(0, sys.argv[1])
+import sxflow
+
+interpreter = sxflow.Interpreter()
+interpreter["py-call"] = lambda procedure, n: procedure(n)
+interpreter.eval('''
+(define (count n) (if (= n 0) 0 (+ 1 (count (- n 1)))))
+(define (mapped n) (if (= n 0) 0 (+ 1 (car (map (lambda (k) (mapped (- k 1))) (list n))))))
+(define (bounce n) (if (= n 0) 0 (+ 1 (py-call bounce (- n 1)))))
+''')
+results = []
+
+def run():
+    results.append(sxflow.to_python(interpreter.eval("(list (count 50000) (mapped 50000) (bounce 50))")))
+    try:
+        interpreter.eval("(bounce 5000)")
+    except sxflow.SchemeError as error:
+        results.append(error.message)
+    results.append(sxflow.runtime_state()["thread_entry_limit"])
+
+threading.stack_size(512 * 1024)
+thread = threading.Thread(target=run)
+thread.start()
+thread.join()
+print(results)
+"""
+
+
+def test_a_thread_with_a_small_stack_gets_a_clean_error_not_a_crash():
+    """Python -> Scheme entries use C stack: a thread's limit follows its stack size."""
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    finished = subprocess.run([sys.executable, "-c", SMALL_STACK_PROGRAM, str(root)],
+                              capture_output=True, text=True, timeout=300)
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    assert finished.stdout.strip() == (
+        "[[50000, 50000, 50], 'recursion too deep: more than 128 nested calls between Python and Scheme "
+        "in this thread', 128]")
