@@ -280,6 +280,8 @@ RANDOM_PROGRAM = """
 """
 
 
+# An interrupt that lands in a weakref callback or a __del__ is reported and dropped by Python.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_hundreds_of_random_interrupts_leave_everything_at_rest():
     if threading.current_thread() is not threading.main_thread():
         pytest.skip("signals are delivered to the main thread only")  # pytest runs tests there
