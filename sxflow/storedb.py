@@ -1,7 +1,8 @@
 """SQLite persistence for the flow store: one file in WAL mode, each store mutation one durable transaction.
 
-``StoreFile(path)`` opens (or creates) a store file and holds it exclusively until
-``close()`` or the end of the process; ``entries()`` gives what it holds, in key order;
+``StoreFile(path)`` opens (or creates) a store file, reads it whole, and holds it
+exclusively until ``close()`` or the end of the process; ``entries()`` gives what it
+holds, in key order;
 ``put``, ``delete``, ``clear`` and ``replace`` (an import: all or nothing) each commit
 one transaction before they return. lib/flow/store.sx calls them through the
 ``flow-store-file-*`` builtins (sxflow/library/storefile.py) before it changes its
@@ -79,8 +80,11 @@ class StoreFile:
             raise StoreFileError(f"cannot open store file {self.path}: {error}") from None
         try:
             self._open(synchronous)
+            # Read everything now: a damaged file is refused before anything is written.
+            self._loaded: list | None = self._read_entries()
         except BaseException:
             self._connection.close()
+            self._connection = None
             raise
 
     def _open(self, synchronous: str) -> None:
@@ -132,9 +136,13 @@ class StoreFile:
     # -- reading ---------------------------------------------------------------------
 
     def entries(self) -> list[tuple[object, object]]:
-        """Every (key, value) pair, in key order, decoded into Scheme values."""
+        """Every (key, value) pair, in key order, decoded into Scheme values (the first call reuses the open's read)."""
+        loaded = self._loaded
+        return loaded if loaded is not None else self._read_entries()
+
+    def _read_entries(self) -> list[tuple[object, object]]:
         try:
-            rows = self._connection.execute("SELECT key, value FROM entries ORDER BY rowid").fetchall()
+            rows = self._checked_connection().execute("SELECT key, value FROM entries ORDER BY rowid").fetchall()
         except sqlite3.Error as error:
             raise self._failure(error) from None
         if not rows:
@@ -186,6 +194,7 @@ class StoreFile:
             raise StoreFileError(f"cannot write store file {self.path}: {error}") from None
 
     def _checked_connection(self):
+        self._loaded = None  # any use after the open reads the file afresh
         if self._connection is None:
             raise StoreFileError(f"store file {self.path} is closed")
         return self._connection
