@@ -303,34 +303,40 @@ def decode(text: str):
     return decode_tokens(json.loads(text))
 
 
+_JSON_ATOMS = frozenset((str, int, float, bool))
+
+
 def decode_tokens(tokens):
     if type(tokens) is not list:
         raise ValueError("a stored value is a list of tokens")
     stack: list = []
     push = stack.append
+    atoms = _JSON_ATOMS
     for token in tokens:
         kind = type(token)
-        if kind is str or kind is bool or kind is int or kind is float:
+        if kind in atoms:
             push(token)
         elif token is None:
             push(NIL)
         elif kind is list and token:
             tag = token[0]
-            if tag == "L" or tag == "V":
+            if tag == "L":
+                count = token[1]
+                if type(count) is not int or not 0 <= count <= len(stack):
+                    raise ValueError(f"bad item count in {token!r}")
+                result = NIL
+                for _ in range(count):
+                    result = Pair(stack.pop(), result)
+                push(result)
+            elif tag == "y":
+                push(Symbol(token[1]))
+            elif tag == "V":
                 count = token[1]
                 if type(count) is not int or not 0 <= count <= len(stack):
                     raise ValueError(f"bad item count in {token!r}")
                 items = stack[len(stack) - count:] if count else []
                 del stack[len(stack) - count:]
-                if tag == "V":
-                    push(items)
-                else:
-                    result = NIL
-                    for element in reversed(items):
-                        result = Pair(element, result)
-                    push(result)
-            elif tag == "y":
-                push(Symbol(token[1]))
+                push(items)
             elif tag == "c":
                 push(Char(token[1]))
             elif tag == "i":
