@@ -25,12 +25,16 @@ class Interpreter:
     ``max_depth`` bounds the nesting of non-tail calls (approximately: it sets
     Python's recursion limit while Scheme runs); a deeper recursion raises a
     catchable "recursion too deep" error. ``output`` is where ``display`` and
-    friends write by default (None: the current ``sys.stdout``).
+    friends write by default (None: the current ``sys.stdout``). ``allow_files``
+    (on by default) lets Scheme code open, load and delete files and read
+    environment variables; off, those procedures raise "file access is disabled"
+    (for code that comes from elsewhere). ``Interpreter.load`` from Python is not affected.
     """
 
-    def __init__(self, *, max_depth: int = DEFAULT_MAX_DEPTH, output=None) -> None:
+    def __init__(self, *, max_depth: int = DEFAULT_MAX_DEPTH, output=None, allow_files: bool = True) -> None:
         self.max_depth = max_depth
         self.output = output
+        self.allow_files = allow_files
         self.command_line: list[str] = []
         self.environment = self.new_environment("interaction")
         self._flow_loaded = False

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 import sys
+import threading
 import weakref
 
 from ..data import EOF_OBJECT, Char
@@ -275,10 +276,23 @@ def datum_extent(text: str, start: int):
 _file_ports: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
+# The ports with-input-from-file has made current, innermost last (per thread).
+_redirected_inputs = threading.local()
+
+
+def input_redirections() -> list:
+    """This thread's stack of input ports made current by ``with-input-from-file``."""
+    ports = getattr(_redirected_inputs, "ports", None)
+    if ports is None:
+        ports = _redirected_inputs.ports = []
+    return ports
+
+
 def input_port(value, name: str) -> InputPort:
     """The InputPort for a port argument (None: the current input port)."""
     if value is None:
-        value = sys.stdin
+        ports = getattr(_redirected_inputs, "ports", None)
+        value = ports[-1] if ports else sys.stdin
     if isinstance(value, InputPort):
         return value
     if callable(getattr(value, "readline", None)) and not isinstance(value, StringOutputPort):
