@@ -206,7 +206,9 @@ round_ = _rounder("round", round)
 
 @builtin("abs", types=("real",))
 def absolute(number):
-    return abs(_number(number))
+    if type(_number(number)) is complex:  # magnitude is the complex one
+        raise NumberTypeError("expected a real number")
+    return abs(number)
 
 
 def _extremum(name, pick):
