@@ -361,7 +361,8 @@ class _Builder:
         self.source: Source | None = None
         # Atom text -> value, for this read: symbols and numbers repeat a lot.
         self.atoms: dict = {}
-        # Datum labels (R7RS 2.4) of this read: number -> datum, and the #N# placeholders to patch.
+        # Datum labels (R7RS 2.4) of this read: number -> [(label line, column, datum)...] in
+        # reading order, and the #N# placeholders to patch.
         self.labels: dict = {}
         self.references: list = []
         # After #!fold-case: symbols and character names are read case-folded.
@@ -487,7 +488,7 @@ class _Builder:
         if type(value) is _LabelReference and value.number == number:
             raise _syntax_error(f"datum label #{number}= at {_where(label)} labels only a reference to itself",
                                 self.source, label.line, label.column)
-        self.labels[number] = value
+        self.labels.setdefault(number, []).append(((label.line, label.column), value))
         return value
 
     def reference(self, token):
@@ -498,17 +499,26 @@ class _Builder:
     def resolve_references(self, items: list) -> None:
         """Put the labelled data in place of every #N# placeholder in ``items`` (data, positions...)."""
         for placeholder in self.references:
-            target = self.labels.get(placeholder.number, _MISSING)
+            target = self._labelled_before(placeholder)
             seen = set()
             while type(target) is _LabelReference and id(target) not in seen:  # #1=#0#: follow the chain
                 seen.add(id(target))
-                target = self.labels.get(target.number, _MISSING)
+                target = self._labelled_before(target)
             if target is _MISSING or type(target) is _LabelReference:
                 token = placeholder.token
                 raise _syntax_error(f"datum label #{placeholder.number}# at {_where(token)} refers to no "
                                     f"#{placeholder.number}= before it", self.source, token.line, token.column)
             placeholder.target = target
         _patch_references(items[0::2])
+
+    def _labelled_before(self, placeholder):
+        """The datum of the last #N= written before the reference ``placeholder`` (its scope), or _MISSING."""
+        where = (placeholder.token.line, placeholder.token.column)
+        found = _MISSING
+        for position, value in self.labels.get(placeholder.number, ()):
+            if position < where:
+                found = value
+        return found
 
     def datum_bytevector(self, children):
         open_token, inner, _ = children
