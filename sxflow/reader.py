@@ -365,15 +365,12 @@ class _Builder:
         # reading order, and the #N# placeholders to patch.
         self.labels: dict = {}
         self.references: list = []
-        # After #!fold-case: symbols and character names are read case-folded.
-        self.fold_case = False
 
     def begin(self, source: Source) -> None:
         self.source = source
         self.atoms = {}
         self.labels = {}
         self.references = []
-        self.fold_case = False
 
     def end(self) -> None:
         self.source = None
@@ -389,8 +386,8 @@ class _Builder:
         if text == "#\\":
             # The character #\<space> (or another blank): rstrip took the character itself.
             text = raw[:3]
-        if self.fold_case:
-            text = _folded(text)
+        if text[0] == "#" and _LABEL_REFERENCE.match(text):
+            return self.reference(token)  # not cached: each #N# is its own placeholder
         try:
             value = decode_atom_text(text)
         except AtomError as error:
@@ -434,43 +431,23 @@ class _Builder:
 
     def items_vector(self, children):
         items, open_token, inner, _ = children
-        items.append(inner[0::2])
+        items.append(inner[0::2] if open_token.value[1] == "(" else self.bytevector(inner))
         items.append((self.source, open_token.line, open_token.column))
         return items
 
     def items_abbreviation(self, children):
         items, mark, (value, value_position) = children
         position = (self.source, mark.line, mark.column)
-        items.append(SourcePair(ABBREVIATIONS[mark.value.rstrip()], SourcePair(value, NIL, value_position), position))
+        symbol = ABBREVIATIONS.get(mark.value.rstrip())
+        if symbol is None:  # a datum label #N=
+            items.append(self.labelled(mark, value))
+        else:
+            items.append(SourcePair(symbol, SourcePair(value, NIL, value_position), position))
         items.append(position)
         return items
 
     def items_skip(self, children):
         return children[0]
-
-    def items_bytevector(self, children):
-        items, open_token, inner, _ = children
-        items.append(self.bytevector(inner))
-        items.append((self.source, open_token.line, open_token.column))
-        return items
-
-    def items_labelled(self, children):
-        items, label, (value, position) = children
-        items.append(self.labelled(label, value))
-        items.append((self.source, label.line, label.column))
-        return items
-
-    def items_reference(self, children):
-        items, token = children
-        items.append(self.reference(token))
-        items.append((self.source, token.line, token.column))
-        return items
-
-    def items_directive(self, children):
-        items, token = children
-        self.fold_case = token.value.rstrip() == "#!fold-case"
-        self.atoms = {}  # the cached decodings were made under the other setting
-        return items
 
     def bytevector(self, inner) -> bytearray:
         for index in range(0, len(inner), 2):
@@ -520,17 +497,15 @@ class _Builder:
                 found = value
         return found
 
-    def datum_bytevector(self, children):
-        open_token, inner, _ = children
-        return (self.bytevector(inner), (self.source, open_token.line, open_token.column))
 
-    def datum_labelled(self, children):
-        label, (value, _) = children
-        return (self.labelled(label, value), (self.source, label.line, label.column))
-
-    def datum_reference(self, children):
-        token = children[0]
-        return (self.reference(token), (self.source, token.line, token.column))
+    def _labelled_before(self, placeholder):
+        """The datum of the last #N= written before the reference ``placeholder`` (its scope), or _MISSING."""
+        where = (placeholder.token.line, placeholder.token.column)
+        found = _MISSING
+        for position, value in self.labels.get(placeholder.number, ()):
+            if position < where:
+                found = value
+        return found
 
     # -- datum: exactly one datum, as (value, position) -------------------------
 
@@ -553,12 +528,15 @@ class _Builder:
 
     def datum_vector(self, children):
         open_token, inner, _ = children
-        return (inner[0::2], (self.source, open_token.line, open_token.column))
+        value = inner[0::2] if open_token.value[1] == "(" else self.bytevector(inner)
+        return (value, (self.source, open_token.line, open_token.column))
 
     def datum_abbreviation(self, children):
         mark, (value, value_position) = children
         position = (self.source, mark.line, mark.column)
-        symbol = ABBREVIATIONS[mark.value.rstrip()]
+        symbol = ABBREVIATIONS.get(mark.value.rstrip())
+        if symbol is None:  # a datum label #N=
+            return (self.labelled(mark, value), position)
         return (SourcePair(symbol, SourcePair(value, NIL, value_position), position), position)
 
     def datum_after_skip(self, children):
@@ -624,16 +602,6 @@ def _patch_references(data: list) -> None:
                     stack.append(element)
 
 
-def _folded(text: str) -> str:
-    """An atom's text as #!fold-case reads it: symbols and character names folded, strings and |bars| kept."""
-    first = text[0]
-    if first == '"' or first == "|":
-        return text
-    if text.startswith("#\\"):
-        return text if len(text) == 3 else text[:2] + text[2:].casefold()
-    return text.casefold()
-
-
 def _build_list(items: list, position, tail):
     """Cons up ``items`` (flat value, position pairs) back to front onto ``tail``.
 
@@ -668,6 +636,57 @@ _COMMENT_SCAN = re.compile(
     re.S,
 )
 _COMMENT_MARK = re.compile(r"#\||\|#")
+
+
+# -- #!fold-case and #!no-fold-case ------------------------------------------------
+
+_LABEL_REFERENCE = re.compile(r"#[0-9]+#\Z")
+_DIRECTIVES = ("#!fold-case", "#!no-fold-case")
+# What the lexer would see, for the directives' sake: strings and |symbols| (kept as they
+# are), line comments, characters (group 1: `#\` and the first character, group 2 the
+# rest of a name), and atoms (group 3), among them the directives.
+_FOLD_SCAN = re.compile(
+    r'"[^"\\]*(?:\\.[^"\\]*)*"?'
+    r"|\|[^|\\]*(?:\\.[^|\\]*)*\|?"
+    r"|;[^\n]*"
+    r"|(#\\.)(" + _CONSTITUENT + r"*)"
+    r"|((?:[^\s()\[\]{}\";'`,|#]|#[^\s()\[\]{}\";'`,|#\\])" + _CONSTITUENT + r"*)",
+    re.S,
+)
+
+
+def _apply_directives(text: str) -> str:
+    """``text`` with ``#!fold-case`` / ``#!no-fold-case`` applied (R7RS 2.1) and blanked out.
+
+    After ``#!fold-case``, symbols and character names are folded with string-foldcase
+    (strings, |symbols| and the character of ``#\\A`` stay as written) until
+    ``#!no-fold-case`` or the end of the text. Done on the text before lexing, as block
+    comments are, so the grammar and the lexer's per-token work stay as they were.
+    """
+    pieces = []
+    done = 0
+    folding = False
+    for match in _FOLD_SCAN.finditer(text):
+        atom = match.group(3)
+        if atom is not None:
+            if atom in _DIRECTIVES:
+                folding = atom == "#!fold-case"
+                replacement = " " * len(atom)
+            elif folding:
+                replacement = atom.casefold()
+            else:
+                continue
+        elif folding and match.group(2):
+            replacement = "#\\" + (match.group(1)[2:] + match.group(2)).casefold()
+        else:
+            continue
+        pieces.append(text[done:match.start()])
+        pieces.append(replacement)
+        done = match.end()
+    if not pieces:
+        return text
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 def _blank_block_comments(text: str, source: Source) -> str:
@@ -800,6 +819,8 @@ def _read_items(text: str, filename: str) -> list:
         raise TypeError(f"read_all needs a str, not {type(text).__name__}")
     source = Source(filename, text)
     lexed = _blank_block_comments(text, source) if "#|" in text else text
+    if "#!" in lexed:
+        lexed = _apply_directives(lexed)
     with _lock:
         if _builder.source is None:
             parser, builder = _get_parser(), _builder
@@ -846,6 +867,11 @@ def read(text: str, filename: str = "<string>"):
 
 _OPENERS = {"OPEN": "(", "VECTOR_OPEN": "#(", "BYTEVECTOR_OPEN": "#u8("}
 _MARK_NAMES = {"'": "quote mark '", "`": "quasiquote mark `", ",": "unquote mark ,", ",@": "unquote-splicing mark ,@"}
+
+
+def _mark_name(mark: str) -> str:
+    """How an error names an ABBREVIATION token: a quote mark, or a datum label #N=."""
+    return _MARK_NAMES.get(mark) or f"datum label {mark}"
 
 
 def _where(token) -> str:
@@ -930,7 +956,7 @@ def _explain_token(error, text: str, source: Source) -> SxSyntaxError:
         end_line = text.count("\n") + 1
         end_column = len(text) - (text.rfind("\n") + 1) + 1
         if previous is not None and previous.type == "ABBREVIATION":
-            return _syntax_error(f"nothing follows the {_MARK_NAMES[previous.value.rstrip()]} at "
+            return _syntax_error(f"nothing follows the {_mark_name(previous.value.rstrip())} at "
                                  f"{_where(previous)}", source, previous.line, previous.column, True)
         if previous is not None and previous.type == "DATUM_COMMENT" and not open_stack:
             return _syntax_error(f"nothing follows the datum comment #; at {_where(previous)}",
@@ -947,7 +973,7 @@ def _explain_token(error, text: str, source: Source) -> SxSyntaxError:
     if kind == "DOT":
         return _syntax_error(f"'.' in a wrong place at {line}:{column}", source, line, column)
     if previous_kind == "ABBREVIATION":
-        return _syntax_error(f"nothing follows the {_MARK_NAMES[previous.value.rstrip()]} at {_where(previous)}",
+        return _syntax_error(f"nothing follows the {_mark_name(previous.value.rstrip())} at {_where(previous)}",
                              source, previous.line, previous.column)
     if previous_kind == "DATUM_COMMENT":
         return _syntax_error(f"nothing follows the datum comment #; at {_where(previous)}",
