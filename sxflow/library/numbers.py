@@ -343,7 +343,7 @@ for _name, _function, _complex_function in (("sin", math.sin, cmath.sin), ("cos"
     _make()
 
 
-@builtin("atan", types=("number", "number"))
+@builtin("atan", types=("real", "real"))
 def arctangent(y, x=None):
     if x is None:
         return _real_or_complex(math.atan, cmath.atan, y)
@@ -370,14 +370,14 @@ def inexact(number):
     return number if type(_number(number)) is complex else float(number)
 
 
-@builtin("numerator", types=("number",))
+@builtin("numerator", types=("real",))
 def numerator(number):
     if type(number) is float:
         return float(Fraction(number).numerator)
     return Fraction(_number(number)).numerator
 
 
-@builtin("denominator", types=("number",))
+@builtin("denominator", types=("real",))
 def denominator(number):
     if type(number) is float:
         return float(Fraction(number).denominator)
