@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import cmath
 import math
+from fractions import Fraction
 
 from ..reader import complex_value
 from .numbers import NumberTypeError, _number
 from .registry import builtin
 
-_REAL = (int, float)
+_REAL = frozenset((int, float, Fraction))
 
 
 def _real(value):
-    if type(value) is complex or type(_number(value)) is bool:
+    if type(value) not in _REAL:
         raise NumberTypeError("expected a real number")
     return value
 

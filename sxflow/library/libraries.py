@@ -12,7 +12,7 @@ but hide nothing.
 from __future__ import annotations
 
 from ..compiler import constant_node, form_error, special_form, syntax_error, position_of
-from ..data import NIL, Pair, Symbol, list_spine, make_list
+from ..data import NIL, Symbol, list_spine, make_list
 from ..runtime import Environment, fault
 from .registry import builtin, interpreter_builtin
 
@@ -160,5 +160,3 @@ def null_environment(version):
 def features():
     return make_list([Symbol(name) for name in FEATURES])
 
-
-del Pair
