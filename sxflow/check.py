@@ -239,6 +239,7 @@ class ReferenceWalker:
             "define-values": self._define_values, "guard": self._guard, "cond": self._cond,
             "case": self._case, "case-lambda": self._case_lambda,
             "define-record-type": self._quote, "define-syntax": self._quote,
+            "import": self._quote,  # library names, not references
         }
 
     # -- driving --

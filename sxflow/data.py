@@ -206,10 +206,12 @@ def list_spine(value) -> tuple[list, object]:
     return items, value
 
 
-NUMBER_TYPES = (int, float, Fraction)
+NUMBER_TYPES = (int, float, Fraction, complex)
 # Atoms compared by value in eq?/eqv? (booleans and numbers must also match in type:
 # #t is never 1, and 2 is not 2.0).
-_VALUE_TYPES = frozenset((int, float, Fraction, str, Char, bool))
+_VALUE_TYPES = frozenset((int, float, Fraction, complex, str, Char, bool))
+# equal? also compares bytevectors (bytearray) by content; eqv? keeps them by identity.
+_EQUAL_VALUE_TYPES = _VALUE_TYPES | {bytearray}
 
 
 def is_eqv(a, b) -> bool:
@@ -254,7 +256,7 @@ def is_equal(a, b) -> bool:
                     return False
                 stack.extend(zip(a, b))
                 break
-            if kind is not type(b) or kind not in _VALUE_TYPES or a != b:
+            if kind is not type(b) or kind not in _EQUAL_VALUE_TYPES or a != b:
                 return False
             break
     return True

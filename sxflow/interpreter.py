@@ -28,12 +28,18 @@ class Interpreter:
     friends write by default (None: the current ``sys.stdout``). ``store_path``, when
     given, loads the flow library and backs its store with that SQLite file
     (``(flow-store-open! path)``): an existing store is loaded, a missing one created,
-    and every store mutation is durable when it returns.
+    and every store mutation is durable when it returns. ``allow_files`` (on by default)
+    lets Scheme code open, load and delete files and read environment variables; off,
+    those procedures raise "file access is disabled" (for code that comes from
+    elsewhere). ``Interpreter.load`` from Python is not affected.
     """
 
-    def __init__(self, *, max_depth: int = DEFAULT_MAX_DEPTH, output=None, store_path=None) -> None:
+    def __init__(
+        self, *, max_depth: int = DEFAULT_MAX_DEPTH, output=None, store_path=None, allow_files: bool = True
+    ) -> None:
         self.max_depth = max_depth
         self.output = output
+        self.allow_files = allow_files
         self.command_line: list[str] = []
         self.environment = self.new_environment("interaction")
         self._flow_loaded = False

@@ -117,9 +117,13 @@ class Site:
 # the hot path never checks.
 
 
-def _is_number(value) -> bool:
+def _is_real(value) -> bool:
     kind = type(value)
     return kind is int or kind is float or kind.__name__ == "Fraction"
+
+
+def _is_number(value) -> bool:
+    return _is_real(value) or type(value) is complex
 
 
 def _is_integer(value) -> bool:
@@ -143,7 +147,7 @@ TYPE_CHECKS = {
     "pair": (lambda value: isinstance(value, Pair), "a pair"),
     "list": (_is_list, "a list"),
     "number": (_is_number, "a number"),
-    "real": (_is_number, "a real number"),
+    "real": (_is_real, "a real number"),
     "integer": (_is_integer, "an integer"),
     "exact-integer": (lambda value: type(value) is int, "an exact integer"),
     "index": (lambda value: type(value) is int and value >= 0, "a non-negative exact integer"),
@@ -151,6 +155,8 @@ TYPE_CHECKS = {
     "symbol": (lambda value: type(value) is Symbol, "a symbol"),
     "char": (lambda value: type(value) is Char, "a character"),
     "vector": (lambda value: type(value) is list, "a vector"),
+    "bytevector": (lambda value: type(value) is bytearray, "a bytevector"),
+    "byte": (lambda value: type(value) is int and 0 <= value <= 255, "a byte (an exact integer from 0 to 255)"),
     "procedure": (is_procedure, "a procedure"),
     "boolean": (lambda value: type(value) is bool, "a boolean"),
     "environment": (lambda value: type(value) is Environment, "an environment"),
@@ -479,7 +485,8 @@ def to_scheme(value):
     """A Python value as a Scheme value: lists and tuples become Scheme lists (deeply); the rest is kept."""
     kind = type(value)
     if kind is not list and kind is not tuple:
-        return value
+        # Python bytes become a bytevector (Scheme bytevectors are bytearray).
+        return bytearray(value) if kind is bytes else value
     # Iterative depth-first post-order, so deeply nested Python data cannot exhaust the stack.
     converted: dict[int, object] = {}
     in_progress: set[int] = set()
@@ -493,6 +500,8 @@ def to_scheme(value):
                 item_kind = type(item)
                 if item_kind is list or item_kind is tuple:
                     item = converted[id(item)]
+                elif item_kind is bytes:
+                    item = bytearray(item)
                 result = Pair(item, result)
             converted[key] = result
             in_progress.discard(key)

@@ -276,3 +276,9 @@ def test_the_walk_is_iterative_over_depth_and_length():
 def test_deeply_nested_quoted_data_checks_quickly():
     depth = 100_000
     assert unknown("'" + "(" * depth + ")" * depth + " (undefined-after)") == ["undefined-after"]
+
+
+def test_import_names_libraries_not_globals():
+    assert unknown("(import (scheme base) (scheme write) (srfi 1))\n(display (bytevector 1 2))\n") == []
+    report = check_files([("t.sx", "(import (no such library))\n")], flow=False)
+    assert [error.message.split(":")[0] for error in report.errors] == ["import"]

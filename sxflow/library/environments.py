@@ -15,15 +15,15 @@ def make_interaction_environment(interpreter):
     return interaction_environment
 
 
-@interpreter_builtin("new-environment", "scheme-report-environment")
+@interpreter_builtin("new-environment")
 def make_new_environment(interpreter):
     """(new-environment): a fresh global environment with the standard procedures and nothing else.
 
-    ``scheme-report-environment`` is the R5RS name; its version argument is accepted and ignored.
     Definitions made in the fresh environment (``eval``, ``scheme-eval-program``) stay there.
+    ``scheme-report-environment`` (libraries.py) is the R5RS way to the same.
     """
 
-    def new_environment(version=None):
+    def new_environment():
         return interpreter.new_environment()
 
     return new_environment
