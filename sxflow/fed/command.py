@@ -54,16 +54,22 @@ def command_serve(options, make_interpreter) -> int:
     interpreter.load_flow()
     state = fed_state(interpreter)
     state.name, state.secret = options.name, secret
-    for forms in programs:
-        interpreter.eval_forms([form for form, _ in forms], positions=[where for _, where in forms])
     try:
         sock = bind(host_name, port)
     except OSError as error:
         raise ServeUsageError(f"serve: cannot listen on {host_name}:{port}: {error.strerror}") from None
+    # The first line of stdout, before anything the files print: scripts read the URL from it.
+    # Connections made before the files are evaluated wait in the listen queue.
+    print(f"serving {options.name} at {url_of(sock)}", flush=True)
+    try:
+        for forms in programs:
+            interpreter.eval_forms([form for form, _ in forms], positions=[where for _, where in forms])
+    except BaseException:
+        sock.close()
+        raise
     app = FederationApp(Host(interpreter, options.name), secret, max_body=options.max_body,
                         body_timeout=options.body_timeout)
     server = make_server(app)
-    print(f"serving {options.name} at {url_of(sock)}", flush=True)
     # uvicorn catches SIGTERM/SIGINT while it runs, shuts down gracefully, then raises the
     # signal again for the previous handler: these make that a normal, successful exit.
     stopped = []
