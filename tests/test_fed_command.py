@@ -74,7 +74,7 @@ def test_a_signal_lets_the_in_flight_call_finish_then_releases_the_port(tmp_path
         sx = Interpreter().load_flow()
         sx.flow.connect("S", peer.url, timeout=60, secret=SECRET)
         result = {}
-        work = sx.eval("'((\"S\" 300000))")
+        work = sx.eval("'((\"S\" 2000000))")  # a second or more: still running at the signal
         call = threading.Thread(target=lambda: result.setdefault("value", sx["flow-transport"]("S", Symbol("slow"), work)))
         call.start()
         peer.wait_for_line("slow-started", 30)
