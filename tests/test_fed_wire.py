@@ -64,7 +64,7 @@ plain = st.recursive(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(plain)
 def test_every_plain_value_round_trips_exactly(value):
     assert same(decode(encode(value)), value)

@@ -42,7 +42,10 @@ class HttpTransport:
         self.connect_timeout = connect_timeout
         # TCP_NODELAY: headers and body leave in separate writes; with Nagle's algorithm the
         # second waits for the peer's delayed ACK, 40 ms a call.
-        pool = httpx.HTTPTransport(limits=httpx.Limits(max_connections=32, max_keepalive_connections=8),
+        # Idle connections are dropped here (2 s) before the server drops them (5 s), so a
+        # request is never sent down a connection the server is closing at that moment.
+        limits = httpx.Limits(max_connections=32, max_keepalive_connections=8, keepalive_expiry=2.0)
+        pool = httpx.HTTPTransport(limits=limits,
                                    socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
         self._client = httpx.Client(base_url=self.url, transport=pool, trust_env=False)
 
