@@ -217,7 +217,8 @@ def test_bad_routes_and_queries(peers):
     assert signed_request(peers[0], "POST", "/v1/call?fn=double", wire.encode(1)).status_code == 400
     assert signed_request(peers[0], "GET", "/v1/nothing").status_code == 404
     assert signed_request(peers[0], "GET", call_target(), b"").status_code == 405
-    assert signed_request(peers[0], "POST", "/v1/replica/X", b"not wire").status_code == 400
+    assert signed_request(peers[0], "POST", "/v1/replica?origin=X", b"not wire").status_code == 400
+    assert signed_request(peers[0], "GET", "/v1/replica").status_code == 400
 
 
 def raw_connection(peer) -> socket.socket:

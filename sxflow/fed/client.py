@@ -77,10 +77,10 @@ class HttpTransport:
         return self._request("POST", target, argument, timeout)
 
     def push_replica(self, origin: str, export: bytes, timeout: float) -> None:
-        self._request("POST", f"{API}/replica/{quote(origin, safe='')}", export, timeout)
+        self._request("POST", f"{API}/replica?origin={quote(origin, safe='')}", export, timeout)
 
     def fetch_replica(self, origin: str, timeout: float) -> bytes:
-        return self._request("GET", f"{API}/replica/{quote(origin, safe='')}", b"", timeout)
+        return self._request("GET", f"{API}/replica?origin={quote(origin, safe='')}", b"", timeout)
 
     def names(self, timeout: float) -> list[str]:
         content = self._request("GET", f"{API}/names", b"", timeout)
