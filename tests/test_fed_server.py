@@ -87,6 +87,7 @@ def test_failover_answers_from_the_first_live_peer(sx, peers):
     before = [count(sx, name) for name in ("P1", "P2")]
     sx.flow.connect("down", "http://127.0.0.1:9", names=["whoami"])  # port 9: nothing listens
     answer = sx.eval('((remote-failover (list "down" "P1" "P2") \'whoami (fn (x) \'local)) 1)')
+    assert "Connection refused" in sx.eval('(fed-last-failure "down")')
     assert answer == sx.eval("'(\"P1\" 1)")
     sx.eval('((remote-failover (list "P1" "P2") \'double (fn (x) \'local)) 1)')
     assert [count(sx, name) for name in ("P1", "P2")] == [before[0] + 1, before[1]]
@@ -182,6 +183,11 @@ def test_a_replayed_request_is_refused(sx, peers):
     replay = signed_request(peers[0], "POST", target, body, headers=headers)
     assert replay.status_code == 401 and "replayed" in replay.text
     assert count(sx, "P1") == before + 1
+    deadline = time.monotonic() + 10  # the server reports it on stderr
+    while not any("replayed" in line for line in peers[0].errors) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert any("sxflow serve P1: POST /v1/call from 127.0.0.1" in line and "401 refused: replayed" in line
+               for line in peers[0].errors)
 
 
 def test_a_response_failing_authentication_is_unreachable(peers):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import socket
 import threading
 import time
@@ -28,6 +29,7 @@ from urllib.parse import parse_qs
 from . import auth, wire
 from .host import Host
 
+log = logging.getLogger("sxflow.fed")
 MAX_BODY = 64 * 1024 * 1024  # bytes; a 100,000-entry store export is a few MB
 BODY_TIMEOUT = 10.0  # seconds a client may take to send its body
 WORKERS = 8
@@ -66,7 +68,11 @@ class FederationApp:
             status, body, headers = await self._handle(scope, receive)
         except Refusal as refusal:
             status, body, headers = refusal.status, refusal.message.encode("utf-8") + b"\n", _TEXT
+            client = scope.get("client") or ("?", 0)
+            log.warning("%s %s from %s:%s: %d %s", scope["method"], scope["path"], client[0], client[1],
+                        refusal.status, refusal.message)
         except Exception as error:  # a bug here must not take the server down
+            log.exception("internal error on %s %s", scope["method"], scope["path"])
             status, body, headers = 500, f"internal error: {type(error).__name__}: {error}\n".encode(), _TEXT
         await send({"type": "http.response.start", "status": status,
                     "headers": [*headers, (b"content-length", str(len(body)).encode())]})
