@@ -102,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="largest request body accepted (default 64 MiB)")
     serve.add_argument("--body-timeout", dest="body_timeout", type=float, default=10.0, metavar="SECONDS",
                        help="how long a client may take to send its request body (default 10)")
+    serve.add_argument("--shutdown-timeout", dest="shutdown_timeout", type=float, default=10.0, metavar="SECONDS",
+                       help="on SIGTERM/SIGINT, how long in-flight calls may take to finish (default 10)")
     _common_options(serve, top=False)
     return parser
 
