@@ -21,7 +21,7 @@ EXIT_USAGE = 2
 EXIT_INTERNAL = 70  # EX_SOFTWARE in sysexits.h
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 
-COMMANDS = ("run", "eval", "check", "repl", "runs", "resume")
+COMMANDS = ("run", "eval", "check", "repl", "runs", "resume", "serve")
 
 DESCRIPTION = """\
 Run SX flow programs (a Scheme subset).
@@ -36,6 +36,9 @@ Run SX flow programs (a Scheme subset).
   sxflow resume RUN-ID --store PATH FILE...
                                  load the flow definitions in FILE(s), resume the run
                                  and write its output
+  sxflow serve FILE... --name NAME [--listen HOST:PORT] [--secret-file PATH]
+                                 serve the functions the files fed-expose! to other peers
+                                 (needs pip install "sxflow[fed]"; secret: SXFLOW_FED_SECRET)
 
 --store PATH backs the flow store with that SQLite file (created when missing):
 every store write is durable when it returns, and runs can be resumed after a crash.
@@ -115,6 +118,20 @@ def build_parser() -> argparse.ArgumentParser:
     resume.add_argument("files", nargs="+", metavar="FILE", help="files defining the run's flows")
     _common_options(resume, top=False)
     _store_option(resume, top=False)
+
+    serve = commands.add_parser("serve", help="serve exposed functions to federation peers over HTTP")
+    serve.add_argument("files", nargs="+", metavar="FILE", help="files that call fed-expose!")
+    serve.add_argument("--name", required=True, help="this peer's name (replicas it pushes are filed under it)")
+    serve.add_argument("--listen", metavar="HOST:PORT", help="address to bind (default 127.0.0.1, a free port)")
+    serve.add_argument("--secret-file", dest="secret_file", metavar="PATH",
+                       help="file holding the shared secret (default: $SXFLOW_FED_SECRET)")
+    serve.add_argument("--max-body", dest="max_body", type=int, default=64 * 1024 * 1024, metavar="BYTES",
+                       help="largest request body accepted (default 64 MiB)")
+    serve.add_argument("--body-timeout", dest="body_timeout", type=float, default=10.0, metavar="SECONDS",
+                       help="how long a client may take to send its request body (default 10)")
+    serve.add_argument("--shutdown-timeout", dest="shutdown_timeout", type=float, default=10.0, metavar="SECONDS",
+                       help="on SIGTERM/SIGINT, how long in-flight calls may take to finish (default 10)")
+    _common_options(serve, top=False)
     return parser
 
 
@@ -364,6 +381,16 @@ def command_repl(options) -> int:
     return Repl(interpreter, debug=options.debug, flow_loaded=not options.no_flow).run()
 
 
+def command_serve(options) -> int:
+    from .fed.command import ServeUsageError
+    from .fed.command import command_serve as serve
+
+    try:
+        return serve(options, make_interpreter)
+    except ServeUsageError as error:
+        raise UsageError(str(error)) from None
+
+
 def dispatch(options) -> int:
     if options.expression is not None:
         return command_eval(options, options.expression)
@@ -379,6 +406,8 @@ def dispatch(options) -> int:
         return command_runs(options)
     if options.command == "resume":
         return command_resume(options)
+    if options.command == "serve":
+        return command_serve(options)
     # Bare `sxflow`: a prompt on a terminal, otherwise the program on standard input.
     if sys.stdin is not None and sys.stdin.isatty():
         return command_repl(options)

@@ -55,6 +55,9 @@ def load_flow(interpreter) -> None:
         interpreter.load(directory / filename)
     for loader in LOADERS:
         interpreter.call(loader, interpreter.environment)
+    from .fed.procedures import install as install_fed
+
+    install_fed(interpreter)
     interpreter._flow_loaded = True
 
 
@@ -97,6 +100,21 @@ class Flow:
     def failover(self, addresses: Iterable, function, local: Callable) -> Callable:
         """A node trying each address in order, then ``local`` (remote-failover)."""
         return self._call("remote-failover", make_list(list(addresses)), _function_name(function), local)
+
+    def connect(self, address, url: str, names=None, timeout: float = 5.0, secret=None) -> list[str]:
+        """Register ``address`` as the sxflow server at ``url`` (fed-connect!): one proxy per function.
+
+        ``names`` given: proxies for those names without contacting the server; else the
+        server is asked (unreachable raises flow-remote-unreachable). ``timeout`` is the
+        per-call limit in seconds; ``secret`` defaults to (fed-set-secret!) or
+        ``SXFLOW_FED_SECRET``. Returns the names. Needs the ``sxflow[fed]`` extra.
+        """
+        from .fed.client import HttpTransport
+        from .fed.proxy import connect
+        from .fed.state import fed_state
+
+        transport = HttpTransport(url, secret=secret if secret is not None else fed_state(self.interpreter).secret)
+        return connect(self.interpreter, address, transport, names, timeout)
 
     def replicate_to(self, address) -> None:
         """Copy this instance's store export to the replica slot of ``address``."""
