@@ -1239,3 +1239,14 @@ def compile_let_syntax(compiler, form, scope, tail, position):
 def compile_syntax_rules_outside(compiler, form, scope, tail, position):
     raise syntax_error("syntax-rules is only valid as a macro's transformer (in define-syntax or let-syntax)",
                        position)
+
+
+@special_form("syntax-error", shape='(syntax-error "message" form...)')
+def compile_syntax_error(compiler, form, scope, tail, position):
+    """R7RS 4.3.3: a macro reports a bad use at expansion time, at the position of the use."""
+    from .printer import display_string, write_string
+
+    items = arguments_of(form, position, compile_syntax_error, 1)
+    message = display_string(strip_syntax(items[0][0]))
+    details = " ".join(write_string(strip_syntax(item)) for item, _ in items[1:])
+    raise syntax_error(f"{message} {details}" if details else message, position)
