@@ -118,6 +118,11 @@ def cells_with_positions(form, fallback):
     return items
 
 
+def write_head(form) -> str:
+    head = form.car if isinstance(form, Pair) else form
+    return head.name if type(head) is Symbol else "a macro"
+
+
 def form_error(handler, form, position, detail: str = "") -> SxSyntaxError:
     from .printer import write_string
 
@@ -399,20 +404,20 @@ class Compiler:
         while pending:
             form, where = pending.pop()
             handler = None
+            expansions = 0
             while isinstance(form, Pair) and type(form.car) is Symbol:
                 meaning = self.keyword_meaning(form.car, scope)
-                if isinstance(meaning, Macro):
-                    where = position_of(form, where)
-                    form = meaning.expand(form, scope, self, where)
-                    continue
-                rewrite = getattr(meaning, "rewrite", None)
-                if rewrite is not None:  # a definition form written in terms of others
-                    where = position_of(form, where)
-                    form = rewrite(self, form, scope, where)
-                    continue
-                handler = meaning
-                break
-            if handler is compile_begin:
+                rewrite = getattr(meaning, "rewrite", None)  # a definition form written in terms of others
+                if not isinstance(meaning, Macro) and rewrite is None:
+                    handler = meaning
+                    break
+                where = position_of(form, where)
+                expansions += 1
+                if expansions > self.MAX_EXPANSION_DEPTH:
+                    raise syntax_error(f"macro expansion too deep in {write_head(form)} "
+                                       "(a macro that keeps expanding into itself?)", where)
+                form = meaning.expand(form, scope, self, where) if rewrite is None else rewrite(self, form, scope, where)
+            if handler is compile_begin and form.cdr is not NIL:
                 pending.extend(reversed(cells_with_positions(form, where)[1:]))
                 continue
             if handler is compile_define_syntax:
@@ -461,6 +466,9 @@ class Compiler:
                 def assign(frame, value):
                     cell.value = value
             else:
+                if isinstance(cell.value, Macro):
+                    raise syntax_error(f"set!: {name.name} is a macro keyword, not a variable", position)
+
                 def assign(frame, value):
                     if cell.value is UNBOUND:
                         raise fault(f"set!: unbound variable: {name.name}", kind="unbound-variable",
