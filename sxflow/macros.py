@@ -376,6 +376,8 @@ def parse_syntax_rules(spec, name: str, scope, position, keyword_is) -> SyntaxRu
 
     if not isinstance(spec, Pair) or not keyword_is(spec.car, SYNTAX_RULES):
         raise SxSyntaxError(f"{name}: a macro is defined by (syntax-rules ...)", position)
+    if _is_circular(spec):
+        raise SxSyntaxError(f"{name}: a macro definition cannot be circular data", position)
     parts, tail = spine(spec.cdr)
     if tail is not NIL:
         raise bad("a form must be a proper list")
@@ -431,3 +433,30 @@ def check_pattern(transformer: SyntaxRules, pattern, position) -> None:
                                 "after a subpattern", position)
         stack.extend(item for index, item in enumerate(items) if index not in ellipses)
         stack.append(tail)
+
+
+def _is_circular(value) -> bool:
+    """Whether pairs or vectors inside ``value`` lead back to themselves (iterative)."""
+    on_path: set[int] = set()
+    done: set[int] = set()  # explored already: shared (not circular) structure is walked once
+    stack = [(value, False)]
+    while stack:
+        current, leaving = stack.pop()
+        if leaving:
+            on_path.discard(id(current))
+            done.add(id(current))
+            continue
+        if isinstance(current, Pair):
+            children = (current.car, current.cdr)
+        elif type(current) is list:
+            children = current
+        else:
+            continue
+        if id(current) in on_path:
+            return True
+        if id(current) in done:
+            continue
+        on_path.add(id(current))
+        stack.append((current, True))
+        stack.extend((child, False) for child in children)
+    return False

@@ -102,3 +102,23 @@ def test_records_and_parameters_from_python():
     assert interpreter["radix"]() == 10
     with pytest.raises(sxflow.SchemeError, match="point-x: expected a point record"):
         interpreter.call("point-x", 5)
+
+
+def test_a_circular_macro_definition_is_a_syntax_error():
+    from sxflow.reader import read
+
+    spec = read("(syntax-rules () ((_ a) (list a)))")
+    template = spec.cdr.cdr.car.cdr.car
+    template.cdr.cdr = template  # (list a list a ...)
+    interpreter = sxflow.Interpreter()
+    with pytest.raises(sxflow.SxSyntaxError, match="a macro definition cannot be circular data"):
+        interpreter.eval_forms([make_list([Symbol("define-syntax"), Symbol("m"), spec])])
+
+
+def test_a_circular_argument_to_a_macro_is_matched_without_looping():
+    interpreter = sxflow.Interpreter()
+    interpreter.eval("(define-syntax rest-of (syntax-rules () ((_ a ...) 'list) ((_ . r) 'other)))")
+    ring = Pair(1, NIL)
+    ring.cdr = ring
+    form = Pair(Symbol("rest-of"), ring)
+    assert interpreter.eval_forms([form]) is Symbol("other")
