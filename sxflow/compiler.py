@@ -570,6 +570,11 @@ def compile_named(compiler, form, scope, position, name):
         items = arguments_of(form, position_of(form, position), compile_lambda, 2)
         return compiler.make_lambda(items[0][0], items[1:], scope, position_of(form, position),
                                     name, compile_lambda, form)
+    if isinstance(form, Pair) and type(form.car) is Symbol:
+        # Another form that makes a procedure (case-lambda) may take the name too.
+        named = getattr(compiler.keyword_meaning(form.car, scope), "named", None)
+        if named is not None:
+            return named(compiler, form, scope, position_of(form, position), name)
     return compiler.compile(form, scope, False, position)
 
 

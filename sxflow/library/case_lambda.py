@@ -27,6 +27,11 @@ def case_lambda_body(frame):
 
 @special_form("case-lambda", shape="(case-lambda (parameters body...)...)")
 def compile_case_lambda(compiler, form, scope, tail, position):
+    return compile_named_case_lambda(compiler, form, scope, position, "case-lambda")
+
+
+def compile_named_case_lambda(compiler, form, scope, position, name):
+    """The node making a case-lambda procedure called ``name`` (the defined name, for messages)."""
     makers = []
     for clause, where in arguments_of(form, position, compile_case_lambda, 1):
         if not isinstance(clause, Pair):
@@ -34,12 +39,15 @@ def compile_case_lambda(compiler, form, scope, tail, position):
         parts = cells_with_positions(clause, where)
         if len(parts) < 2:
             raise form_error(compile_case_lambda, form, where, "each clause needs a body")
-        makers.append(compiler.make_lambda(parts[0][0], parts[1:], scope, where, "case-lambda",
+        makers.append(compiler.make_lambda(parts[0][0], parts[1:], scope, where, name,
                                            compile_case_lambda, form))
     makers = tuple(makers)
 
     def node(frame):
         clauses = [make(frame) for make in makers]
-        return Closure(case_lambda_body, clauses, 0, True, "case-lambda", position)
+        return Closure(case_lambda_body, clauses, 0, True, name, position)
 
     return node
+
+
+compile_case_lambda.named = compile_named_case_lambda
