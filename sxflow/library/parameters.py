@@ -5,9 +5,13 @@ gives parameters new values (passed through each one's converter) for the extent
 body and restores the previous values however the body is left: a normal return, a
 raise, an escaping continuation. A handler that runs at the raise point (R7RS
 ``with-exception-handler``) still sees the parameterized values, as R7RS says.
+Parameterized values are per thread: another thread running code of the same
+interpreter meanwhile sees the initial values.
 """
 
 from __future__ import annotations
+
+import threading
 
 from ..compiler import arguments_of, cells_with_positions, form_error, special_form
 from ..data import NIL, Pair
@@ -15,9 +19,29 @@ from ..runtime import Closure, apply_procedure, fault
 from .registry import builtin
 
 
+class _ThreadBindings(threading.local):
+    """The values ``parameterize`` gave in this thread: id(parameter state) -> value."""
+
+    def __init__(self) -> None:
+        self.values: dict[int, object] = {}
+
+
+_bindings = _ThreadBindings()
+_ABSENT = object()
+
+
 def parameter_body(frame):
-    """The body of every parameter procedure: its closure environment is its state [value, converter]."""
-    return frame[0][0]
+    """The body of every parameter procedure: its closure environment is its state [value, converter].
+
+    The value is this thread's parameterized one if there is one, else the initial value.
+    """
+    state = frame[0]
+    values = _bindings.values
+    if values:
+        value = values.get(id(state), _ABSENT)
+        if value is not _ABSENT:
+            return value
+    return state[0]
 
 
 @builtin("make-parameter", types=("any", "procedure"))
@@ -61,14 +85,18 @@ def compile_parameterize(compiler, form, scope, tail, position):
                 value = apply_procedure(state[1], (value,))
             states.append(state)
             values.append(value)
-        saved = [state[0] for state in states]
+        current = _bindings.values
+        saved = [current.get(id(state), _ABSENT) for state in states]
         for state, value in zip(states, values):
-            state[0] = value
+            current[id(state)] = value
         try:
             return body([frame])
         finally:
-            for state, value in zip(states, saved):
-                state[0] = value
+            for state, value in zip(reversed(states), reversed(saved)):
+                if value is _ABSENT:
+                    current.pop(id(state), None)
+                else:
+                    current[id(state)] = value
 
     return node
 
