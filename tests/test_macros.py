@@ -122,3 +122,37 @@ def test_a_circular_argument_to_a_macro_is_matched_without_looping():
     ring.cdr = ring
     form = Pair(Symbol("rest-of"), ring)
     assert interpreter.eval_forms([form]) is Symbol("other")
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_atoms = st.one_of(st.integers(-1000, 1000), st.sampled_from(["s", "t"]),
+                   st.sampled_from([Symbol("a"), Symbol("b"), Symbol("..."), Symbol("_")]))
+_PROPERTY_INTERPRETER = sxflow.Interpreter()
+_PROPERTY_INTERPRETER.eval(
+    "(define-syntax nested (syntax-rules () ((_ (x ...) ...) '((x ...) ...))))"
+    "(define-syntax flat (syntax-rules () ((_ (x ...) ...) '(x ... ...))))"
+    "(define-syntax ends (syntax-rules () ((_ first middle ... last) '(last (middle ...) first))))"
+    "(define-syntax vector-ends (syntax-rules () ((_ #(first middle ... last)) '#(last middle ... first))))")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(_atoms, max_size=4), max_size=5))
+def test_ellipsis_patterns_rebuild_what_they_matched(groups):
+    interpreter = _PROPERTY_INTERPRETER
+    written = sxflow.write_string
+    use = make_list([Symbol("nested"), *[make_list(group) for group in groups]])
+    assert written(interpreter.eval_forms([use])) == written(make_list([make_list(group) for group in groups]))
+    flat = make_list([Symbol("flat"), *[make_list(group) for group in groups]])
+    assert written(interpreter.eval_forms([flat])) == written(make_list([item for group in groups for item in group]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_atoms, min_size=2, max_size=8))
+def test_an_ellipsis_followed_by_more_patterns_takes_the_middle(items):
+    interpreter = _PROPERTY_INTERPRETER
+    written = sxflow.write_string
+    result = interpreter.eval_forms([make_list([Symbol("ends"), *items])])
+    assert written(result) == written(make_list([items[-1], make_list(items[1:-1]), items[0]]))
+    result = interpreter.eval_forms([make_list([Symbol("vector-ends"), list(items)])])
+    assert result == [items[-1], *items[1:-1], items[0]]
