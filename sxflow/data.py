@@ -7,9 +7,13 @@ from typing import Iterable, Iterator
 
 
 class Symbol:
-    """An interned symbol: ``Symbol("a") is Symbol("a")``, so ``eq?`` is identity."""
+    """An interned symbol: ``Symbol("a") is Symbol("a")``, so ``eq?`` is identity.
 
-    __slots__ = ("name", "__weakref__")
+    ``alias`` is None, except on the uninterned symbols a macro expansion makes for the
+    identifiers its template introduces (see ``sxflow.macros``).
+    """
+
+    __slots__ = ("name", "alias", "__weakref__")
     _table: dict[str, "Symbol"] = {}
 
     def __new__(cls, name: str) -> "Symbol":
@@ -17,6 +21,7 @@ class Symbol:
         if symbol is None:
             symbol = object.__new__(cls)
             symbol.name = name
+            symbol.alias = None
             cls._table[name] = symbol
         return symbol
 

@@ -5,3 +5,5 @@ from . import control, equivalence, lists, numbers, system  # noqa: F401
 from . import environments, hashtables, plaindata, storefile  # noqa: F401
 from . import characters, clock, output, ports, strings, vectors  # noqa: F401
 from . import binary_ports, bytevectors, complex_numbers, files, libraries  # noqa: F401
+
+from . import case_lambda, parameters, records  # noqa: F401
