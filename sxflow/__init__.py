@@ -2,7 +2,7 @@
 
 from .data import NIL, Char, Pair, Symbol
 from .errors import ErrorObject, SchemeError, SxError, SxSyntaxError
-from .printer import display_string, write_string
+from .printer import display_string, write_shared_string, write_string
 from .reader import read, read_all
 from .runtime import Environment, to_python, to_scheme
 from .interpreter import Interpreter
@@ -29,5 +29,6 @@ __all__ = [
     "runtime_state",
     "to_python",
     "to_scheme",
+    "write_shared_string",
     "write_string",
 ]

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from .data import Pair, SourcePair, Symbol
 from .errors import SchemeError, SxError, SxSyntaxError
+from .macros import Macro, parse_syntax_rules, root_of
 from .reader import read_all
 from .source import Source, caret_excerpt, format_position
 
@@ -30,6 +31,10 @@ QUOTE, QUASIQUOTE = Symbol("quote"), Symbol("quasiquote")
 UNQUOTE, UNQUOTE_SPLICING = Symbol("unquote"), Symbol("unquote-splicing")
 DEFINE, DEFINE_VALUES, BEGIN = Symbol("define"), Symbol("define-values"), Symbol("begin")
 DEFINE_RECORD_TYPE, DEFINE_SYNTAX = Symbol("define-record-type"), Symbol("define-syntax")
+LETREC_SYNTAX = Symbol("letrec-syntax")
+# Macro expansions the walker makes for one top-level form, at most: past it, a macro
+# that never stops expanding (which the compile step reports) is not followed further.
+MAX_EXPANSIONS = 100_000
 ELSE, ARROW = Symbol("else"), Symbol("=>")
 PARSE_ALL = Symbol("scheme-parse-all")
 
@@ -167,7 +172,7 @@ def defined_names(form) -> list[Symbol]:
         form = stack.pop()
         if not isinstance(form, Pair):
             continue
-        head = form.car
+        head = root_of(form.car)  # a definition a macro expansion wrote has a renamed head
         rest = items(form.cdr)
         if head is DEFINE and rest:
             target = rest[0]
@@ -221,8 +226,13 @@ class ReferenceWalker:
     ("quasi", template, level, position), processed from an explicit stack.
     """
 
-    def __init__(self, special_forms, known=frozenset()) -> None:
+    def __init__(self, special_forms, known=frozenset(), compiler=None) -> None:
         self.special_forms = special_forms
+        # Expands macro uses; its environment holds the top-level macros the checked files
+        # define (the compile step defined them). None: macro uses are walked as calls.
+        self.compiler = compiler
+        self.local_macros: dict[Symbol, list] = {}  # let-syntax and internal define-syntax, innermost last
+        self.expansions = 0
         self.known = known  # names known to be globals already (standard procedures…): never candidates
         self.bound: dict[Symbol, int] = {}
         self.scopes = 0  # how many local scopes are open: 0 means top-level context
@@ -239,6 +249,9 @@ class ReferenceWalker:
             "define-values": self._define_values, "guard": self._guard, "cond": self._cond,
             "case": self._case, "case-lambda": self._case_lambda,
             "define-record-type": self._quote, "define-syntax": self._quote,
+            "import": self._quote,  # library names, not references
+
+            "let-syntax": self._let_syntax, "letrec-syntax": self._let_syntax,
         }
 
     # -- driving --
@@ -248,6 +261,7 @@ class ReferenceWalker:
         for form in unit.forms:
             if self.scopes == 0:
                 self.defined.update(defined_names(form))
+            self.expansions = 0
             self._run([("walk", form, form.position if type(form) is SourcePair else None)])
 
     def _run(self, work: list) -> None:
@@ -271,6 +285,13 @@ class ReferenceWalker:
                     else:
                         del self.bound[name]
                 continue
+            elif kind == "unmacros":
+                for name in item[1]:
+                    stack_of_name = self.local_macros[name]
+                    stack_of_name.pop()
+                    if not stack_of_name:
+                        del self.local_macros[name]
+                continue
             else:
                 more = self._quasi(item[1], item[2], item[3])
             if more:
@@ -278,6 +299,9 @@ class ReferenceWalker:
 
     def _reference(self, name: Symbol, position) -> None:
         # An operator is reported at its call's '(', where `sxflow run` reports it unbound too.
+        if name in self.bound:
+            return
+        name = root_of(name)  # a name a macro's template introduced means the plain one
         if name in self.bound or name in self.special_forms or name.name in self.known:
             return
         locals_now = [symbol.name for symbol in self.bound]
@@ -291,7 +315,11 @@ class ReferenceWalker:
             return None  # self-evaluating: numbers, strings, characters, vectors…
         position = form.position if type(form) is SourcePair else position
         head = form.car
-        if type(head) is Symbol and head not in self.bound and head in self.special_forms:
+        macro = self._macro(head)
+        if macro is not None:
+            expanded = self._expand(macro, form, position)
+            return [("walk", expanded, position)] if expanded is not None else None
+        if type(head) is Symbol and head not in self.bound and root_of(head) in self.special_forms:
             handler = self.handlers.get(head.name)
             if handler is not None:
                 return handler(form, position)
@@ -314,10 +342,92 @@ class ReferenceWalker:
         return [("walk", element, where) for element, where, first in cells(form, position)[1:]]
 
     def _body(self, names, body_cells):
+        body_cells, macro_names = self._expand_body(body_cells)
         body = [element for element, _, _ in body_cells]
         names = list(names) + body_definitions(body)
         return ([("bind", names)] + [("walk", element, where) for element, where, _ in body_cells]
-                + [("unbind", names)])
+                + [("unbind", names), ("unmacros", macro_names)])
+
+    # -- macros --
+
+    def _macro(self, head):
+        """The macro ``head`` names here (a local one, or one the checked files define at top level), or None."""
+        if type(head) is not Symbol or head in self.bound:
+            return None  # (a variable bound inside a let-syntax body is taken to be the inner binding)
+        local = self.local_macros.get(head) or self.local_macros.get(root_of(head))
+        if local:
+            return local[-1]
+        if self.compiler is None:
+            return None
+        cell = self.compiler.environment.cells.get(root_of(head))
+        if cell is not None and isinstance(cell.value, Macro):
+            return cell.value
+        return None
+
+    def _expand(self, macro, form, position):
+        """The expansion of a macro use, or None (a use no rule matches is reported by the compile step)."""
+        self.expansions += 1
+        if self.expansions > MAX_EXPANSIONS or self.compiler is None:
+            return None
+        try:
+            return macro.expand(form, None, self.compiler, position)
+        except SxSyntaxError:
+            return None
+
+    def _make_macro(self, name, spec, position):
+        try:
+            return parse_syntax_rules(spec, name.name, None, position, lambda value, keyword: root_of(value) is keyword)
+        except SxSyntaxError:
+            return None  # reported by the compile step
+
+    def _push_macro(self, name, macro) -> None:
+        self.local_macros.setdefault(name, []).append(macro)
+
+    def _expand_body(self, body_cells):
+        """A body's forms with macro uses at its top expanded (they may define), ``begin`` spliced and
+        internal ``define-syntax`` forms bound (until the ("unmacros", names) item)."""
+        result = []
+        macro_names = []
+        pending = list(reversed(body_cells))
+        while pending:
+            element, where, first = pending.pop()
+            while isinstance(element, Pair):
+                macro = self._macro(element.car)
+                if macro is None:
+                    break
+                element = self._expand(macro, element, where)
+            if element is None:
+                continue
+            if isinstance(element, Pair) and type(element.car) is Symbol and element.car not in self.bound:
+                head = root_of(element.car)
+                if head is BEGIN:
+                    pending.extend(reversed(cells(element, where)[1:]))
+                    continue
+                parts = items(element.cdr)
+                if head is DEFINE_SYNTAX and len(parts) == 2 and type(parts[0]) is Symbol:
+                    macro = self._make_macro(parts[0], parts[1], where)
+                    if macro is not None:
+                        self._push_macro(parts[0], macro)
+                        macro_names.append(parts[0])
+                    continue
+            result.append((element, where, first))
+        return result, macro_names
+
+    def _let_syntax(self, form, position):
+        parts = cells(form, position)
+        if len(parts) < 2:
+            return None
+        made = []
+        for name, init_cells in self._bindings(parts[1][0], parts[1][1]):
+            if type(name) is Symbol and init_cells:
+                macro = self._make_macro(name, init_cells[0][0], init_cells[0][1])
+                if macro is not None:
+                    made.append((name, macro))
+        # Free identifiers of the templates are taken as the plain names (see _reference), so
+        # let-syntax and letrec-syntax are walked alike.
+        for name, macro in made:
+            self._push_macro(name, macro)
+        return self._body([], parts[2:]) + [("unmacros", [name for name, _ in made])]
 
     # -- special forms --
 
@@ -601,9 +711,9 @@ def check_files(sources, *, flow: bool = True) -> CheckReport:
         units.append(_Unit(forms, filename, filename))
 
     standard = known_globals(flow)
-    walker = ReferenceWalker(compiler_module.SPECIAL_FORMS, standard)
     scratch = Interpreter()
     compiler = compiler_module.Compiler(scratch.new_environment("check"))
+    walker = ReferenceWalker(compiler_module.SPECIAL_FORMS, standard, compiler)
     string_globals: dict[Symbol, tuple] = {}
     embedded_done: set = set()
     index = 0

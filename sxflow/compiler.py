@@ -24,6 +24,7 @@ from .runtime import (
 )
 from . import specialize
 from .limits import check_form
+from .macros import Macro, parse_syntax_rules, root_of, strip_syntax
 
 SPECIAL_FORMS: dict[Symbol, object] = {}
 
@@ -31,6 +32,7 @@ S = Symbol
 QUOTE, QUASIQUOTE, UNQUOTE, UNQUOTE_SPLICING = S("quote"), S("quasiquote"), S("unquote"), S("unquote-splicing")
 DEFINE, BEGIN, ELSE, ARROW, DEFINE_VALUES, LAMBDA = S("define"), S("begin"), S("else"), S("=>"), S("define-values"), S("lambda")
 UNLESS = S("unless")
+MACRO_DEFINERS = frozenset((S("define-syntax"), S("let-syntax"), S("letrec-syntax")))
 
 
 def special_form(*names: str, shape: str):
@@ -46,41 +48,61 @@ def special_form(*names: str, shape: str):
 
 
 class Scope:
-    """One runtime frame at compile time: the slot index of each name, and which slots may be unassigned."""
+    """One runtime frame at compile time: the slot index of each name, and which slots may be unassigned.
 
-    __slots__ = ("names", "parent", "late", "bound")
+    A name bound by ``define-syntax``, ``let-syntax`` or ``letrec-syntax`` maps to its
+    Macro instead of a slot (it has no runtime value); ``size`` counts the slots.
+    """
+
+    __slots__ = ("names", "parent", "late", "size", "bound")
 
     def __init__(self, names, parent: "Scope | None", late=()) -> None:
         self.names: dict = {}
+        self.size = 0
+        # Every name bound by any scope of this top-level form (shared): a plain name not in
+        # it is global without walking the chain, so deep nesting compiles in linear time.
+        self.bound = parent.bound if parent is not None else set()
         for name in names:
-            self.names[name] = len(self.names) + 1
+            self.add(name)
         self.parent = parent
         self.late = set(late)  # letrec and internal-define names: read before set is an error
-        # Every name bound by any scope of this top-level form (shared): a name not in it is
-        # global without walking the chain, so deep nesting compiles in linear time.
-        self.bound = parent.bound if parent is not None else set()
-        self.bound.update(self.names)
 
     def add(self, name) -> int:
         index = self.names.get(name)
-        if index is None:
-            index = self.names[name] = len(self.names) + 1
+        if type(index) is not int:
+            self.size += 1
+            index = self.names[name] = self.size
             self.bound.add(name)
         return index
 
 
 def resolve(name, scope: Scope | None):
-    """(depth, index, scope) of a local variable, or None for a global."""
-    if scope is None or name not in scope.bound:
+    """(depth, index, scope) of a local variable (index is a Macro for a local macro), or None for a global.
+
+    An alias made by a macro expansion is looked up as itself first (the expansion may
+    bind it), and from the scope of its macro's definition outward as the name it stands
+    for (see sxflow.macros).
+    """
+    if scope is None or (name.alias is None and name not in scope.bound):
         return None
     depth = 0
+    renaming = name.alias
     while scope is not None:
         index = scope.names.get(name)
         if index is not None:
             return depth, index, scope
+        if renaming is not None and renaming.scope is scope:
+            name = renaming.original
+            renaming = name.alias
+            continue
         scope = scope.parent
         depth += 1
     return None
+
+
+def is_keyword(form, keyword: Symbol, scope) -> bool:
+    """Whether ``form`` is the identifier ``keyword`` (plain or renamed by a macro) and not bound locally."""
+    return type(form) is Symbol and root_of(form) is keyword and resolve(form, scope) is None
 
 
 def position_of(form, fallback):
@@ -96,12 +118,24 @@ def cells_with_positions(form, fallback):
     items = []
     position = position_of(form, fallback)
     cell = form
+    tortoise, steps, power = form, 0, 1  # Brent's cycle check: a circular form cannot loop here
     while isinstance(cell, Pair):
         items.append((cell.car, position_of(cell, position) if cell is not form else position))
         cell = cell.cdr
+        if cell is tortoise:
+            raise syntax_error("not a proper list: a form's cdr chain comes back on itself (a circular list)",
+                               position)
+        steps += 1
+        if steps == power:
+            tortoise, steps, power = cell, 0, power * 2
     if cell is not NIL:
         raise syntax_error("a form must be a proper list, not a dotted one", position)
     return items
+
+
+def write_head(form) -> str:
+    head = form.car if isinstance(form, Pair) else form
+    return head.name if type(head) is Symbol else "a macro"
 
 
 def form_error(handler, form, position, detail: str = "") -> SxSyntaxError:
@@ -220,10 +254,18 @@ class Compiler:
 
     def __init__(self, environment: Environment) -> None:
         self.environment = environment
+        self.expansion_depth = 0
 
     def compile_toplevel(self, form, position=None):
-        check_form(form, position)  # cycles and runaway nesting fail here, before compiling
+        check_form(form, position, self.is_macro_use)  # cycles and runaway nesting fail here, before compiling
         return self.compile(form, None, False, position)
+
+    def is_macro_use(self, head: Symbol) -> bool:
+        """Whether a form starting with ``head`` is left to a macro (or defines one), unchecked."""
+        if head in MACRO_DEFINERS:
+            return True
+        cell = self.environment.cells.get(root_of(head))
+        return cell is not None and isinstance(cell.value, Macro)
 
     def compile(self, form, scope: Scope | None, tail: bool, position):
         if type(form) is Symbol:
@@ -231,22 +273,65 @@ class Compiler:
         if isinstance(form, Pair):
             position = position_of(form, position)
             head = form.car
-            if type(head) is Symbol and head in SPECIAL_FORMS and resolve(head, scope) is None:
-                handler = SPECIAL_FORMS[head]
-                return handler(self, form, scope, tail, position)
+            if type(head) is Symbol:
+                meaning = self.keyword_meaning(head, scope)
+                if meaning is not None:
+                    if isinstance(meaning, Macro):
+                        return self.compile_macro_use(meaning, form, scope, tail, position)
+                    if head.alias is not None:  # a renamed keyword: handlers look at the plain one
+                        form = SourcePair(head.alias.root, form.cdr, position)
+                    return meaning(self, form, scope, tail, position)
             return self.compile_application(form, scope, tail, position)
         if form is NIL:
             raise syntax_error("() is not an expression; quote it: '()", position)
-        if type(form) is list:
-            # R7RS: vectors are self-evaluating.
-            return constant_node(form)
-        return constant_node(form)
+        # R7RS: vectors are self-evaluating, like numbers, strings and characters.
+        return constant_node(strip_syntax(form) if type(form) is list else form)
+
+    def keyword_meaning(self, name: Symbol, scope):
+        """The Macro or special-form handler ``name`` stands for at the head of a form, or None."""
+        found = resolve(name, scope)
+        if found is not None:
+            return found[1] if isinstance(found[1], Macro) else None
+        root = root_of(name)
+        cell = self.environment.cells.get(root)
+        if cell is not None and isinstance(cell.value, Macro):
+            return cell.value
+        return SPECIAL_FORMS.get(root)
+
+    def binding_key(self, name: Symbol, scope):
+        """What ``name`` refers to in ``scope``, comparable across scopes (free-identifier=?)."""
+        found = resolve(name, scope)
+        if found is None:
+            return ("global", root_of(name))
+        _, index, owner = found
+        return ("local", id(owner), index if type(index) is int else id(index))
+
+    # Nested expansions deeper than this are a macro that never stops expanding.
+    MAX_EXPANSION_DEPTH = 10_000
+
+    def compile_macro_use(self, macro, form, scope, tail, position):
+        """Expand a macro use (again while the result is a macro use) and compile the expansion."""
+        depth = self.expansion_depth
+        if depth >= self.MAX_EXPANSION_DEPTH:
+            raise syntax_error(f"macro expansion too deep in {macro.name} "
+                               "(a macro that keeps expanding into itself?)", position)
+        self.expansion_depth = depth + 1
+        try:
+            return self.compile(macro.expand(form, scope, self, position), scope, tail, position)
+        finally:
+            self.expansion_depth = depth
 
     def compile_variable(self, name, scope, position):
         found = resolve(name, scope)
         if found is None:
-            return global_node(name, self.environment.cell(name), self.environment, position)
+            root = root_of(name)
+            cell = self.environment.cell(root)
+            if isinstance(cell.value, Macro):
+                raise syntax_error(f"{root.name} is a macro keyword, not a variable", position)
+            return global_node(root, cell, self.environment, position)
         depth, index, owner = found
+        if type(index) is not int:
+            raise syntax_error(f"{name.name} is a macro keyword, not a variable", position)
         return local_node(name, depth, index, name in owner.late, position)
 
     def compile_body(self, forms, scope, tail: bool, position):
@@ -264,6 +349,7 @@ class Compiler:
         operand_nodes = [self.compile(item, scope, False, where) for item, where in items[1:]]
         site = Site(position, form, self.environment)
         if type(operator_form) is Symbol and resolve(operator_form, scope) is None:
+            operator_form = root_of(operator_form)
             cell = self.environment.cell(operator_form)
             inline = specialize.INLINE_PRIMITIVES.get((operator_form, len(operand_nodes)))
             if inline is not None and specialize.constants_fit(inline[1], operand_nodes):
@@ -307,18 +393,19 @@ class Compiler:
 
         return node
 
-    def compile_scope_body(self, frame_names, body_items, scope, position, late=(), tail=True):
+    def compile_scope_body(self, frame_names, body_items, scope, position, late=(), tail=True, prepare=None):
         """Compile a body in a new frame holding ``frame_names`` plus its internal definitions.
 
         The returned node expects a frame with the ``frame_names`` slots filled; it
-        appends the slots of internal definitions itself.
+        appends the slots of internal definitions itself. ``prepare(new_scope)``, when
+        given, runs first (let-syntax binds its macros there).
         """
-        defined = self.scan_definitions(body_items, scope)
-        new_scope = Scope(frame_names, scope, late=list(late) + defined)
-        for name in defined:
-            new_scope.add(name)
+        new_scope = Scope(frame_names, scope, late=late)
+        if prepare is not None:
+            prepare(new_scope)
+        body_items = self.expand_body(body_items, new_scope)
         body = self.compile_body(body_items, new_scope, tail, position)
-        extra = len(new_scope.names) - len(frame_names)
+        extra = new_scope.size - len(frame_names)
         if extra == 0:
             return body
         padding = [UNASSIGNED] * extra
@@ -329,37 +416,67 @@ class Compiler:
 
         return padded
 
-    def scan_definitions(self, body_items, scope) -> list:
-        """Names defined at the top of a body (also inside ``begin``): they become frame slots."""
-        names = []
-        pending = list(body_items)
+    def expand_body(self, body_items, scope) -> list:
+        """The forms of a body ready to compile in ``scope``, its definitions added to ``scope``.
+
+        Macro uses at the body's top level are expanded (a macro may expand into
+        definitions), ``begin`` is spliced, ``define-syntax`` binds its macro in ``scope``
+        and is dropped, and each name ``define``/``define-values`` defines becomes a slot.
+        """
+        result = []
+        pending = list(reversed(body_items))
         while pending:
-            form, _ = pending.pop(0)
-            if not isinstance(form, Pair) or type(form.car) is not Symbol:
+            form, where = pending.pop()
+            handler = None
+            expansions = 0
+            while isinstance(form, Pair) and type(form.car) is Symbol:
+                meaning = self.keyword_meaning(form.car, scope)
+                rewrite = getattr(meaning, "rewrite", None)  # a definition form written in terms of others
+                if not isinstance(meaning, Macro) and rewrite is None:
+                    handler = meaning
+                    break
+                where = position_of(form, where)
+                expansions += 1
+                if expansions > self.MAX_EXPANSION_DEPTH:
+                    raise syntax_error(f"macro expansion too deep in {write_head(form)} "
+                                       "(a macro that keeps expanding into itself?)", where)
+                form = meaning.expand(form, scope, self, where) if rewrite is None else rewrite(self, form, scope, where)
+            if handler is compile_begin and form.cdr is not NIL:
+                pending.extend(reversed(cells_with_positions(form, where)[1:]))
                 continue
-            head = form.car
-            if resolve(head, scope) is not None:
+            if handler is compile_define_syntax:
+                define_local_syntax(self, form, scope, position_of(form, where))
                 continue
-            if head is DEFINE and isinstance(form.cdr, Pair):
+            if handler is compile_define and isinstance(form.cdr, Pair):
                 target = form.cdr.car
                 while isinstance(target, Pair):  # (define ((curried a) b) ...)
                     target = target.car
-                if type(target) is Symbol and target not in names:
-                    names.append(target)
-            elif head is DEFINE_VALUES and isinstance(form.cdr, Pair):
+                if type(target) is Symbol:
+                    scope.add(target)
+                    scope.late.add(target)
+            elif handler is compile_define_values and isinstance(form.cdr, Pair):
                 formals = form.cdr.car
                 while isinstance(formals, Pair):
-                    if type(formals.car) is Symbol and formals.car not in names:
-                        names.append(formals.car)
+                    if type(formals.car) is Symbol:
+                        scope.add(formals.car)
+                        scope.late.add(formals.car)
                     formals = formals.cdr
-                if type(formals) is Symbol and formals not in names:
-                    names.append(formals)
-            elif head is BEGIN:
-                try:
-                    pending[0:0] = cells_with_positions(form, None)[1:]
-                except SxSyntaxError:
-                    pass
-        return names
+                if type(formals) is Symbol:
+                    scope.add(formals)
+                    scope.late.add(formals)
+            result.append((form, where))
+        return result
+
+    def body_may_define(self, body_items, scope) -> bool:
+        """Whether a body may hold definitions (a definition form, a begin or a macro use at its top)."""
+        for form, _ in body_items:
+            if isinstance(form, Pair) and type(form.car) is Symbol:
+                meaning = self.keyword_meaning(form.car, scope)
+                if (isinstance(meaning, Macro) or meaning in (compile_define, compile_define_values, compile_begin,
+                                                               compile_define_syntax)
+                        or getattr(meaning, "rewrite", None) is not None):
+                    return True
+        return False
 
     # -- assignment -----------------------------------------------------------
 
@@ -367,11 +484,15 @@ class Compiler:
         """A function ``set(frame, value)`` for a variable; a global cell when not local."""
         found = resolve(name, scope)
         if found is None:
+            name = root_of(name)  # a top-level definition a macro introduces defines the plain name
             cell = self.environment.cell(name)
             if defining:
                 def assign(frame, value):
                     cell.value = value
             else:
+                if isinstance(cell.value, Macro):
+                    raise syntax_error(f"set!: {name.name} is a macro keyword, not a variable", position)
+
                 def assign(frame, value):
                     if cell.value is UNBOUND:
                         raise fault(f"set!: unbound variable: {name.name}", kind="unbound-variable",
@@ -379,6 +500,8 @@ class Compiler:
                     cell.value = value
             return assign
         depth, index, _ = found
+        if type(index) is not int:
+            raise syntax_error(f"set!: {name.name} is a macro keyword, not a variable", position)
         if depth == 0:
             def assign(frame, value):
                 frame[index] = value
@@ -405,7 +528,7 @@ def arguments_of(form, position, handler, minimum: int, maximum: int | None = No
 @special_form("quote", shape="(quote datum)")
 def compile_quote(compiler, form, scope, tail, position):
     (datum, _), = arguments_of(form, position, compile_quote, 1, 1)
-    return constant_node(datum)
+    return constant_node(strip_syntax(datum))
 
 
 @special_form("if", shape="(if test consequent [alternative])")
@@ -467,10 +590,15 @@ def definer(compiler, name, scope, position):
 
 def compile_named(compiler, form, scope, position, name):
     """Compile a value expression, naming the closure when it is a lambda (for messages)."""
-    if isinstance(form, Pair) and form.car in (LAMBDA, FN) and resolve(form.car, scope) is None:
+    if isinstance(form, Pair) and root_of(form.car) in (LAMBDA, FN) and resolve(form.car, scope) is None:
         items = arguments_of(form, position_of(form, position), compile_lambda, 2)
         return compiler.make_lambda(items[0][0], items[1:], scope, position_of(form, position),
                                     name, compile_lambda, form)
+    if isinstance(form, Pair) and type(form.car) is Symbol:
+        # Another form that makes a procedure (case-lambda) may take the name too.
+        named = getattr(compiler.keyword_meaning(form.car, scope), "named", None)
+        if named is not None:
+            return named(compiler, form, scope, position_of(form, position), name)
     return compiler.compile(form, scope, False, position)
 
 
@@ -625,12 +753,9 @@ def compile_letrec(compiler, form, scope, tail, position):
     names = [name for name, _, _ in bindings]
     inner_scope = Scope(names, scope, late=names)
     inits = tuple(compile_named(compiler, init, inner_scope, where, name) for name, init, where in bindings)
-    defined = compiler.scan_definitions(items[1:], inner_scope)
-    for name in defined:
-        inner_scope.add(name)
-        inner_scope.late.add(name)
-    body = compiler.compile_body(items[1:], inner_scope, tail, position)
-    size = len(inner_scope.names)
+    body_items = compiler.expand_body(items[1:], inner_scope)
+    body = compiler.compile_body(body_items, inner_scope, tail, position)
+    size = inner_scope.size
 
     def node(frame):
         new_frame = [frame]
@@ -660,13 +785,13 @@ def parse_clauses(compiler, clauses, scope, tail, handler, form) -> tuple:
     for index, (clause, where) in enumerate(clauses):
         parts = clause_parts(clause, where, handler, form)
         test_form = parts[0][0]
-        if test_form is ELSE and resolve(ELSE, scope) is None:
+        if is_keyword(test_form, ELSE, scope):
             if index != len(clauses) - 1 or len(parts) < 2:
                 raise form_error(handler, form, where, "else must be the last clause and have a body")
             compiled.append(("else", None, compiler.compile_body(parts[1:], scope, tail, where)))
             continue
         test = compiler.compile(test_form, scope, False, parts[0][1])
-        if len(parts) >= 2 and parts[1][0] is ARROW and resolve(ARROW, scope) is None:
+        if len(parts) >= 2 and is_keyword(parts[1][0], ARROW, scope):
             if len(parts) != 3:
                 raise form_error(handler, form, where, "=> takes one receiver")
             receiver = compiler.compile(parts[2][0], scope, False, parts[2][1])
@@ -706,20 +831,21 @@ def compile_case(compiler, form, scope, tail, position):
         if len(parts) < 2:
             raise form_error(compile_case, form, where, "each clause needs a body")
         data = parts[0][0]
-        if parts[1][0] is ARROW and resolve(ARROW, scope) is None:
+        if is_keyword(parts[1][0], ARROW, scope):
             if len(parts) != 3:
                 raise form_error(compile_case, form, where, "=> takes one receiver")
             receiver = compiler.compile(parts[2][0], scope, False, parts[2][1])
             action = ("arrow", receiver, Site(parts[2][1], clause, compiler.environment))
         else:
             action = ("body", compiler.compile_body(parts[1:], scope, tail, where), None)
-        if data is ELSE and resolve(ELSE, scope) is None:
+        if is_keyword(data, ELSE, scope):
             if index != len(items) - 2:
                 raise form_error(compile_case, form, where, "else must be the last clause")
             else_action = action
             continue
         if data is not NIL and not isinstance(data, Pair):
             raise form_error(compile_case, form, where, "each clause starts with a list of data")
+        data = strip_syntax(data)
         clauses.append((tuple(cells_with_positions(data, where)) if data is not NIL else (), action))
     call = call_other_tail if tail else call_other
     # Symbols and characters are interned, so most case keys can be found by identity in a dict.
@@ -843,7 +969,8 @@ def compile_do(compiler, form, scope, tail, position):
 
 
 def is_form(value, keyword) -> bool:
-    return isinstance(value, Pair) and value.car is keyword and isinstance(value.cdr, Pair) and value.cdr.cdr is NIL
+    return (isinstance(value, Pair) and root_of(value.car) is keyword and isinstance(value.cdr, Pair)
+            and value.cdr.cdr is NIL)
 
 
 @special_form("quasiquote", shape="(quasiquote template)")
@@ -860,7 +987,7 @@ def compile_unquote_outside(compiler, form, scope, tail, position):
 def quasi(compiler, template, depth, scope, position):
     """A node building ``template`` at quasiquote nesting ``depth``."""
     if not has_unquote(template, depth):
-        return constant_node(template)
+        return constant_node(strip_syntax(template))
     if type(template) is list:
         inner = quasi(compiler, make_list(template), depth, scope, position)
         from .data import list_to_python
@@ -921,7 +1048,7 @@ def has_unquote(template, depth) -> bool:
             stack.extend((item, level) for item in value)
             continue
         while isinstance(value, Pair):
-            head = value.car
+            head = root_of(value.car)
             if head is UNQUOTE or head is UNQUOTE_SPLICING:
                 if is_form(value, head):
                     if level == 1:
@@ -982,12 +1109,9 @@ def compile_let_values(compiler, form, scope, tail, position):
         all_names.extend(names + ([rest] if rest else []))
     if not sequential and len(set(all_names)) != len(all_names):
         raise form_error(compile_let_values, form, position, "a name is bound twice")
-    defined = compiler.scan_definitions(items[1:], inner_scope)
-    for name in defined:
-        inner_scope.add(name)
-        inner_scope.late.add(name)
-    body = compiler.compile_body(items[1:], inner_scope, tail, position)
-    size = len(inner_scope.names)
+    body_items = compiler.expand_body(items[1:], inner_scope)
+    body = compiler.compile_body(body_items, inner_scope, tail, position)
+    size = inner_scope.size
     specs = tuple(specs)
 
     def node(frame):
@@ -1051,7 +1175,7 @@ def compile_guard(compiler, form, scope, tail, position):
     if not isinstance(spec, Pair) or type(spec.car) is not Symbol:
         raise form_error(compile_guard, form, spec_where, "the first part is (variable clause...)")
     # The body is not in tail position: the guard's handler is installed while it runs.
-    if compiler.scan_definitions(items[1:], scope):
+    if compiler.body_may_define(items[1:], scope):
         # A body that defines gets a frame of its own for those definitions.
         inner = compiler.compile_scope_body([], items[1:], scope, position, tail=False)
         body = lambda frame: inner([frame])  # noqa: E731
@@ -1098,3 +1222,70 @@ def compile_guard(compiler, form, scope, tail, position):
         return action(clause_frame)
 
     return node
+
+
+# -- macros -----------------------------------------------------------------------
+
+
+def make_transformer(compiler, spec, name, definition_scope, lookup_scope, position):
+    """The Macro a transformer spec describes; ``definition_scope`` is where its free identifiers resolve."""
+    return parse_syntax_rules(spec, name.name, definition_scope, position_of(spec, position),
+                              lambda value, keyword: is_keyword(value, keyword, lookup_scope))
+
+
+@special_form("define-syntax", shape="(define-syntax keyword (syntax-rules ...))")
+def compile_define_syntax(compiler, form, scope, tail, position):
+    if scope is not None:
+        # Inside a body, expand_body binds the macro before anything compiles.
+        raise syntax_error("define-syntax is allowed only at top level or at the start of a body", position)
+    (name, _), (spec, where) = arguments_of(form, position, compile_define_syntax, 2, 2)
+    if type(name) is not Symbol:
+        raise form_error(compile_define_syntax, form, position, "the keyword must be an identifier")
+    # Bound now, at compile time: the forms compiled after this one use it.
+    compiler.environment.define(root_of(name), make_transformer(compiler, spec, name, None, None, where))
+    return _unspecified
+
+
+def define_local_syntax(compiler, form, scope, position):
+    """An internal define-syntax: bind the macro in the body's scope."""
+    (name, _), (spec, where) = arguments_of(form, position, compile_define_syntax, 2, 2)
+    if type(name) is not Symbol:
+        raise form_error(compile_define_syntax, form, position, "the keyword must be an identifier")
+    scope.names[name] = make_transformer(compiler, spec, name, scope, scope, where)
+    scope.bound.add(name)
+
+
+@special_form("let-syntax", "letrec-syntax", shape="(let-syntax ((keyword (syntax-rules ...))...) body...)")
+def compile_let_syntax(compiler, form, scope, tail, position):
+    items = arguments_of(form, position, compile_let_syntax, 2)
+    recursive = form.car is Symbol("letrec-syntax")
+    bindings = binding_pairs(compiler, items[0][0], position, compile_let_syntax, form)
+
+    def prepare(new_scope):
+        # let-syntax: the templates see the bindings outside; letrec-syntax: also these keywords.
+        definition_scope = new_scope if recursive else scope
+        for name, spec, where in bindings:
+            new_scope.names[name] = make_transformer(compiler, spec, name, definition_scope, definition_scope,
+                                                     where)
+            new_scope.bound.add(name)
+
+    # The body is a body with a frame of its own (R7RS: like let), so its definitions stay local.
+    body = compiler.compile_scope_body([], items[1:], scope, position, tail=tail, prepare=prepare)
+    return lambda frame: body([frame])
+
+
+@special_form("syntax-rules", shape="(syntax-rules ...) as the transformer of define-syntax or let-syntax")
+def compile_syntax_rules_outside(compiler, form, scope, tail, position):
+    raise syntax_error("syntax-rules is only valid as a macro's transformer (in define-syntax or let-syntax)",
+                       position)
+
+
+@special_form("syntax-error", shape='(syntax-error "message" form...)')
+def compile_syntax_error(compiler, form, scope, tail, position):
+    """R7RS 4.3.3: a macro reports a bad use at expansion time, at the position of the use."""
+    from .printer import display_string, write_string
+
+    items = arguments_of(form, position, compile_syntax_error, 1)
+    message = display_string(strip_syntax(items[0][0]))
+    details = " ".join(write_string(strip_syntax(item)) for item, _ in items[1:])
+    raise syntax_error(f"{message} {details}" if details else message, position)

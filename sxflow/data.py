@@ -7,9 +7,13 @@ from typing import Iterable, Iterator
 
 
 class Symbol:
-    """An interned symbol: ``Symbol("a") is Symbol("a")``, so ``eq?`` is identity."""
+    """An interned symbol: ``Symbol("a") is Symbol("a")``, so ``eq?`` is identity.
 
-    __slots__ = ("name", "__weakref__")
+    ``alias`` is None, except on the uninterned symbols a macro expansion makes for the
+    identifiers its template introduces (see ``sxflow.macros``).
+    """
+
+    __slots__ = ("name", "alias", "__weakref__")
     _table: dict[str, "Symbol"] = {}
 
     def __new__(cls, name: str) -> "Symbol":
@@ -17,6 +21,7 @@ class Symbol:
         if symbol is None:
             symbol = object.__new__(cls)
             symbol.name = name
+            symbol.alias = None
             cls._table[name] = symbol
         return symbol
 
@@ -206,10 +211,12 @@ def list_spine(value) -> tuple[list, object]:
     return items, value
 
 
-NUMBER_TYPES = (int, float, Fraction)
+NUMBER_TYPES = (int, float, Fraction, complex)
 # Atoms compared by value in eq?/eqv? (booleans and numbers must also match in type:
 # #t is never 1, and 2 is not 2.0).
-_VALUE_TYPES = frozenset((int, float, Fraction, str, Char, bool))
+_VALUE_TYPES = frozenset((int, float, Fraction, complex, str, Char, bool))
+# equal? also compares bytevectors (bytearray) by content; eqv? keeps them by identity.
+_EQUAL_VALUE_TYPES = _VALUE_TYPES | {bytearray}
 
 
 def is_eqv(a, b) -> bool:
@@ -254,7 +261,7 @@ def is_equal(a, b) -> bool:
                     return False
                 stack.extend(zip(a, b))
                 break
-            if kind is not type(b) or kind not in _VALUE_TYPES or a != b:
+            if kind is not type(b) or kind not in _EQUAL_VALUE_TYPES or a != b:
                 return False
             break
     return True

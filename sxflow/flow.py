@@ -1,8 +1,9 @@
-"""The flow library in an interpreter: load lib/flow/store.sx and remote.sx, and a small Python face for them.
+"""The flow library in an interpreter: load lib/flow/store.sx, remote.sx and run.sx, and a small Python face for them.
 
 ``load_flow(interpreter)`` (what ``Interpreter.load_flow()`` calls) evaluates
-``store.sx`` then ``remote.sx`` — the user's file, verbatim — and runs their loaders,
-``(flow-load-store! env)`` and ``(flow-load-remote! env)``, with the interpreter's own
+``store.sx``, ``remote.sx`` — the user's file, verbatim — and ``run.sx``, and runs their
+loaders, ``(flow-load-store! env)``, ``(flow-load-remote! env)`` and
+``(flow-load-run! env)``, with the interpreter's own
 global environment, so every ``flow-*`` procedure, ``remote-node`` and
 ``remote-failover`` becomes a global of that interpreter. Loading twice is a no-op: the
 second call keeps the registered peers, the replicas and the store. (Calling a loader
@@ -41,12 +42,12 @@ from .runtime import to_scheme
 
 _NOT_COPIED = object()  # copy_plain_data's answer for data that is not plain
 
-LIBRARY_FILES = ("store.sx", "remote.sx")
-LOADERS = ("flow-load-store!", "flow-load-remote!")
+LIBRARY_FILES = ("store.sx", "remote.sx", "run.sx")
+LOADERS = ("flow-load-store!", "flow-load-remote!", "flow-load-run!")
 
 
 def load_flow(interpreter) -> None:
-    """Evaluate store.sx then remote.sx and install both in the interpreter's global environment, once."""
+    """Evaluate store.sx, remote.sx and run.sx and install them in the interpreter's global environment, once."""
     if getattr(interpreter, "_flow_loaded", False):
         return
     from .interpreter import flow_library_directory
@@ -56,6 +57,9 @@ def load_flow(interpreter) -> None:
         interpreter.load(directory / filename)
     for loader in LOADERS:
         interpreter.call(loader, interpreter.environment)
+    from .fed.procedures import install as install_fed
+
+    install_fed(interpreter)
     interpreter._flow_loaded = True
 
 
@@ -98,6 +102,21 @@ class Flow:
     def failover(self, addresses: Iterable, function, local: Callable) -> Callable:
         """A node trying each address in order, then ``local`` (remote-failover)."""
         return self._call("remote-failover", make_list(list(addresses)), _function_name(function), local)
+
+    def connect(self, address, url: str, names=None, timeout: float = 5.0, secret=None) -> list[str]:
+        """Register ``address`` as the sxflow server at ``url`` (fed-connect!): one proxy per function.
+
+        ``names`` given: proxies for those names without contacting the server; else the
+        server is asked (unreachable raises flow-remote-unreachable). ``timeout`` is the
+        per-call limit in seconds; ``secret`` defaults to (fed-set-secret!) or
+        ``SXFLOW_FED_SECRET``. Returns the names. Needs the ``sxflow[fed]`` extra.
+        """
+        from .fed.client import HttpTransport
+        from .fed.proxy import connect
+        from .fed.state import fed_state
+
+        transport = HttpTransport(url, secret=secret if secret is not None else fed_state(self.interpreter).secret)
+        return connect(self.interpreter, address, transport, names, timeout)
 
     def replicate_to(self, address) -> None:
         """Copy this instance's store export to the replica slot of ``address``."""

@@ -18,12 +18,14 @@ MAX_IRRITANT_CHARACTERS = 200
 _QUOTE = Symbol("quote")
 
 
-def check_form(form, position) -> None:
+def check_form(form, position, is_macro_use=None) -> None:
     """Refuse a form the compiler cannot walk: cyclic, or nested deeper than MAX_NESTING.
 
-    One iterative pass over the form (quoted data is not code and is not entered): a
-    list whose spine comes back on itself, or a pair that contains itself, is "not a
-    proper list"; nesting beyond the limit is "nested too deeply".
+    One iterative pass over the form (quoted data is not code and is not entered, nor
+    is a form for which ``is_macro_use(head)`` is true: a macro sees its own argument
+    forms, whatever their shape): a list whose spine comes back on itself, or a pair
+    that contains itself, is "not a proper list"; nesting beyond the limit is "nested
+    too deeply".
     """
     if not isinstance(form, Pair) and type(form) is not list:
         return
@@ -44,8 +46,11 @@ def check_form(form, position) -> None:
         if type(value) is list:
             children = value
         else:
+            head = value.car
+            if type(head) is Symbol and is_macro_use is not None and is_macro_use(head):
+                continue
             children = _spine(value, position)
-            if value.car is _QUOTE:
+            if head is _QUOTE:
                 continue
         for child in children:
             if isinstance(child, Pair) or type(child) is list:
@@ -119,13 +124,22 @@ def write_brief(value, limit: int = MAX_IRRITANT_CHARACTERS) -> str:
     from .printer import write_string
 
     budget = [limit]
-    text = write_string(_preview(value, budget, 0, limit))
+    seen: set = set()
+    preview = _preview(value, budget, 0, limit, seen)
+    if budget[0] == _REVISITED:
+        # Shared or cyclic, and small (every container fitted the budget): written whole,
+        # with its datum labels.
+        preview = value
+    text = write_string(preview)
     if len(text) > limit:
         text = text[:limit] + "..."
     return text
 
 
-def _preview(value, budget, depth, limit):
+_REVISITED = -(10 ** 9)  # budget mark: a container came back (shared or cyclic data)
+
+
+def _preview(value, budget, depth, limit, seen):
     """A small copy of ``value``: lists, vectors and strings cut where the budget runs out."""
     if type(value) is str:
         budget[0] -= len(value)
@@ -136,6 +150,11 @@ def _preview(value, budget, depth, limit):
         return value
     if depth >= 16:
         return _ELLIPSIS
+    if id(value) in seen:
+        if len(seen) <= limit:
+            budget[0] = _REVISITED
+        return _ELLIPSIS
+    seen.add(id(value))
     items = []
     tail = NIL
     cell = value if is_pair else iter(value)
@@ -143,8 +162,15 @@ def _preview(value, budget, depth, limit):
         if is_pair:
             if not isinstance(cell, Pair):
                 if cell is not NIL:
-                    tail = _preview(cell, budget, depth + 1, limit)
+                    tail = _preview(cell, budget, depth + 1, limit, seen)
                 break
+            if items or cell is not value:  # the first cell is in ``seen`` already
+                if id(cell) in seen:
+                    if len(seen) <= limit:
+                        budget[0] = _REVISITED
+                    items.append(_ELLIPSIS)
+                    break
+                seen.add(id(cell))
             item, cell = cell.car, cell.cdr
         else:
             item = next(cell, _preview)
@@ -154,7 +180,7 @@ def _preview(value, budget, depth, limit):
             items.append(_ELLIPSIS)
             break
         budget[0] -= 1
-        items.append(_preview(item, budget, depth + 1, limit))
+        items.append(_preview(item, budget, depth + 1, limit, seen))
     if not is_pair:
         return items
     result = tail

@@ -8,7 +8,7 @@ from fractions import Fraction
 
 from .data import EOF_OBJECT, NIL, UNASSIGNED, Char, MultipleValues, Pair, SourcePair, Symbol
 
-__all__ = ["write_string", "display_string"]
+__all__ = ["write_string", "display_string", "write_shared_string"]
 
 # Names written for characters (the reader accepts all of them).
 CHARACTER_NAMES_WRITTEN = {
@@ -81,9 +81,28 @@ def _float_text(number: float) -> str:
         return "+inf.0"
     if number == -math.inf:
         return "-inf.0"
-    # repr gives the shortest text that reads back as the same float, always with a
-    # '.' or an exponent, so it reads back as a float: 1.0, 1e+21, 5e-324.
-    return repr(number)
+    # repr gives the shortest text that reads back as the same float: 1.0, 1e+21, 5e-324.
+    text = repr(number)
+    if "e" in text:
+        # Other Schemes (Guile, Gauche) write a '.' in the mantissa and no '+' in the
+        # exponent: 5.0e-324, 1.0e21; both forms read back everywhere as this float.
+        mantissa, exponent = text.split("e")
+        if "." not in mantissa:
+            mantissa += ".0"
+        text = f"{mantissa}e{int(exponent)}"
+    return text
+
+
+def _complex_text(number: complex) -> str:
+    # Real and imaginary parts always written, each as a float: 1.0+2.0i, 0.0-1.0i, +inf.0+nan.0i.
+    imaginary = _float_text(number.imag)
+    if imaginary[0] not in "+-":
+        imaginary = "+" + imaginary
+    return f"{_float_text(number.real)}{imaginary}i"
+
+
+def _bytevector_text(value: bytearray) -> str:
+    return "#u8(" + " ".join(map(str, value)) + ")"
 
 
 def _fraction_text(number: Fraction) -> str:
@@ -145,9 +164,11 @@ def _other_text(value, writers) -> str:
     if value is UNASSIGNED:
         return "#<unassigned>"
     # Subclasses of the basic types (an IntEnum, a str subclass) print as their base type.
-    for base in (bool, int, float, Fraction, str, Symbol, Char):
+    for base in (bool, int, float, Fraction, str, Symbol, Char, complex, bytes):
         if isinstance(value, base):
-            if base is int or base is float or base is str:
+            if base is bytes:  # bytes from Python: a bytevector (the reader makes a bytearray)
+                return _bytevector_text(value)
+            if base is int or base is float or base is str or base is complex:
                 value = base(value)
             return writers[base](value)
     if callable(value):
@@ -168,6 +189,8 @@ WRITE_ATOMS = {
     float: _float_text,
     Fraction: _fraction_text,
     Char: _character_written,
+    complex: _complex_text,
+    bytearray: _bytevector_text,
     type(None): lambda value: "#<unspecified>",
     type(NIL): lambda value: "()",
 }
@@ -222,6 +245,38 @@ def display_string(value) -> str:
     if writer is not None:
         return writer(value)
     return _render(value, DISPLAY_ATOMS)
+
+
+def write_shared_string(value) -> str:
+    """R7RS ``write-shared``: like ``write_string``, but every pair or vector met more than once
+    (shared, not only cyclic) gets a datum label: ``(#0=(x) #0#)``."""
+    writer = WRITE_ATOMS.get(type(value))
+    if writer is not None:
+        return writer(value)
+    labels = _shared_labels(value)
+    return _render_labelled(value, WRITE_ATOMS, labels) if labels else _render(value, WRITE_ATOMS)
+
+
+def _shared_labels(root) -> dict:
+    """The ids of the pairs and vectors reachable more than once from ``root`` (each mapped to None)."""
+    seen: set = set()
+    targets: dict = {}
+    stack = list(root.values) if isinstance(root, MultipleValues) else [root]
+    while stack:
+        value = stack.pop()
+        while isinstance(value, (Pair, list)):
+            key = id(value)
+            if key in seen:
+                targets[key] = None
+                break
+            seen.add(key)
+            if isinstance(value, Pair):
+                stack.append(value.car)
+                value = value.cdr
+            else:
+                stack.extend(value)
+                break
+    return targets
 
 
 def _render(value, writers) -> str:

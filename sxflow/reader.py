@@ -9,6 +9,7 @@ lark-cython when it is installed. Environment variables, read when the parser is
 
 from __future__ import annotations
 
+import cmath
 import gc
 import math
 import os
@@ -17,11 +18,12 @@ import threading
 from fractions import Fraction
 from pathlib import Path
 
-from .data import NIL, Char, SourcePair, Symbol
+from .data import NIL, Char, Pair, SourcePair, Symbol
 from .errors import SxSyntaxError
 from .source import Source
 
-__all__ = ["read", "read_all", "read_forms", "AtomError", "CHARACTER_NAMES", "decode_atom_text", "parse_number"]
+__all__ = ["read", "read_all", "read_forms", "AtomError", "CHARACTER_NAMES", "decode_atom_text", "parse_number",
+           "complex_value"]
 
 GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
 
@@ -119,7 +121,7 @@ def parse_number(text: str, radix: int = 10):
         if match is None:
             if DECIMAL.match(text):
                 return float(text)
-            return SPECIAL_FLOATS.get(text)
+            return _parse_other_number(text, radix)
         numerator = decimal_to_int(match.group(1))
         denominator_text = match.group(2)
         if denominator_text is None:
@@ -128,7 +130,7 @@ def parse_number(text: str, radix: int = 10):
     else:
         match = RADIX_DIGITS[radix].match(text)
         if match is None:
-            return None
+            return _parse_other_number(text, radix)
         numerator = int(match.group(1), radix)
         if match.group(2) is None:
             return numerator
@@ -138,6 +140,62 @@ def parse_number(text: str, radix: int = 10):
     value = Fraction(numerator, denominator)
     # 4/2 is the integer 2: exact rationals with denominator 1 are ints.
     return value.numerator if value.denominator == 1 else value
+
+
+def _parse_other_number(text: str, radix: int):
+    """The rarer number syntaxes: +inf.0 -inf.0 +nan.0 in any case, and complex numbers; else None.
+
+    Complex numbers are Python complex (inexact): 1+2i, -2.5i, +i, 1-inf.0i, and
+    polar 1@2. An exact zero imaginary part or angle leaves the real number itself
+    (1+0i is 1); an inexact zero leaves the real part as a float.
+    """
+    lowered = text.lower()
+    special = SPECIAL_FLOATS.get(lowered)
+    if special is not None:
+        return special
+    if "@" in lowered:
+        magnitude_text, _, angle_text = lowered.partition("@")
+        magnitude, angle = _real_part(magnitude_text, radix), _real_part(angle_text, radix)
+        if magnitude is None or angle is None:
+            return None
+        if type(angle) is not float and angle == 0:
+            return magnitude
+        return complex_value(cmath.rect(float(magnitude), float(angle)))
+    if len(lowered) < 2 or lowered[-1] != "i":
+        return None
+    body = lowered[:-1]
+    # The imaginary part starts at the last sign that is not an exponent's (hex has no exponent).
+    split = 0
+    for index in range(len(body) - 1, 0, -1):
+        if body[index] in "+-" and (radix == 16 or body[index - 1] != "e"):
+            split = index
+            break
+    real_text, imaginary_text = body[:split], body[split:]
+    if imaginary_text[:1] not in ("+", "-"):
+        return None
+    if imaginary_text in ("+", "-"):
+        imaginary = 1 if imaginary_text == "+" else -1
+    else:
+        imaginary = _real_part(imaginary_text, radix)
+    real = _real_part(real_text, radix) if real_text else 0
+    if real is None or imaginary is None:
+        return None
+    if type(imaginary) is not float and imaginary == 0:
+        return real
+    return complex_value(complex(float(real), float(imaginary)))
+
+
+def _real_part(text: str, radix: int):
+    """A real number spelled by ``text`` (a part of a complex number), or None."""
+    if not text or "@" in text or text[-1] in "iI":
+        return None
+    value = parse_number(text, radix)
+    return value if type(value) in (int, float, Fraction) else None
+
+
+def complex_value(number: complex):
+    """A complex result as sxflow keeps it: a float when the imaginary part is zero."""
+    return number.real if number.imag == 0 else number
 
 
 class AtomError(ValueError):
@@ -214,6 +272,10 @@ def _decode_prefixed_number(text: str):
         raise AtomError(f"bad number {text}: division by zero") from None
     if value is None:
         raise AtomError(f"bad number {text}")
+    if type(value) is complex:
+        if exactness == "e":
+            raise AtomError(f"bad number {text}: exact complex numbers are not supported (complex numbers are inexact)")
+        return value
     if exactness == "e" and isinstance(value, float):
         if not DECIMAL.match(rest):
             raise AtomError(f"bad number {text}: infinities and NaN have no exact value")
@@ -299,14 +361,22 @@ class _Builder:
         self.source: Source | None = None
         # Atom text -> value, for this read: symbols and numbers repeat a lot.
         self.atoms: dict = {}
+        # Datum labels (R7RS 2.4) of this read: number -> [(label line, column, datum)...] in
+        # reading order, and the #N# placeholders to patch.
+        self.labels: dict = {}
+        self.references: list = []
 
     def begin(self, source: Source) -> None:
         self.source = source
         self.atoms = {}
+        self.labels = {}
+        self.references = []
 
     def end(self) -> None:
         self.source = None
         self.atoms = {}
+        self.labels = {}
+        self.references = []
 
     # -- atoms ---------------------------------------------------------------
 
@@ -316,6 +386,8 @@ class _Builder:
         if text == "#\\":
             # The character #\<space> (or another blank): rstrip took the character itself.
             text = raw[:3]
+        if text[0] == "#" and _LABEL_REFERENCE.match(text):
+            return self.reference(token)  # not cached: each #N# is its own placeholder
         try:
             value = decode_atom_text(text)
         except AtomError as error:
@@ -359,19 +431,81 @@ class _Builder:
 
     def items_vector(self, children):
         items, open_token, inner, _ = children
-        items.append(inner[0::2])
+        items.append(inner[0::2] if open_token.value[1] == "(" else self.bytevector(inner))
         items.append((self.source, open_token.line, open_token.column))
         return items
 
     def items_abbreviation(self, children):
         items, mark, (value, value_position) = children
         position = (self.source, mark.line, mark.column)
-        items.append(SourcePair(ABBREVIATIONS[mark.value.rstrip()], SourcePair(value, NIL, value_position), position))
+        symbol = ABBREVIATIONS.get(mark.value.rstrip())
+        if symbol is None:  # a datum label #N=
+            items.append(self.labelled(mark, value))
+        else:
+            items.append(SourcePair(symbol, SourcePair(value, NIL, value_position), position))
         items.append(position)
         return items
 
     def items_skip(self, children):
         return children[0]
+
+    def bytevector(self, inner) -> bytearray:
+        for index in range(0, len(inner), 2):
+            value = inner[index]
+            if type(value) is not int or not 0 <= value <= 255:
+                from .printer import write_string
+
+                _, line, column = inner[index + 1]
+                raise _syntax_error(f"bad bytevector element {write_string(value)} at {line}:{column}: "
+                                    "a bytevector holds exact integers from 0 to 255", self.source, line, column)
+        return bytearray(inner[0::2])
+
+    def labelled(self, label, value):
+        number = int(label.value.rstrip()[1:-1])
+        if type(value) is _LabelReference and value.number == number:
+            raise _syntax_error(f"datum label #{number}= at {_where(label)} labels only a reference to itself",
+                                self.source, label.line, label.column)
+        self.labels.setdefault(number, []).append(((label.line, label.column), value))
+        return value
+
+    def reference(self, token):
+        placeholder = _LabelReference(int(token.value.rstrip()[1:-1]), token)
+        self.references.append(placeholder)
+        return placeholder
+
+    def resolve_references(self, items: list) -> None:
+        """Put the labelled data in place of every #N# placeholder in ``items`` (data, positions...)."""
+        for placeholder in self.references:
+            target = self._labelled_before(placeholder)
+            seen = set()
+            while type(target) is _LabelReference and id(target) not in seen:  # #1=#0#: follow the chain
+                seen.add(id(target))
+                target = self._labelled_before(target)
+            if target is _MISSING or type(target) is _LabelReference:
+                token = placeholder.token
+                raise _syntax_error(f"datum label #{placeholder.number}# at {_where(token)} refers to no "
+                                    f"#{placeholder.number}= before it", self.source, token.line, token.column)
+            placeholder.target = target
+        _patch_references(items[0::2])
+
+    def _labelled_before(self, placeholder):
+        """The datum of the last #N= written before the reference ``placeholder`` (its scope), or _MISSING."""
+        where = (placeholder.token.line, placeholder.token.column)
+        found = _MISSING
+        for position, value in self.labels.get(placeholder.number, ()):
+            if position < where:
+                found = value
+        return found
+
+
+    def _labelled_before(self, placeholder):
+        """The datum of the last #N= written before the reference ``placeholder`` (its scope), or _MISSING."""
+        where = (placeholder.token.line, placeholder.token.column)
+        found = _MISSING
+        for position, value in self.labels.get(placeholder.number, ()):
+            if position < where:
+                found = value
+        return found
 
     # -- datum: exactly one datum, as (value, position) -------------------------
 
@@ -394,12 +528,15 @@ class _Builder:
 
     def datum_vector(self, children):
         open_token, inner, _ = children
-        return (inner[0::2], (self.source, open_token.line, open_token.column))
+        value = inner[0::2] if open_token.value[1] == "(" else self.bytevector(inner)
+        return (value, (self.source, open_token.line, open_token.column))
 
     def datum_abbreviation(self, children):
         mark, (value, value_position) = children
         position = (self.source, mark.line, mark.column)
-        symbol = ABBREVIATIONS[mark.value.rstrip()]
+        symbol = ABBREVIATIONS.get(mark.value.rstrip())
+        if symbol is None:  # a datum label #N=
+            return (self.labelled(mark, value), position)
         return (SourcePair(symbol, SourcePair(value, NIL, value_position), position), position)
 
     def datum_after_skip(self, children):
@@ -416,6 +553,53 @@ class _Builder:
             raise _syntax_error(f"'.' in a wrong place at {dot.line}:{dot.column}: no datum before it",
                                 self.source, dot.line, dot.column)
         return _build_list(inner, position, tail)
+
+
+class _LabelReference:
+    """A ``#N#`` read before its datum was complete; replaced by ``target`` once the read ends."""
+
+    __slots__ = ("number", "token", "target")
+
+    def __init__(self, number: int, token) -> None:
+        self.number = number
+        self.token = token
+        self.target = None
+
+
+def _patch_references(data: list) -> None:
+    """Replace every _LabelReference inside ``data`` (pairs and vectors, any depth) by its target."""
+    seen: set = set()
+    stack = list(data)
+    while stack:
+        value = stack.pop()
+        if id(value) in seen:
+            continue
+        if isinstance(value, Pair):
+            seen.add(id(value))
+            while isinstance(value, Pair):
+                car = value.car
+                if type(car) is _LabelReference:
+                    value.car = car.target
+                elif isinstance(car, (Pair, list)):
+                    stack.append(car)
+                following = value.cdr
+                if type(following) is _LabelReference:
+                    value.cdr = following.target
+                    break
+                if id(following) in seen:
+                    break
+                if type(following) is list:
+                    stack.append(following)
+                    break
+                seen.add(id(following))
+                value = following
+        elif type(value) is list:
+            seen.add(id(value))
+            for index, element in enumerate(value):
+                if type(element) is _LabelReference:
+                    value[index] = element.target
+                elif isinstance(element, (Pair, list)):
+                    stack.append(element)
 
 
 def _build_list(items: list, position, tail):
@@ -452,6 +636,57 @@ _COMMENT_SCAN = re.compile(
     re.S,
 )
 _COMMENT_MARK = re.compile(r"#\||\|#")
+
+
+# -- #!fold-case and #!no-fold-case ------------------------------------------------
+
+_LABEL_REFERENCE = re.compile(r"#[0-9]+#\Z")
+_DIRECTIVES = ("#!fold-case", "#!no-fold-case")
+# What the lexer would see, for the directives' sake: strings and |symbols| (kept as they
+# are), line comments, characters (group 1: `#\` and the first character, group 2 the
+# rest of a name), and atoms (group 3), among them the directives.
+_FOLD_SCAN = re.compile(
+    r'"[^"\\]*(?:\\.[^"\\]*)*"?'
+    r"|\|[^|\\]*(?:\\.[^|\\]*)*\|?"
+    r"|;[^\n]*"
+    r"|(#\\.)(" + _CONSTITUENT + r"*)"
+    r"|((?:[^\s()\[\]{}\";'`,|#]|#[^\s()\[\]{}\";'`,|#\\])" + _CONSTITUENT + r"*)",
+    re.S,
+)
+
+
+def _apply_directives(text: str) -> str:
+    """``text`` with ``#!fold-case`` / ``#!no-fold-case`` applied (R7RS 2.1) and blanked out.
+
+    After ``#!fold-case``, symbols and character names are folded with string-foldcase
+    (strings, |symbols| and the character of ``#\\A`` stay as written) until
+    ``#!no-fold-case`` or the end of the text. Done on the text before lexing, as block
+    comments are, so the grammar and the lexer's per-token work stay as they were.
+    """
+    pieces = []
+    done = 0
+    folding = False
+    for match in _FOLD_SCAN.finditer(text):
+        atom = match.group(3)
+        if atom is not None:
+            if atom in _DIRECTIVES:
+                folding = atom == "#!fold-case"
+                replacement = " " * len(atom)
+            elif folding:
+                replacement = atom.casefold()
+            else:
+                continue
+        elif folding and match.group(2):
+            replacement = "#\\" + (match.group(1)[2:] + match.group(2)).casefold()
+        else:
+            continue
+        pieces.append(text[done:match.start()])
+        pieces.append(replacement)
+        done = match.end()
+    if not pieces:
+        return text
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 def _blank_block_comments(text: str, source: Source) -> str:
@@ -586,6 +821,8 @@ def _read_items(text: str, filename: str) -> list:
         text = text[1:]  # a UTF-8 byte-order mark (editors on Windows write one) is not text
     source = Source(filename, text)
     lexed = _blank_block_comments(text, source) if "#|" in text else text
+    if "#!" in lexed:
+        lexed = _apply_directives(lexed)
     with _lock:
         if _builder.source is None:
             parser, builder = _get_parser(), _builder
@@ -602,7 +839,10 @@ def _read_items(text: str, filename: str) -> list:
         try:
             if collecting:  # inside the try: an interrupt right after it still re-enables
                 gc.disable()
-            return parser.parse(lexed)
+            items = parser.parse(lexed)
+            if builder.references:
+                builder.resolve_references(items)
+            return items
         except SxSyntaxError:
             raise
         except Exception as error:  # a Lark error: explained below, outside the lock
@@ -627,8 +867,13 @@ def read(text: str, filename: str = "<string>"):
 
 # -- errors ------------------------------------------------------------------------------
 
-_OPENERS = {"OPEN": "(", "VECTOR_OPEN": "#("}
+_OPENERS = {"OPEN": "(", "VECTOR_OPEN": "#(", "BYTEVECTOR_OPEN": "#u8("}
 _MARK_NAMES = {"'": "quote mark '", "`": "quasiquote mark `", ",": "unquote mark ,", ",@": "unquote-splicing mark ,@"}
+
+
+def _mark_name(mark: str) -> str:
+    """How an error names an ABBREVIATION token: a quote mark, or a datum label #N=."""
+    return _MARK_NAMES.get(mark) or f"datum label {mark}"
 
 
 def _where(token) -> str:
@@ -713,7 +958,7 @@ def _explain_token(error, text: str, source: Source) -> SxSyntaxError:
         end_line = text.count("\n") + 1
         end_column = len(text) - (text.rfind("\n") + 1) + 1
         if previous is not None and previous.type == "ABBREVIATION":
-            return _syntax_error(f"nothing follows the {_MARK_NAMES[previous.value.rstrip()]} at "
+            return _syntax_error(f"nothing follows the {_mark_name(previous.value.rstrip())} at "
                                  f"{_where(previous)}", source, previous.line, previous.column, True)
         if previous is not None and previous.type == "DATUM_COMMENT" and not open_stack:
             return _syntax_error(f"nothing follows the datum comment #; at {_where(previous)}",
@@ -730,7 +975,7 @@ def _explain_token(error, text: str, source: Source) -> SxSyntaxError:
     if kind == "DOT":
         return _syntax_error(f"'.' in a wrong place at {line}:{column}", source, line, column)
     if previous_kind == "ABBREVIATION":
-        return _syntax_error(f"nothing follows the {_MARK_NAMES[previous.value.rstrip()]} at {_where(previous)}",
+        return _syntax_error(f"nothing follows the {_mark_name(previous.value.rstrip())} at {_where(previous)}",
                              source, previous.line, previous.column)
     if previous_kind == "DATUM_COMMENT":
         return _syntax_error(f"nothing follows the datum comment #; at {_where(previous)}",

@@ -119,9 +119,13 @@ class Site:
 # the hot path never checks.
 
 
-def _is_number(value) -> bool:
+def _is_real(value) -> bool:
     kind = type(value)
     return kind is int or kind is float or kind.__name__ == "Fraction"
+
+
+def _is_number(value) -> bool:
+    return _is_real(value) or type(value) is complex
 
 
 def _is_integer(value) -> bool:
@@ -145,7 +149,7 @@ TYPE_CHECKS = {
     "pair": (lambda value: isinstance(value, Pair), "a pair"),
     "list": (_is_list, "a list"),
     "number": (_is_number, "a number"),
-    "real": (_is_number, "a real number"),
+    "real": (_is_real, "a real number"),
     "integer": (_is_integer, "an integer"),
     "exact-integer": (lambda value: type(value) is int, "an exact integer"),
     "index": (lambda value: type(value) is int and value >= 0, "a non-negative exact integer"),
@@ -153,6 +157,8 @@ TYPE_CHECKS = {
     "symbol": (lambda value: type(value) is Symbol, "a symbol"),
     "char": (lambda value: type(value) is Char, "a character"),
     "vector": (lambda value: type(value) is list, "a vector"),
+    "bytevector": (lambda value: type(value) is bytearray, "a bytevector"),
+    "byte": (lambda value: type(value) is int and 0 <= value <= 255, "a byte (an exact integer from 0 to 255)"),
     "procedure": (is_procedure, "a procedure"),
     "boolean": (lambda value: type(value) is bool, "a boolean"),
     "environment": (lambda value: type(value) is Environment, "an environment"),
@@ -496,6 +502,10 @@ def to_scheme(value):
     """A Python value as a Scheme value: lists and tuples become Scheme lists (deeply); the rest is kept."""
     kind = type(value)
     if kind is not list and kind is not tuple:
+        # Python bytes become a bytevector (Scheme bytevectors are bytearray); a builtin
+        # fetched from Python is the builtin itself again.
+        if kind is bytes:
+            return bytearray(value)
         return value.procedure if kind is BuiltinProcedure else value
     # Iterative depth-first post-order, so deeply nested Python data cannot exhaust the stack.
     converted: dict[int, object] = {}
@@ -510,6 +520,8 @@ def to_scheme(value):
                 item_kind = type(item)
                 if item_kind is list or item_kind is tuple:
                     item = converted[id(item)]
+                elif item_kind is bytes:
+                    item = bytearray(item)
                 elif item_kind is BuiltinProcedure:
                     item = item.procedure
                 result = Pair(item, result)

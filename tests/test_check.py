@@ -42,7 +42,7 @@ def test_clean_files_pass_silently(tmp_path):
 
 def test_the_flow_library_itself_is_clean():
     directory = flow_library_directory()
-    result = run_check(str(directory / "store.sx"), str(directory / "remote.sx"))
+    result = run_check(str(directory / "store.sx"), str(directory / "remote.sx"), str(directory / "run.sx"))
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
 
@@ -276,3 +276,105 @@ def test_the_walk_is_iterative_over_depth_and_length():
 def test_deeply_nested_quoted_data_checks_quickly():
     depth = 100_000
     assert unknown("'" + "(" * depth + ")" * depth + " (undefined-after)") == ["undefined-after"]
+
+
+def test_import_names_libraries_not_globals():
+    assert unknown("(import (scheme base) (scheme write) (srfi 1))\n(display (bytevector 1 2))\n") == []
+    report = check_files([("t.sx", "(import (no such library))\n")], flow=False)
+    assert [error.message.split(":")[0] for error in report.errors] == ["import"]
+
+# -- macros -----------------------------------------------------------------------------
+
+
+def test_names_a_macro_binds_are_not_unknown_globals():
+    text = (
+        "(define-syntax my-let\n"
+        "  (syntax-rules ()\n"
+        "    ((_ ((name value) ...) body ...) ((lambda (name ...) body ...) value ...))))\n"
+        "(define (f) (my-let ((a 1) (b 2)) (+ a b undefined-in-body)))\n"
+        "(define-syntax while\n"
+        "  (syntax-rules () ((_ test body ...) (let loop () (when test body ... (loop))))))\n"
+        "(define i 0)\n"
+        "(while (< i 3) (set! i (+ i 1)))\n"
+    )
+    assert unknown(text) == ["undefined-in-body"]
+
+
+def test_the_macro_keyword_itself_is_known_in_every_file():
+    report = check_files([("a.sx", "(define-syntax twice (syntax-rules () ((_ e) (begin e e))))\n"),
+                          ("b.sx", "(twice (display 1))\n")], flow=False)
+    assert not report.errors and not report.warnings
+
+
+def test_definitions_a_macro_expands_into_count():
+    text = (
+        "(define-syntax define-two\n"
+        "  (syntax-rules () ((_ a b) (begin (define a 1) (define b 2)))))\n"
+        "(define-two top-one top-two)\n"
+        "(define (f) (define-two p q) (+ p q top-one top-two))\n"
+        "(define-syntax jabberwocky\n"
+        "  (syntax-rules () ((_ hatter) (begin (define march-hare 42)\n"
+        "                                    (define-syntax hatter (syntax-rules () ((_) march-hare)))))))\n"
+        "(jabberwocky mad-hatter)\n"
+        "(display (list (mad-hatter) march-hare))\n"
+    )
+    assert unknown(text) == []
+
+
+def test_local_macros_are_expanded():
+    text = (
+        "(define (g)\n"
+        "  (define-syntax local-mac (syntax-rules () ((_ v) (list v))))\n"
+        "  (local-mac missing-one))\n"
+        "(let-syntax ((m (syntax-rules () ((_ q) (* q 2)))))\n"
+        "  (m missing-two))\n"
+        "(letrec-syntax ((count-args (syntax-rules () ((_) 0) ((_ x y ...) (+ 1 (count-args y ...))))))\n"
+        "  (count-args 1 2))\n"
+        "(define (h x)\n"
+        "  (define (helper y) y)\n"
+        "  (define-syntax call-helper (syntax-rules () ((_ e) (helper e))))\n"
+        "  (call-helper x))\n"
+    )
+    assert unknown(text) == ["missing-one", "missing-two"]
+
+
+def test_a_template_variable_is_the_users_binding_not_a_global():
+    text = (
+        "(define-syntax swap!\n"
+        "  (syntax-rules () ((_ a b) (let ((tmp a)) (set! a b) (set! b tmp)))))\n"
+        "(define (f x y) (swap! x y) (list x y))\n"
+        "(define (g) (swap! nowhere y))\n"
+    )
+    assert unknown(text) == ["nowhere", "y"]
+
+
+def test_a_macro_use_no_rule_matches_is_a_syntax_error(tmp_path):
+    path = tmp_path / "m.sx"
+    path.write_text("(define-syntax two (syntax-rules () ((_ a b) (list a b))))\n(display (two 1))\n",
+                    encoding="utf-8")
+    result = run_check(str(path))
+    assert result.returncode == 1
+    assert "m.sx:2:10: no rule of the macro two matches (two 1)" in result.stderr
+
+
+def test_a_bad_macro_definition_is_a_syntax_error():
+    report = check_files([("t.sx", "(define-syntax bad (syntax-rules () ((_ a a) a)))\n")], flow=False)
+    assert [error.message for error in report.errors] == ["in the macro bad: the pattern variable a appears twice"]
+
+
+def test_a_macro_that_never_stops_expanding_is_reported_and_the_check_ends():
+    report = check_files([("t.sx", "(define-syntax forever (syntax-rules () ((_ x) (forever (x)))))\n"
+                                   "(forever 1)\n")], flow=False)
+    assert len(report.errors) == 1 and "macro expansion too deep" in report.errors[0].message
+
+
+def test_records_parameters_and_case_lambda_are_understood():
+    text = (
+        "(define-record-type <point> (make-point x y) point? (x point-x) (y point-y set-point-y!))\n"
+        "(display (point-x (make-point 1 2)))\n"
+        "(define r (make-parameter 1))\n"
+        "(parameterize ((r 2)) (display (r)))\n"
+        "(define h (case-lambda ((a) a) ((a b) (+ a b c))))\n"
+        "(define (local) (define-record-type thing (make-thing v) thing? (v thing-v)) (thing-v (make-thing 1)))\n"
+    )
+    assert unknown(text) == ["c"]

@@ -218,6 +218,103 @@ def test_flow_library_files_are_found():
     directory = flow_library_directory()
     assert (directory / "remote.sx").is_file()
     assert (directory / "store.sx").is_file()
+    assert (directory / "run.sx").is_file()
+
+
+def test_store_path_backs_the_flow_store_with_a_file(tmp_path):
+    path = tmp_path / "store.db"
+    first = Interpreter(store_path=path)  # loads the flow library and opens (creates) the file
+    first.eval('(flow-store-put! "answer" (list 42 (quote yes)))')
+    assert first.eval("(flow-store-path)") == str(path)
+    first.eval("(flow-store-close!)")
+    second = Interpreter(store_path=str(path))
+    assert sxflow.write_string(second.eval("(flow-store-export)")) == '(("answer" (42 yes)))'
+    second.eval("(flow-store-close!)")
+
+
+# -- bytevectors and complex numbers across the boundary ----------------------------------
+
+
+def test_bytevectors_are_bytearray_both_ways(interp):
+    value = interp.eval("(bytevector 1 2 255)")
+    assert type(value) is bytearray and value == bytearray([1, 2, 255])
+    interp["data"] = b"\x00ab"  # Python bytes become a bytevector
+    assert type(interp["data"]) is bytearray
+    assert interp.eval("(list (bytevector? data) (bytevector-u8-ref data 1))") == sxflow.read("(#t 97)")
+    interp["make-bytes"] = lambda: [b"x", b"yz"]  # inside a list returned by a Python callable too
+    assert interp.eval("(map bytevector-length (make-bytes))") == sxflow.read("(1 2)")
+    interp["length-of"] = len
+    assert interp.eval("(length-of #u8(1 2 3))") == 3
+    assert sxflow.write_string(b"\x01\x02") == "#u8(1 2)"
+
+
+def test_complex_numbers_are_python_complex(interp):
+    assert interp.eval("(make-rectangular 1 2)") == complex(1, 2)
+    interp["z"] = 3 - 4j
+    assert interp.eval("(magnitude z)") == 5.0
+    assert interp.call("sqrt", -9) == 3j
+    assert sxflow.write_string(complex(0.5, -1)) == "0.5-1.0i"
+
+
+# -- the file capability ------------------------------------------------------------------------
+
+
+def test_files_are_allowed_by_default(tmp_path):
+    interp = Interpreter()
+    assert interp.allow_files is True
+    path = tmp_path / "note.txt"
+    interp["path"] = str(path)
+    interp.eval('(call-with-output-file path (lambda (port) (display "written" port)))')
+    assert path.read_text(encoding="utf-8") == "written"
+    assert interp.eval("(call-with-input-file path read-line)") == "written"
+
+
+@pytest.mark.parametrize("call", [
+    '(open-input-file path)', '(open-output-file path)', '(open-binary-input-file path)',
+    '(open-binary-output-file path)', '(call-with-input-file path read)', '(call-with-output-file path write)',
+    '(with-input-from-file path read)', '(with-output-to-file path newline)', '(file-exists? path)',
+    '(delete-file path)', '(load path)',
+])
+def test_allow_files_false_refuses_file_access(tmp_path, call):
+    path = tmp_path / "existing.sx"
+    path.write_text("(define touched #t)", encoding="utf-8")
+    interp = Interpreter(allow_files=False)
+    interp["path"] = str(path)
+    with pytest.raises(SchemeError) as caught:
+        interp.eval(call)
+    assert "file access is disabled" in caught.value.message
+    assert interp.eval("(guard (e ((file-error? e) 'refused)) %s)" % call) == Symbol("refused")
+    # Nothing was touched: the file is there, unchanged, and was not loaded.
+    assert path.read_text(encoding="utf-8") == "(define touched #t)"
+    assert "touched" not in interp
+    assert sorted(item.name for item in tmp_path.iterdir()) == ["existing.sx"]
+
+
+def test_allow_files_false_refuses_environment_variables(monkeypatch):
+    monkeypatch.setenv("SXFLOW_TEST_SECRET", "hidden")
+    assert Interpreter().eval('(get-environment-variable "SXFLOW_TEST_SECRET")') == "hidden"
+    interp = Interpreter(allow_files=False)
+    for call in ('(get-environment-variable "SXFLOW_TEST_SECRET")', "(get-environment-variables)"):
+        with pytest.raises(SchemeError, match="environment access is disabled"):
+            interp.eval(call)
+
+
+def test_allow_files_can_be_switched_later(tmp_path):
+    interp = Interpreter(allow_files=False)
+    interp["path"] = str(tmp_path)
+    with pytest.raises(SchemeError, match="file access is disabled"):
+        interp.eval("(file-exists? path)")
+    interp.allow_files = True
+    assert interp.eval("(file-exists? path)") is True
+
+
+def test_python_load_is_not_a_scheme_capability(tmp_path):
+    # The embedding program chooses what to load; the switch is about what Scheme code may do.
+    path = tmp_path / "program.sx"
+    path.write_text("(define loaded 7)", encoding="utf-8")
+    interp = Interpreter(allow_files=False)
+    interp.load(path)
+    assert interp["loaded"] == 7
 
 
 # -- builtins fetched from Python behave like every other procedure (issue 8) ----------------

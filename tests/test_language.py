@@ -27,7 +27,10 @@ holding a marker comment::
   (strict: it must fail). Evaluator bugs use the reason "evaluator bug: <short>"
   and are described in the bug report.
 - a line ``;;! max-depth: N`` anywhere in a file creates that file's interpreter
-  with ``Interpreter(max_depth=N)``.
+  with ``Interpreter(max_depth=N)``; ``;;! allow-files: no`` with
+  ``Interpreter(allow_files=False)``; ``;;! scratch-directory: NAME`` defines the
+  global NAME as the path (ending in a separator) of a fresh temporary directory for
+  the file's file tests, removed when the tests end.
 
 Lines before a case's marker line (definitions, comments) belong to that case,
 so a case can span several lines. All cases of one file share ONE interpreter,
@@ -42,8 +45,12 @@ their real line numbers, so positions in messages are those of the .sx file.
 from __future__ import annotations
 
 import ast
+import atexit
 import io
+import os
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -144,7 +151,15 @@ class FileSession:
     def __init__(self, path: Path) -> None:
         self.cases, options = parse_file(path)
         max_depth = options.get("max-depth")
-        self.interpreter = Interpreter(max_depth=int(max_depth)) if max_depth else Interpreter()
+        arguments = {"max_depth": int(max_depth)} if max_depth else {}
+        if options.get("allow-files") == "no":
+            arguments["allow_files"] = False
+        self.interpreter = Interpreter(**arguments)
+        scratch = options.get("scratch-directory")
+        if scratch:
+            directory = tempfile.mkdtemp(prefix="sxflow-sx-")
+            atexit.register(shutil.rmtree, directory, True)
+            self.interpreter[scratch] = os.path.join(directory, "")
         self.next = 0
 
 

@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sxflow.data import EOF_OBJECT, NIL, Char, MultipleValues, Pair, Symbol, is_equal, make_list
-from sxflow.printer import display_string, write_string
+from sxflow import printer
+from sxflow.printer import display_string, write_shared_string, write_string
 from sxflow.reader import read
 
 S = Symbol
@@ -40,8 +41,8 @@ def L(*items, tail=NIL):
     (-17, "-17"),
     (1.0, "1.0"),
     (-0.5, "-0.5"),
-    (1e21, "1e+21"),
-    (1.5e-7, "1.5e-07"),
+    (1e21, "1.0e21"),
+    (1.5e-7, "1.5e-7"),
     (math.inf, "+inf.0"),
     (-math.inf, "-inf.0"),
     (math.nan, "+nan.0"),
@@ -311,9 +312,13 @@ atoms = st.one_of(
     st.characters().map(Char),
     st.text().map(Symbol),
     st.sampled_from([S("..."), S("+"), S("-"), S("."), S("1"), S("#t"), S("a.b"), S("|"), S(""), S("->x"),
-                     S("1+"), S("+inf.0"), S("-nan.0"), S("#\\a"), S("'"), S("λ")]),
+                     S("1+"), S("+inf.0"), S("-nan.0"), S("#\\a"), S("'"), S("λ"), S("+i"), S("-i"),
+                     S("1+2i"), S("1@2"), S("+inf.0i"), S("+NaN.0"), S("#u8"), S("#0#"), S("#1="),
+                     S("#!fold-case")]),
     st.booleans(),
     st.just(NIL),
+    st.binary(max_size=8).map(bytearray),
+    st.complex_numbers(allow_nan=False).filter(lambda number: number.imag != 0),
 )
 
 
@@ -344,3 +349,139 @@ def test_floats_read_back_exactly(number):
     again = read(write_string(number))
     assert type(again) is float and again == number
     assert math.copysign(1, again) == math.copysign(1, number)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.complex_numbers(allow_nan=False).filter(lambda number: number.imag != 0))
+def test_complex_numbers_read_back_exactly(number):
+    again = read(write_string(number))
+    assert type(again) is complex and again == number
+    for part, expected in ((again.real, number.real), (again.imag, number.imag)):
+        assert math.copysign(1, part) == math.copysign(1, expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300))
+def test_bytevectors_read_back(data):
+    value = bytearray(data)
+    again = read(write_string(value))
+    assert type(again) is bytearray and again == value
+
+
+# -- labelled (cyclic and shared) data ------------------------------------------------------------
+
+
+def _containers(root) -> list:
+    """Every pair and vector reachable from ``root`` (each once)."""
+    found, seen, stack = [], set(), [root]
+    while stack:
+        value = stack.pop()
+        if not isinstance(value, (Pair, list)) or id(value) in seen:
+            continue
+        seen.add(id(value))
+        found.append(value)
+        stack.extend((value.car, value.cdr) if isinstance(value, Pair) else value)
+    return found
+
+
+@st.composite
+def cyclic_data(draw):
+    """Data with one to three pointers tied back into itself: cycles and shared parts."""
+    root = draw(st.one_of(st.lists(data, min_size=1, max_size=4).map(make_list),
+                          st.lists(data, min_size=1, max_size=4)))
+    containers = _containers(root)
+    for _ in range(draw(st.integers(1, 3))):
+        source = containers[draw(st.integers(0, len(containers) - 1))]
+        target = containers[draw(st.integers(0, len(containers) - 1))]
+        if isinstance(source, Pair):
+            if draw(st.booleans()):
+                source.car = target
+            else:
+                source.cdr = target
+        elif source:
+            source[draw(st.integers(0, len(source) - 1))] = target
+    return root
+
+
+def same_graph(first, second, one_to_one: bool) -> bool:
+    """Whether two (possibly cyclic) data have the same shape and atoms.
+
+    Without ``one_to_one`` it is bisimilarity (what ``write`` keeps: cycles, but
+    sharing without a cycle comes back as copies); with it, the containers must
+    also correspond one to one (what ``write-shared`` keeps).
+    """
+    forward: dict = {}
+    backward: dict = {}
+    stack = [(first, second)]
+    while stack:
+        a, b = stack.pop()
+        a_container, b_container = isinstance(a, (Pair, list)), isinstance(b, (Pair, list))
+        if not a_container or not b_container:
+            if a_container or b_container or not is_equal(a, b):
+                return False
+            continue
+        if type(a) is list and type(b) is not list or isinstance(a, Pair) != isinstance(b, Pair):
+            return False
+        if id(a) in forward:
+            if not one_to_one:
+                if id(b) in forward[id(a)]:
+                    continue
+            elif forward[id(a)] == {id(b)}:
+                continue
+            else:
+                return False
+        if one_to_one and backward.get(id(b), id(a)) != id(a):
+            return False
+        forward.setdefault(id(a), set()).add(id(b))
+        backward[id(b)] = id(a)
+        if one_to_one and len(forward[id(a)]) > 1:
+            return False
+        if isinstance(a, Pair):
+            stack.append((a.car, b.car))
+            stack.append((a.cdr, b.cdr))
+        else:
+            if len(a) != len(b):
+                return False
+            stack.extend(zip(a, b))
+    return True
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cyclic_data())
+def test_labelled_cyclic_data_reads_back(datum):
+    # write finds a cycle only after printing CYCLE_CHECK_AFTER containers (100,000, tens of
+    # milliseconds each time): a small threshold takes the same path quickly.
+    threshold = printer.CYCLE_CHECK_AFTER
+    printer.CYCLE_CHECK_AFTER = 50
+    try:
+        text = write_string(datum)
+        again = read(text)
+        assert same_graph(datum, again, one_to_one=False), (text, write_string(again))
+        assert write_string(again) == text
+    finally:
+        printer.CYCLE_CHECK_AFTER = threshold
+    shared = write_shared_string(datum)
+    again = read(shared)
+    assert same_graph(datum, again, one_to_one=True), (shared, write_shared_string(again))
+    assert write_shared_string(again) == shared
+
+
+def test_write_shared_labels_sharing_not_only_cycles():
+    x = L(1, 2)
+    assert write_string(L(x, x)) == "((1 2) (1 2))"
+    assert write_shared_string(L(x, x)) == "(#0=(1 2) #0#)"
+    tail = L(3)
+    assert write_shared_string(L(Pair(1, tail), Pair(2, tail))) == "((1 . #0=(3)) (2 . #0#))"
+    vector = [1]
+    assert write_shared_string([vector, vector]) == "#(#0=#(1) #0#)"
+    assert write_shared_string(L(1, 2)) == "(1 2)"
+
+
+def test_same_graph_tells_copies_from_sharing():
+    x = L(1)
+    shared, copied = L(x, x), L(L(1), L(1))
+    assert same_graph(shared, copied, one_to_one=False)
+    assert not same_graph(shared, copied, one_to_one=True)
+    cycle = L(1)
+    cycle.cdr = cycle
+    assert not same_graph(cycle, L(1), one_to_one=False)

@@ -29,10 +29,10 @@ def is_procedure_(value):
     return is_procedure(value)
 
 
-@builtin("apply", types=("procedure",), rest="any")
-def apply_(procedure, *arguments):
-    if not arguments:
-        return tail_apply(procedure, ())
+@builtin("apply", types=("procedure", "any"), rest="any")
+def apply_(procedure, last, *arguments):
+    # R7RS: (apply proc arg1 ... args) needs the list of arguments; (apply +) is an arity error.
+    arguments = (last, *arguments)
     spread = elements(arguments[-1])
     return tail_apply(procedure, (*arguments[:-1], *spread))
 

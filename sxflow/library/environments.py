@@ -15,15 +15,15 @@ def make_interaction_environment(interpreter):
     return interaction_environment
 
 
-@interpreter_builtin("new-environment", "scheme-report-environment")
+@interpreter_builtin("new-environment")
 def make_new_environment(interpreter):
     """(new-environment): a fresh global environment with the standard procedures and nothing else.
 
-    ``scheme-report-environment`` is the R5RS name; its version argument is accepted and ignored.
     Definitions made in the fresh environment (``eval``, ``scheme-eval-program``) stay there.
+    ``scheme-report-environment`` (libraries.py) is the R5RS way to the same.
     """
 
-    def new_environment(version=None):
+    def new_environment():
         return interpreter.new_environment()
 
     return new_environment
@@ -31,7 +31,7 @@ def make_new_environment(interpreter):
 
 @interpreter_builtin("flow-load!")
 def make_flow_load(interpreter):
-    """(flow-load!): load the flow library (store.sx, remote.sx) into the interaction environment.
+    """(flow-load!): load the flow library (store.sx, remote.sx, run.sx) into the interaction environment.
 
     What ``Interpreter.load_flow()`` and ``sxflow run`` do; a no-op once loaded, so it is
     safe at the top of any program that needs the flow procedures.

@@ -107,7 +107,7 @@ _FALSE = _Tagged("boolean", 0)
 # Types that are their own lookup key: hashing and == agree with eqv? on them.
 _SELF_KEYED = frozenset((str, Symbol, int, Char, type(NIL)))
 # Atoms written faithfully by ``write``: a structure holding only these is identified by its text.
-_DATA_ATOMS = frozenset((str, Symbol, int, float, Fraction, Char, bool, type(NIL)))
+_DATA_ATOMS = frozenset((str, Symbol, int, float, Fraction, complex, bytearray, Char, bool, type(NIL)))
 
 
 def _atom_key(value):
@@ -122,6 +122,8 @@ def _atom_key(value):
         return _Tagged("float", value.hex())
     if kind is Fraction:
         return value.numerator if value.denominator == 1 else _Tagged("fraction", value)
+    if kind is complex:
+        return _Tagged("complex", (value.real.hex(), value.imag.hex()))
     try:
         hash(value)
     except TypeError:
@@ -240,6 +242,8 @@ def equal_key(value):
         return value
     if kind is list or isinstance(value, Pair):
         return _structure_key(value)
+    if kind is bytearray:  # equal? compares bytevectors by content
+        return _Tagged("bytevector", bytes(value))
     return _atom_key(value)
 
 

@@ -171,6 +171,15 @@ def list_ref(value, k):
     return tail.car
 
 
+@builtin("list-set!", types=("pair", "index", "any"))
+def list_set(value, k, item):
+    tail = list_tail(value, k)
+    if not isinstance(tail, Pair):
+        raise IndexError(f"index {k} is past the end of the list")
+    tail.car = item
+    return None
+
+
 @builtin("list-copy", types=("any",))
 def list_copy(value):
     try:
@@ -268,9 +277,32 @@ def assoc(key, alist, compare=None):
 
 
 def _columns(lists):
-    """The elements of several lists side by side, stopping at the shortest (R7RS map)."""
-    columns = [elements(value) for value in lists]
-    count = min(len(column) for column in columns)
+    """The elements of several lists side by side, stopping at the shortest (R7RS map).
+
+    A circular list among them is fine as long as another one is finite: it is
+    walked only as far as the shortest finite list goes.
+    """
+    columns = []
+    for value in lists:
+        try:
+            items, tail = list_spine(value)
+        except ValueError:  # circular: its elements are taken below
+            columns.append(None)
+            continue
+        if tail is not NIL:
+            raise ListTypeError("expected a proper list")
+        columns.append(items)
+    finite = [len(column) for column in columns if column is not None]
+    if not finite:
+        raise ListTypeError("expected a proper list: every list is circular")
+    count = min(finite)
+    for position, column in enumerate(columns):
+        if column is None:
+            column, cell = [], lists[position]
+            for _ in range(count):
+                column.append(cell.car)
+                cell = cell.cdr
+            columns[position] = column
     return [tuple(column[index] for column in columns) for index in range(count)]
 
 

@@ -1,7 +1,8 @@
-"""Numbers: exact integers and rationals (int, Fraction), inexact reals (float), and their procedures."""
+"""Numbers: exact integers and rationals (int, Fraction), inexact reals (float) and complex numbers (complex)."""
 
 from __future__ import annotations
 
+import cmath
 import math
 from fractions import Fraction
 
@@ -9,7 +10,11 @@ from ..bigtext import integer_text
 from ..data import Symbol
 from .registry import builtin
 
-_NUMERIC = frozenset((int, float, Fraction))
+_NUMERIC = frozenset((int, float, Fraction, complex))
+# Complex numbers are inexact only (Python complex); exact ones are not supported.
+_REAL = frozenset((int, float, Fraction))
+# Results that may need normalizing: a whole Fraction, a complex with a zero imaginary part.
+_NORMALIZED = frozenset((Fraction, complex))
 # An exact power larger than this many bits is refused rather than left to exhaust memory.
 MAX_EXACT_BITS = 64_000_000
 _EXACT = frozenset((int, Fraction))
@@ -37,8 +42,9 @@ def inexact_of(value) -> float:
 def _overflowed(operation, numbers) -> float:
     """An inexact result that overflowed on the way (a huge exact integer met a float):
     computed exactly, then made inexact, so it is +inf.0, -inf.0 or the right float."""
-    if any(type(number) is float and not math.isfinite(number) for number in numbers):
-        values = [inexact_of(number) for number in numbers]
+    if any(type(number) is complex or (type(number) is float and not math.isfinite(number))
+           for number in numbers):
+        values = [number if type(number) is complex else inexact_of(number) for number in numbers]
     else:
         values = [Fraction(number) if type(number) is float else number for number in numbers]
     result = values[0]
@@ -48,9 +54,12 @@ def _overflowed(operation, numbers) -> float:
 
 
 def normalize(value):
-    """Exact results are ints whenever the rational is whole (``(/ 4 2)`` is 2)."""
+    """Exact results are ints whenever the rational is whole (``(/ 4 2)`` is 2); a complex
+    result with a zero imaginary part is its real part (a float)."""
     if type(value) is Fraction and value.denominator == 1:
         return value.numerator
+    if type(value) is complex and value.imag == 0:
+        return value.real
     return value
 
 
@@ -64,7 +73,7 @@ def add(*numbers):
             total += number
     except OverflowError:
         return _overflowed(lambda left, right: left + right, numbers)
-    return normalize(total) if type(total) is Fraction else total
+    return normalize(total) if type(total) in _NORMALIZED else total
 
 
 @builtin("*", rest="number", inline={2: (("int", "int"), "{0} * {1}")})
@@ -77,7 +86,7 @@ def multiply(*numbers):
             product *= number
     except OverflowError:
         return _overflowed(lambda left, right: left * right, numbers)
-    return normalize(product) if type(product) is Fraction else product
+    return normalize(product) if type(product) in _NORMALIZED else product
 
 
 @builtin("-", types=("number",), rest="number",
@@ -94,10 +103,12 @@ def subtract(first, *numbers):
             result -= number
     except OverflowError:
         return _overflowed(lambda left, right: left - right, (first, *numbers))
-    return normalize(result) if type(result) is Fraction else result
+    return normalize(result) if type(result) in _NORMALIZED else result
 
 
 def _divide(left, right):
+    if type(right) is complex or type(left) is complex:
+        return normalize(complex(left) / right if right != 0 else left / right)
     if type(right) is float or type(left) is float:
         if right == 0:
             if left == 0 or left != left:
@@ -229,9 +240,11 @@ truncate = _rounder("truncate", math.trunc)
 round_ = _rounder("round", round)
 
 
-@builtin("abs", "magnitude", types=("real",))
+@builtin("abs", types=("real",))
 def absolute(number):
-    return abs(_number(number))
+    if type(_number(number)) is complex:  # magnitude is the complex one
+        raise NumberTypeError("expected a real number")
+    return abs(number)
 
 
 def _extremum(name, pick):
@@ -283,13 +296,15 @@ def expt(base, power):
         if size > MAX_EXACT_BITS:
             raise ValueError(f"the exact result would have about {size} bits, more than {MAX_EXACT_BITS}")
         return normalize(Fraction(base) ** power) if type(base) is Fraction or power < 0 else base ** power
+    if type(base) is complex or type(power) is complex:
+        if base == 0:
+            return 0.0 if power != 0 else 1.0
+        return normalize(complex(base) ** complex(power))
     try:
         result = float(base) ** float(power)
     except ZeroDivisionError:
         return math.inf
-    if isinstance(result, complex):
-        raise ValueError("complex results are not supported")
-    return result
+    return normalize(result)  # complex for a negative base and a fractional power
 
 
 @builtin("exact-integer-sqrt", types=("index",))
@@ -303,8 +318,9 @@ def exact_integer_sqrt(number):
 @builtin("sqrt", types=("number",))
 def sqrt(number):
     _number(number)
-    if number < 0:
-        raise ValueError("sqrt of a negative number: complex numbers are not supported")
+    if type(number) is complex or number < 0:
+        # Complex numbers are inexact here: (sqrt -4) is 0.0+2.0i.
+        return normalize(cmath.sqrt(number))
     if type(number) is int:
         root = math.isqrt(number)
         if root * root == number:
@@ -321,24 +337,41 @@ def square(number):
     return normalize(_number(number) * number) if type(number) is Fraction else _number(number) * number
 
 
+def _real_or_complex(real_function, complex_function, number):
+    """``real_function`` of a real number; ``complex_function`` for a complex one or outside the real domain."""
+    if type(_number(number)) is not complex:
+        try:
+            return real_function(number)
+        except ValueError:  # asin 2, log -1: the result is complex
+            pass
+    return normalize(complex_function(number))
+
+
 @builtin("exp", types=("number",))
 def exponential(number):
-    return math.exp(_number(number))
+    return _real_or_complex(math.exp, cmath.exp, number)
+
+
+def _log(number):
+    if number == 0:
+        return -math.inf
+    return _real_or_complex(math.log, cmath.log, number)
 
 
 @builtin("log", types=("number", "number"))
 def logarithm(number, base=None):
     _number(number)
-    if number == 0:
-        return -math.inf
-    return math.log(number) if base is None else math.log(number) / math.log(_number(base))
+    if base is None:
+        return _log(number)
+    return _divide(_log(number), _log(_number(base)))
 
 
-for _name, _function in (("sin", math.sin), ("cos", math.cos), ("tan", math.tan),
-                         ("asin", math.asin), ("acos", math.acos)):
-    def _make(function=_function, name=_name):
+for _name, _function, _complex_function in (("sin", math.sin, cmath.sin), ("cos", math.cos, cmath.cos),
+                                            ("tan", math.tan, cmath.tan), ("asin", math.asin, cmath.asin),
+                                            ("acos", math.acos, cmath.acos)):
+    def _make(function=_function, complex_function=_complex_function, name=_name):
         def trigonometric(number):
-            return function(_number(number))
+            return _real_or_complex(function, complex_function, number)
 
         trigonometric.__name__ = name
         return builtin(name, types=("number",))(trigonometric)
@@ -346,9 +379,11 @@ for _name, _function in (("sin", math.sin), ("cos", math.cos), ("tan", math.tan)
     _make()
 
 
-@builtin("atan", types=("number", "number"))
+@builtin("atan", types=("real", "real"))
 def arctangent(y, x=None):
-    return math.atan(_number(y)) if x is None else math.atan2(_number(y), _number(x))
+    if x is None:
+        return _real_or_complex(math.atan, cmath.atan, y)
+    return math.atan2(_number(y), _number(x))
 
 
 @builtin("exact", "inexact->exact", types=("number",))
@@ -360,22 +395,25 @@ def exact(number):
         return normalize(Fraction(number))
     if kind in _EXACT:
         return number
+    if kind is complex:
+        raise ValueError(f"{format_number(number)} has no exact representation: exact complex numbers are "
+                         "not supported")
     raise NumberTypeError("expected a number")
 
 
 @builtin("inexact", "exact->inexact", types=("number",))
 def inexact(number):
-    return inexact_of(_number(number))
+    return number if type(_number(number)) is complex else inexact_of(number)
 
 
-@builtin("numerator", types=("number",))
+@builtin("numerator", types=("real",))
 def numerator(number):
     if type(number) is float:
         return float(Fraction(number).numerator)
     return Fraction(_number(number)).numerator
 
 
-@builtin("denominator", types=("number",))
+@builtin("denominator", types=("real",))
 def denominator(number):
     if type(number) is float:
         return float(Fraction(number).denominator)
@@ -389,7 +427,7 @@ def is_number(value):
 
 @builtin("real?", types=("any",))
 def is_real(value):
-    return type(value) in _NUMERIC
+    return type(value) in _REAL
 
 
 @builtin("rational?", types=("any",))
@@ -412,7 +450,7 @@ def is_exact(number):
 
 @builtin("inexact?", types=("number",))
 def is_inexact(number):
-    return type(_number(number)) is float
+    return type(_number(number)) is float or type(number) is complex
 
 
 @builtin("exact-integer?", types=("any",))
@@ -427,17 +465,23 @@ def is_exact_rational(value):
 
 @builtin("nan?", types=("number",))
 def is_nan(number):
-    return type(_number(number)) is float and number != number
+    if type(_number(number)) is complex:
+        return cmath.isnan(number)
+    return type(number) is float and number != number
 
 
 @builtin("infinite?", types=("number",))
 def is_infinite(number):
-    return type(_number(number)) is float and math.isinf(number)
+    if type(_number(number)) is complex:
+        return cmath.isinf(number)
+    return type(number) is float and math.isinf(number)
 
 
 @builtin("finite?", types=("number",))
 def is_finite(number):
-    return type(_number(number)) is not float or math.isfinite(number)
+    if type(_number(number)) is complex:
+        return cmath.isfinite(number)
+    return type(number) is not float or math.isfinite(number)
 
 
 @builtin("zero?", types=("number",), inline={1: (("int",), "{0} == 0")})
@@ -465,6 +509,48 @@ def is_even(number):
     return int(_integer(number)) % 2 == 0
 
 
+@builtin("rationalize", types=("real", "real"))
+def rationalize(number, tolerance):
+    """The simplest rational within ``tolerance`` of ``number`` (R7RS); inexact if either argument is."""
+    if type(_number(number)) is complex or type(_number(tolerance)) is complex:
+        raise NumberTypeError("expected a real number")
+    inexact_result = type(number) is float or type(tolerance) is float
+    if inexact_result:
+        if number != number or tolerance != tolerance:
+            return math.nan
+        if math.isinf(tolerance):
+            return math.nan if math.isinf(number) else 0.0
+        if math.isinf(number):
+            return float(number)
+    exact_number, exact_tolerance = Fraction(number), abs(Fraction(tolerance))
+    result = _simplest_between(exact_number - exact_tolerance, exact_number + exact_tolerance)
+    return float(result) if inexact_result else normalize(result)
+
+
+def _simplest_between(low: Fraction, high: Fraction) -> Fraction:
+    """The rational with the smallest denominator (then numerator) in [low, high]."""
+    if low > 0:
+        return _simplest_positive(low, high)
+    if high < 0:
+        return -_simplest_positive(-high, -low)
+    return Fraction(0)
+
+
+def _simplest_positive(low: Fraction, high: Fraction) -> Fraction:
+    # Continued fractions, as a loop: each step keeps the common integer part and inverts the rest.
+    terms = []
+    while True:
+        whole = math.floor(low)
+        if whole == low or whole < math.floor(high):
+            result = Fraction(whole if whole == low else whole + 1)
+            break
+        terms.append(whole)
+        low, high = 1 / (high - whole), 1 / (low - whole)
+    for whole in reversed(terms):
+        result = whole + 1 / result
+    return result
+
+
 def format_number(number, radix: int = 10) -> str:
     """A number as ``write`` shows it (R7RS syntax: ``+inf.0``, ``1/3``, ``1.0``)."""
     kind = type(number)
@@ -472,14 +558,21 @@ def format_number(number, radix: int = 10) -> str:
         return _integer_in_radix(number, radix)
     if kind is Fraction:
         return f"{_integer_in_radix(number.numerator, radix)}/{_integer_in_radix(number.denominator, radix)}"
+    if kind is complex:
+        if radix != 10:
+            raise ValueError("a complex number is written in radix 10 only")
+        from ..printer import _complex_text
+
+        return _complex_text(number)
     if number != number:
         return "+nan.0"
     if math.isinf(number):
         return "+inf.0" if number > 0 else "-inf.0"
     if radix != 10:
         return _float_in_radix(number, radix)
-    text = repr(number)
-    return text
+    from ..printer import _float_text
+
+    return _float_text(number)
 
 
 _RADIX_FORMATS = {2: "b", 8: "o", 16: "x"}

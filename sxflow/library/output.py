@@ -6,9 +6,9 @@ method. Without one it writes to the current output port: inside
 ``output`` attribute, or — when that is None — whatever ``sys.stdout`` is at the
 time of the call (so redirection and pytest's capsys see the text).
 
-``write``, ``write-shared`` and ``write-simple`` all print through
-``printer.write_string``, which labels cycles (so it always terminates) but writes
-shared structure without a cycle out in full.
+``write`` and ``write-simple`` print through ``printer.write_string``, which labels
+cycles (so it always terminates) but writes shared structure without a cycle out in
+full; ``write-shared`` labels all shared structure (``printer.write_shared_string``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import sys
 import weakref
 
-from ..printer import display_string, write_string
+from ..printer import display_string, write_shared_string, write_string
 from ..runtime import apply_procedure, fault, is_procedure
 from .ports import StringOutputPort
 from .registry import builtin, interpreter_builtin
@@ -74,12 +74,12 @@ def make_display(interpreter):
     return display
 
 
-def _make_write(name: str):
+def _make_write(name: str, text_of=write_string):
     def make(interpreter):
         current = current_output(interpreter)
 
         def write(value, port=None):
-            output_writer(port, current, name)(write_string(value))
+            output_writer(port, current, name)(text_of(value))
 
         write.__name__ = name
         return write
@@ -88,8 +88,9 @@ def _make_write(name: str):
     return interpreter_builtin(name, types=("any", "any"))(make)
 
 
-for _name in ("write", "write-shared", "write-simple"):
+for _name in ("write", "write-simple"):
     _make_write(_name)
+_make_write("write-shared", write_shared_string)
 
 
 @interpreter_builtin("newline", types=("any",))

@@ -9,12 +9,15 @@ wrapped on first use. The output procedures themselves are in ``output.py``.
 from __future__ import annotations
 
 import io
+import re
 import sys
+import threading
 import weakref
 
 from ..data import EOF_OBJECT, Char
 from ..errors import SxSyntaxError
 from ..runtime import apply_procedure, fault, is_procedure
+from .binary_ports import BinaryFileOutputPort, BinaryInputPort, BytevectorOutputPort
 from .registry import builtin
 
 
@@ -148,6 +151,8 @@ class FileInputPort(InputPort):
 # -- finding where one datum ends -----------------------------------------------------
 
 _LIST, _PREFIX, _SKIP = "list", "prefix", "skip"
+_HASH_PREFIX = re.compile(r"(?P<bytevector>#[uU]8\()|(?P<label>#[0-9]+=)"
+                          r"|(?P<directive>#!(?:no-)?fold-case(?![^\s()\[\]{}\";'`,|]))")
 _DELIMITERS = frozenset(" \t\n\r\f\v()[]{}\";'`,|")
 
 
@@ -216,6 +221,17 @@ def datum_extent(text: str, start: int):
             stack.append(_LIST)
             index += 1 if character == "(" else 2
             continue
+        if character == "#":
+            # #u8( opens a list; #N= labels the datum after it; #!fold-case is no datum.
+            special = _HASH_PREFIX.match(text, index)
+            if special is not None:
+                kind = special.lastgroup
+                if kind == "bytevector":
+                    stack.append(_LIST)
+                elif kind == "label":
+                    stack.append(_PREFIX)
+                index = special.end()
+                continue
         if character in "'`" or character == ",":
             stack.append(_PREFIX)
             index += 2 if character == "," and following == "@" else 1
@@ -260,10 +276,23 @@ def datum_extent(text: str, start: int):
 _file_ports: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
+# The ports with-input-from-file has made current, innermost last (per thread).
+_redirected_inputs = threading.local()
+
+
+def input_redirections() -> list:
+    """This thread's stack of input ports made current by ``with-input-from-file``."""
+    ports = getattr(_redirected_inputs, "ports", None)
+    if ports is None:
+        ports = _redirected_inputs.ports = []
+    return ports
+
+
 def input_port(value, name: str) -> InputPort:
     """The InputPort for a port argument (None: the current input port)."""
     if value is None:
-        value = sys.stdin
+        ports = getattr(_redirected_inputs, "ports", None)
+        value = ports[-1] if ports else sys.stdin
     if isinstance(value, InputPort):
         return value
     if callable(getattr(value, "readline", None)) and not isinstance(value, StringOutputPort):
@@ -290,15 +319,15 @@ def _able(value, method: str) -> bool:
 
 
 def is_input_port(value) -> bool:
-    if isinstance(value, InputPort):
+    if isinstance(value, (InputPort, BinaryInputPort)):
         return True
-    if isinstance(value, StringOutputPort) or isinstance(value, (str, type)):
+    if isinstance(value, (StringOutputPort, BytevectorOutputPort, BinaryFileOutputPort)) or isinstance(value, (str, type)):
         return False
     return callable(getattr(value, "readline", None)) and _able(value, "readable")
 
 
 def is_output_port(value) -> bool:
-    if isinstance(value, (InputPort, str, type)):
+    if isinstance(value, (InputPort, BinaryInputPort, str, type)):
         return False
     return callable(getattr(value, "write", None)) and _able(value, "writable")
 
@@ -381,13 +410,13 @@ def is_port(value):
 
 @builtin("textual-port?", types=("any",))
 def is_textual_port(value):
-    binary = isinstance(value, (io.RawIOBase, io.BufferedIOBase))
+    binary = isinstance(value, (io.RawIOBase, io.BufferedIOBase, BinaryInputPort))
     return not binary and is_port(value)
 
 
 @builtin("binary-port?", types=("any",))
 def is_binary_port(value):
-    return isinstance(value, (io.RawIOBase, io.BufferedIOBase))
+    return isinstance(value, (io.RawIOBase, io.BufferedIOBase, BinaryInputPort))
 
 
 @builtin("input-port-open?", types=("any",))

@@ -67,14 +67,31 @@ def make_emergency_exit(interpreter):
     return emergency_exit
 
 
-@builtin("get-environment-variable", types=("string",))
-def get_environment_variable(name):
-    value = os.environ.get(name)
-    return False if value is None else value
+def _check_environment_allowed(interpreter, name: str) -> None:
+    # Environment variables often hold secrets: reading them is part of the file capability.
+    if not getattr(interpreter, "allow_files", True):
+        from ..runtime import fault
+
+        raise fault(f"{name}: environment access is disabled in this interpreter (Interpreter(allow_files=False))",
+                    kind="file")
 
 
-@builtin("get-environment-variables")
-def get_environment_variables():
-    from ..data import Pair
+@interpreter_builtin("get-environment-variable", types=("string",))
+def make_get_environment_variable(interpreter):
+    def get_environment_variable(name):
+        _check_environment_allowed(interpreter, "get-environment-variable")
+        value = os.environ.get(name)
+        return False if value is None else value
 
-    return make_list(Pair(name, value) for name, value in os.environ.items())
+    return get_environment_variable
+
+
+@interpreter_builtin("get-environment-variables")
+def make_get_environment_variables(interpreter):
+    def get_environment_variables():
+        from ..data import Pair
+
+        _check_environment_allowed(interpreter, "get-environment-variables")
+        return make_list(Pair(name, value) for name, value in os.environ.items())
+
+    return get_environment_variables
