@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import decimal
-
 # Below this many bits str() is fast and within sys.int_max_str_digits (4,300 digits).
 SAFE_BITS = 13_000
 _BITS_PER_LEAF = 128
@@ -18,10 +16,12 @@ def integer_text(number: int) -> str:
     """
     if number.bit_length() <= SAFE_BITS:
         return str(number)
-    two = decimal.Decimal(2)
-    powers: dict[int, decimal.Decimal] = {}
+    import decimal  # only for huge numbers: it would cost every start-up a few milliseconds
 
-    def power_of_two(width: int) -> decimal.Decimal:
+    two = decimal.Decimal(2)
+    powers: dict = {}
+
+    def power_of_two(width: int):
         result = powers.get(width)
         if result is None:
             if width <= _BITS_PER_LEAF:
@@ -34,7 +34,7 @@ def integer_text(number: int) -> str:
             powers[width] = result
         return result
 
-    def convert(value: int, width: int) -> decimal.Decimal:
+    def convert(value: int, width: int):
         if width <= _BITS_PER_LEAF:
             return decimal.Decimal(value)
         half = width >> 1
