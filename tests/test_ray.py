@@ -1,0 +1,341 @@
+"""Peers as Ray actors (sxflow.ray): hosting, the Ray transport behind fed's proxies, failover on actor death.
+
+One local Ray instance serves the whole pytest run (the session fixture ``ray_cluster``),
+and every test that uses it sits in the xdist group "ray", so one worker runs them all.
+Actors are real: each is its own process in that instance, started by ``serve_actor``
+as the user would, killed with ``ray.kill`` (or restarted by Ray).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+# Before Ray is imported anywhere in this process: a one-machine instance listening on
+# 127.0.0.1 (by default Ray binds and advertises the machine's outward address), and
+# no usage report sent off the machine.
+os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+
+import pytest
+
+import sxflow.ray as sxray
+from sxflow import Interpreter, SchemeError, SxSyntaxError, Symbol
+from sxflow.data import NIL, make_list
+from sxflow.errors import ErrorObject
+from sxflow.fed.proxy import TransportFailure
+
+ROOT = Path(__file__).resolve().parent.parent
+UNREACHABLE = Symbol("flow-remote-unreachable")
+NO_FN = Symbol("flow-remote-no-fn")
+
+# What every test peer serves. (fed-name) is the actor's name, so answers say who answered;
+# `slow` keeps the CPU of the peer named in its argument busy for a while (a long call).
+PEER_SOURCE = """
+(define calls 0)
+(define (work x) (set! calls (+ calls 1)) (list (string->symbol (fed-name)) x))
+(define (call-count x) calls)
+(define (busy seconds)
+  (let ((end (+ (current-second) seconds)))
+    (let loop () (if (< (current-second) end) (loop) #t))))
+(define (slow spec)
+  (if (equal? (car spec) (fed-name)) (busy (cadr spec)))
+  (list (string->symbol (fed-name)) 'slow))
+(define (fail x) (raise 'custom-failure))
+(define (oops x) (error "oops happened" x 'sym))
+(define (store-put x) (flow-store-put! (car x) (cadr x)) #t)
+(define (store-export x) (flow-store-export))
+(define (restore-from origin) (flow-restore-from origin))
+(fed-expose! (list (list 'work work) (list 'call-count call-count) (list 'slow slow)
+                   (list 'fail fail) (list 'oops oops) (list 'store-put store-put)
+                   (list 'store-export store-export) (list 'restore-from restore-from)))
+"""
+FALLBACK = "(fn (x) (list 'local x))"
+
+ray_tests = pytest.mark.xdist_group("ray")
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """One local Ray instance for the whole run (2 CPUs, no dashboard), shut down at the end; its address."""
+    import ray
+
+    ray.init(num_cpus=2, include_dashboard=False, namespace=sxray.NAMESPACE, log_to_driver=False,
+             object_store_memory=256 * 1024 * 1024)
+    address = ray.get_runtime_context().gcs_address
+    assert address.startswith("127.0.0.1:"), address  # loopback only
+    yield address
+    ray.shutdown()
+
+
+@pytest.fixture
+def peer_file(tmp_path):
+    path = tmp_path / "peer.sx"
+    path.write_text(PEER_SOURCE, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def spawn(ray_cluster, peer_file):
+    """Start peer actors with fresh names (``spawn("a")`` -> RayPeer); every one still alive is killed afterwards."""
+    started = []
+    tag = uuid.uuid4().hex[:8]
+
+    def start(label, files=None, **options):
+        peer = sxray.serve_actor(f"{label}-{tag}", files or [peer_file], **options)
+        started.append(peer)
+        return peer
+
+    yield start
+    for peer in started:
+        sxray.stop_actor(peer.name)
+
+
+@pytest.fixture
+def sx():
+    return Interpreter().load_flow()
+
+
+def connect_all(sx, peers, timeout=10.0):
+    """Register each peer under its label (the part of its name before the tag): "a", "b", ..."""
+    labels = []
+    for peer in peers:
+        label = peer.name.rsplit("-", 1)[0]
+        sx.flow.connect_ray(label, peer.name, timeout=timeout)
+        labels.append(label)
+    return labels
+
+
+def failover(sx, labels, function, value):
+    addresses = " ".join(f'"{label}"' for label in labels)
+    return sx.eval(f"((remote-failover (list {addresses}) '{function} {FALLBACK}) '{value})")
+
+
+def wait_until_busy(peer, limit=30.0):
+    """Return once ``peer`` is running a call: a question it would answer at once goes unanswered."""
+    probe = sxray.RayTransport(peer.name)
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            probe.names(0.3)
+        except TransportFailure:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{peer.name} never got busy")
+
+
+def raised(sx, text):
+    with pytest.raises(SchemeError) as caught:
+        sx.eval(text)
+    return caught.value.payload
+
+
+# -- without a cluster ------------------------------------------------------------------
+
+
+def test_without_ray_the_message_names_the_extra(monkeypatch, sx):
+    monkeypatch.setitem(sys.modules, "ray", None)  # what an environment without Ray looks like
+    with pytest.raises(sxray.RayNotInstalled, match=r'pip install "sxflow\[ray\]"'):
+        sxray.import_ray()
+    with pytest.raises(SchemeError, match=r'ray-connect!: .*pip install "sxflow\[ray\]"'):
+        sx.eval('(ray-connect! "p" "some-actor")')
+
+
+def test_importing_sxflow_ray_does_not_import_ray():
+    code = "import sys, sxflow.ray, sxflow; sxflow.Interpreter().load_flow(); print('ray' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "False", result.stderr
+
+
+def test_ray_connect_checks_its_arguments(sx):
+    assert "wrong-type" == raised(sx, '(ray-connect! "p" 5)').kind
+    error = raised(sx, "(ray-connect! \"p\" \"actor\" '(work . oops))")
+    assert "proper list" in error.message
+    error = raised(sx, "(ray-connect! \"p\" \"actor\" '(work) -1)")
+    assert "timeout" in error.message
+
+
+def test_serve_actor_checks_its_files_before_any_actor_starts(tmp_path):
+    with pytest.raises(sxray.ActorStartError, match="cannot read .*missing.sx"):
+        sxray.serve_actor("never", [tmp_path / "missing.sx"])
+    broken = tmp_path / "broken.sx"
+    broken.write_text("(define (f x)\n", encoding="utf-8")
+    with pytest.raises(SxSyntaxError) as caught:
+        sxray.serve_actor("never", [broken])
+    assert caught.value.filename == str(broken) and caught.value.line == 1
+
+
+
+# -- hosting ----------------------------------------------------------------------------
+
+
+@ray_tests
+def test_a_peer_actor_is_named_and_serves_what_its_files_expose(ray_cluster, spawn):
+    import ray
+
+    peer = spawn("host")
+    assert peer.names() == ["work", "call-count", "slow", "fail", "oops", "store-put", "store-export",
+                            "restore-from"]
+    # Found by name in the sxflow namespace, from anywhere in the cluster.
+    found = ray.get_actor(peer.name, namespace=sxray.NAMESPACE)
+    assert ray.get(found.names.remote(), timeout=10) == peer.names()
+    assert peer.process_id() != os.getpid()
+
+
+@ray_tests
+def test_a_name_in_use_is_refused(spawn):
+    peer = spawn("taken")
+    with pytest.raises(sxray.ActorStartError, match="taken"):
+        sxray.serve_actor(peer.name, [])
+    assert peer.names()  # the first one still serves
+
+
+@ray_tests
+def test_files_that_fail_are_reported_and_leave_the_name_free(ray_cluster, tmp_path):
+    failing = tmp_path / "failing.sx"
+    failing.write_text("(define x 1)\n(car '())\n", encoding="utf-8")
+    name = f"failing-{uuid.uuid4().hex[:8]}"
+    with pytest.raises(sxray.ActorStartError) as caught:
+        sxray.serve_actor(name, [failing])
+    assert f"{failing}:2:1: car: expected a pair" in str(caught.value)
+    deadline = time.monotonic() + 30
+    while sxray.stop_actor(name) and time.monotonic() < deadline:  # the half-made actor goes away
+        time.sleep(0.1)
+    assert not sxray.stop_actor(name)
+
+
+# -- calls through the Ray transport ---------------------------------------------------
+
+
+@ray_tests
+def test_three_actor_peers_failover_answers_from_the_first(spawn, sx):
+    peers = [spawn(label) for label in ("a", "b", "c")]
+    labels = connect_all(sx, peers)
+    assert failover(sx, labels, "work", 7) == make_list([Symbol(peers[0].name), 7])
+    assert sx.eval("(flow-transport \"b\" 'work 8)") == make_list([Symbol(peers[1].name), 8])
+    assert sx.eval("((remote-node \"c\" 'work) 9)") == make_list([Symbol(peers[2].name), 9])
+    # Only the first ran the failover call.
+    counts = [sx.eval(f"(flow-transport \"{label}\" 'call-count 0)") for label in labels]
+    assert counts == [1, 1, 1]
+
+
+@ray_tests
+def test_kill_the_first_during_a_long_call_and_the_next_answers(spawn, sx):
+    import ray
+
+    peers = [spawn(label) for label in ("a", "b", "c")]
+    labels = connect_all(sx, peers, timeout=60.0)
+    outcome = {}
+
+    def long_call():
+        started = time.monotonic()
+        outcome["value"] = sx.eval(f"((remote-failover (list \"a\" \"b\" \"c\") 'slow {FALLBACK}) "
+                                   f"'(\"{peers[0].name}\" 45))")
+        outcome["seconds"] = time.monotonic() - started
+
+    caller = threading.Thread(target=long_call)
+    caller.start()
+    wait_until_busy(peers[0])
+    killed_at = time.monotonic()
+    ray.kill(peers[0].actor)
+    caller.join(timeout=40)
+    assert not caller.is_alive()
+    assert outcome["value"] == make_list([Symbol(peers[1].name), Symbol("slow")])
+    assert time.monotonic() - killed_at < 20  # moved on at the death, not after 45 s of work or a timeout
+    assert raised(sx, "(flow-transport \"a\" 'work 1)") == UNREACHABLE
+
+
+@ray_tests
+def test_every_actor_killed_the_local_fallback_answers(spawn, sx):
+    peers = [spawn(label) for label in ("a", "b", "c")]
+    labels = connect_all(sx, peers)
+    for peer in peers:
+        peer.kill()
+    assert failover(sx, labels, "work", 3) == make_list([Symbol("local"), 3])
+
+
+@ray_tests
+def test_no_such_function_and_raises_cross_back(spawn, sx):
+    peer = spawn("a")
+    # Named proxies: registered without asking the actor, one of them for a function it lacks.
+    sx.eval(f"(ray-connect! \"a\" \"{peer.name}\" '(work nothing fail oops) 10)")
+    assert raised(sx, "(flow-transport \"a\" 'nothing 1)") == NO_FN
+    assert raised(sx, "(flow-transport \"a\" 'fail 1)") == Symbol("custom-failure")
+    error = raised(sx, "(flow-transport \"a\" 'oops 5)")
+    assert isinstance(error, ErrorObject)
+    assert error.message == "oops happened" and error.irritants == (5, Symbol("sym"))
+    assert sx.eval("(flow-transport \"a\" 'work \"ok\")") == make_list([Symbol(peer.name), "ok"])
+
+
+@ray_tests
+def test_a_missing_actor_is_unreachable(ray_cluster, sx):
+    assert raised(sx, '(ray-connect! "ghost" "no-such-actor")') == UNREACHABLE
+    sx.eval("(ray-connect! \"ghost\" \"no-such-actor\" '(work))")  # named proxies: no question asked
+    assert raised(sx, "(flow-transport \"ghost\" 'work 1)") == UNREACHABLE
+    assert sx.eval("((remote-failover (list \"ghost\") 'work %s) 2)" % FALLBACK) == make_list([Symbol("local"), 2])
+
+
+@ray_tests
+def test_a_call_past_its_timeout_is_unreachable(spawn, sx):
+    peer = spawn("a")
+    sx.flow.connect_ray("a", peer.name, timeout=0.5)
+    started = time.monotonic()
+    assert raised(sx, f"(flow-transport \"a\" 'slow '(\"{peer.name}\" 3))") == UNREACHABLE
+    assert time.monotonic() - started < 2.5
+    # The abandoned call finishes on its own; the actor then answers again.
+    sx.flow.connect_ray("a", peer.name, timeout=30)
+    assert sx.eval("(flow-transport \"a\" 'work 1)") == make_list([Symbol(peer.name), 1])
+
+
+@ray_tests
+def test_only_plain_data_is_sent(spawn, sx):
+    peer = spawn("a")
+    connect_all(sx, [peer])
+    error = raised(sx, "(flow-transport \"a\" 'work car)")
+    assert "not plain data" in error.message and "car" in error.message
+    assert sx.eval("(flow-transport \"a\" 'call-count 0)") == 0  # nothing ran there
+
+
+@ray_tests
+def test_a_repeated_idempotency_key_runs_once(spawn, sx):
+    connect_all(sx, [spawn("a")])
+    sx.eval("""(define (twice) (fed-call-key "step-1" (fn () (flow-transport "a" 'work 1)))
+                                (fed-call-key "step-1" (fn () (flow-transport "a" 'work 1))))""")
+    sx.eval("(twice)")
+    assert sx.eval("(flow-transport \"a\" 'call-count 0)") == 1
+
+
+@ray_tests
+def test_replicas_push_to_an_actor_and_restore_there(spawn, sx):
+    connect_all(sx, [spawn("standby")])
+    sx.eval('(fed-set-name! "origin") (flow-store-put! "order" (list 1 2 3)) (flow-store-put! \'total 6)')
+    sx.eval('(fed-replicate-to "standby")')
+    assert sx.eval('(fed-fetch-replica "standby")') == sx.eval("(flow-store-export)")
+    assert sx.eval('(flow-transport "standby" \'restore-from "origin")') is True
+    assert sx.eval("(flow-transport \"standby\" 'store-export 0)") == sx.eval("(flow-store-export)")
+    assert sx.eval('(flow-transport "standby" \'restore-from "nobody")') is False
+
+
+@ray_tests
+def test_an_actor_restarted_by_ray_serves_again_with_its_memory_empty(spawn, sx):
+    peer = spawn("a")
+    connect_all(sx, [peer], timeout=30)
+    sx.eval("(flow-transport \"a\" 'store-put '(\"k\" 1))")
+    before = peer.process_id()
+    peer.kill(restart=True)  # what Ray does after a crash, within max_restarts
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            after = peer.process_id(timeout=5)
+            break
+        except Exception:  # unavailable while it restarts
+            time.sleep(0.2)
+    assert after != before
+    # Same files, same functions; the store of the old process is gone.
+    assert sx.eval("(flow-transport \"a\" 'store-export 0)") is NIL
+    assert sx.eval("(flow-transport \"a\" 'work 2)") == make_list([Symbol(peer.name), 2])
