@@ -21,7 +21,7 @@ EXIT_USAGE = 2
 EXIT_INTERNAL = 70  # EX_SOFTWARE in sysexits.h
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 
-COMMANDS = ("run", "eval", "check", "repl")
+COMMANDS = ("run", "eval", "check", "repl", "serve")
 
 DESCRIPTION = """\
 Run SX flow programs (a Scheme subset).
@@ -32,6 +32,9 @@ Run SX flow programs (a Scheme subset).
   sxflow check FILE...           report syntax errors and unknown globals without running
   sxflow repl                    interactive prompt (also bare 'sxflow' on a terminal;
                                  with a file or pipe on stdin, bare 'sxflow' runs it)
+  sxflow serve FILE... --name NAME [--listen HOST:PORT] [--secret-file PATH]
+                                 serve the functions the files fed-expose! to other peers
+                                 (needs pip install "sxflow[fed]"; secret: SXFLOW_FED_SECRET)
 
 The flow library is loaded first unless --no-flow is given. (command-line) returns
 the program name followed by the arguments after '--'.
@@ -88,6 +91,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     repl = commands.add_parser("repl", help="interactive prompt")
     _common_options(repl, top=False)
+
+    serve = commands.add_parser("serve", help="serve exposed functions to federation peers over HTTP")
+    serve.add_argument("files", nargs="+", metavar="FILE", help="files that call fed-expose!")
+    serve.add_argument("--name", required=True, help="this peer's name (replicas it pushes are filed under it)")
+    serve.add_argument("--listen", metavar="HOST:PORT", help="address to bind (default 127.0.0.1, a free port)")
+    serve.add_argument("--secret-file", dest="secret_file", metavar="PATH",
+                       help="file holding the shared secret (default: $SXFLOW_FED_SECRET)")
+    serve.add_argument("--max-body", dest="max_body", type=int, default=64 * 1024 * 1024, metavar="BYTES",
+                       help="largest request body accepted (default 64 MiB)")
+    serve.add_argument("--body-timeout", dest="body_timeout", type=float, default=10.0, metavar="SECONDS",
+                       help="how long a client may take to send its request body (default 10)")
+    _common_options(serve, top=False)
     return parser
 
 
@@ -269,6 +284,16 @@ def command_repl(options) -> int:
     return Repl(interpreter, debug=options.debug, flow_loaded=not options.no_flow).run()
 
 
+def command_serve(options) -> int:
+    from .fed.command import ServeUsageError
+    from .fed.command import command_serve as serve
+
+    try:
+        return serve(options, make_interpreter)
+    except ServeUsageError as error:
+        raise UsageError(str(error)) from None
+
+
 def dispatch(options) -> int:
     if options.expression is not None:
         return command_eval(options, options.expression)
@@ -280,6 +305,8 @@ def dispatch(options) -> int:
         return command_check(options)
     if options.command == "repl":
         return command_repl(options)
+    if options.command == "serve":
+        return command_serve(options)
     # Bare `sxflow`: a prompt on a terminal, otherwise the program on standard input.
     if sys.stdin is not None and sys.stdin.isatty():
         return command_repl(options)
