@@ -21,7 +21,7 @@ EXIT_USAGE = 2
 EXIT_INTERNAL = 70  # EX_SOFTWARE in sysexits.h
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 
-COMMANDS = ("run", "eval", "check", "repl", "serve")
+COMMANDS = ("run", "eval", "check", "repl", "serve", "runs", "resume")
 
 DESCRIPTION = """\
 Run SX flow programs (a Scheme subset).
@@ -35,6 +35,13 @@ Run SX flow programs (a Scheme subset).
   sxflow serve FILE... --name NAME [--listen HOST:PORT] [--secret-file PATH]
                                  serve the functions the files fed-expose! to other peers
                                  (needs pip install "sxflow[fed]"; secret: SXFLOW_FED_SECRET)
+  sxflow runs --store PATH       list the flow runs in a store file with their status
+  sxflow resume RUN-ID --store PATH FILE...
+                                 load the flow definitions in FILE(s), resume the run
+                                 and write its output
+
+--store PATH backs the flow store with that SQLite file (created when missing):
+every store write is durable when it returns, and runs can be resumed after a crash.
 
 The flow library is loaded first unless --no-flow is given. (command-line) returns
 the program name followed by the arguments after '--'.
@@ -64,6 +71,12 @@ def _common_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
                         help="also print the Python traceback of an error", **default)
 
 
+def _store_option(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    default = {} if top else {"default": argparse.SUPPRESS}
+    parser.add_argument("--store", metavar="PATH",
+                        help="back the flow store with this SQLite file (created when missing)", **default)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -75,15 +88,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-e", "--eval", dest="expression", metavar="EXPR",
                         help="evaluate EXPR and write its value (like 'sxflow eval EXPR')")
     _common_options(parser, top=True)
+    _store_option(parser, top=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = commands.add_parser("run", help="evaluate files in order")
     run.add_argument("files", nargs="+", metavar="FILE", help="a .sx file, or - for standard input")
     _common_options(run, top=False)
+    _store_option(run, top=False)
 
     evaluate = commands.add_parser("eval", help="evaluate an expression and write its value")
     evaluate.add_argument("command_expression", metavar="EXPR")
     _common_options(evaluate, top=False)
+    _store_option(evaluate, top=False)
 
     check = commands.add_parser("check", help="report syntax errors and unknown globals without running")
     check.add_argument("files", nargs="+", metavar="FILE")
@@ -91,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     repl = commands.add_parser("repl", help="interactive prompt")
     _common_options(repl, top=False)
+    _store_option(repl, top=False)
 
     serve = commands.add_parser("serve", help="serve exposed functions to federation peers over HTTP")
     serve.add_argument("files", nargs="+", metavar="FILE", help="files that call fed-expose!")
@@ -103,6 +120,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--body-timeout", dest="body_timeout", type=float, default=10.0, metavar="SECONDS",
                        help="how long a client may take to send its request body (default 10)")
     _common_options(serve, top=False)
+
+    runs = commands.add_parser("runs", help="list the flow runs in a store file")
+    _common_options(runs, top=False)
+    _store_option(runs, top=False)
+
+    resume = commands.add_parser("resume", help="resume a flow run from a store file")
+    resume.add_argument("run_id", metavar="RUN-ID")
+    resume.add_argument("files", nargs="+", metavar="FILE", help="files defining the run's flows")
+    _common_options(resume, top=False)
+    _store_option(resume, top=False)
     return parser
 
 
@@ -121,7 +148,7 @@ def _first_positional(argv: list[str]) -> int | None:
         if skip:
             skip = False
             continue
-        if argument in ("-e", "--eval"):
+        if argument in ("-e", "--eval", "--store"):
             skip = True
             continue
         if argument.startswith("-") and argument != "-":
@@ -241,9 +268,27 @@ def make_interpreter(options, program: str):
     interpreter.command_line = [program, *options.program_arguments]
     # The command owns the process, so (emergency-exit) may end it at once.
     interpreter.allow_process_exit = True
+    store = getattr(options, "store", None)
+    if store is not None and options.no_flow:
+        raise UsageError("--store needs the flow library: drop --no-flow")
     if not options.no_flow:
         interpreter.load_flow()
+    if store is not None:
+        open_store(interpreter, store)
     return interpreter
+
+
+def open_store(interpreter, path: str) -> None:
+    """Back the interpreter's flow store with the file at ``path``; a file that cannot be used is a UsageError."""
+    from .errors import ErrorObject, SchemeError
+
+    try:
+        interpreter.call("flow-store-open!", path)
+    except SchemeError as error:
+        payload = error.payload
+        if type(payload) is ErrorObject and payload.kind == "file":
+            raise UsageError(payload.message) from None
+        raise
 
 
 def command_run(options) -> int:
@@ -277,6 +322,56 @@ def command_check(options) -> int:
     return EXIT_ERROR if report.errors else EXIT_OK
 
 
+def command_runs(options) -> int:
+    """List every run in the store: id, status, steps done of steps, flow, last error."""
+    from .printer import display_string, write_string
+
+    _require_store(options, "runs")
+    interpreter = make_interpreter(options, "sxflow")
+    rows = []
+    for run_id in _scheme_list(interpreter.call("flow-runs")):
+        status = {entry.car.name: entry.cdr.car for entry in _scheme_list(interpreter.call("flow-run-status", run_id))}
+        message = status["error"]
+        rows.append((display_string(run_id), status["status"].name, f"{status['next']}/{status['steps']}",
+                     write_string(status["flow"]), "" if message is False else f"error: {message}"))
+    widths = [max((len(row[column]) for row in rows), default=0) for column in range(4)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths + [0])).rstrip())
+    _flush(sys.stdout)
+    return EXIT_OK
+
+
+def _scheme_list(value) -> list:
+    from .data import list_to_python
+
+    return list_to_python(value)
+
+
+def command_resume(options) -> int:
+    """Load the definitions, then resume the run and write its output."""
+    from .data import Symbol
+    from .reader import read_forms
+
+    _require_store(options, "resume")
+    texts = [(path, read_program(path)) for path in options.files]
+    programs = [read_forms(text, "<stdin>" if path == "-" else path) for path, text in texts]
+    interpreter = make_interpreter(options, options.files[0])
+    for forms in programs:
+        interpreter.eval_forms([form for form, _ in forms], positions=[where for _, where in forms])
+    if options.run_id not in (str(run_id) if isinstance(run_id, Symbol) else run_id
+                              for run_id in _scheme_list(interpreter.call("flow-runs"))):
+        _flush(sys.stdout)
+        print(f"sxflow: no run {options.run_id} in the store {options.store} (flow-run-unknown)", file=sys.stderr)
+        return EXIT_ERROR
+    write_result(interpreter.call("flow-resume!", options.run_id))
+    return EXIT_OK
+
+
+def _require_store(options, command: str) -> None:
+    if getattr(options, "store", None) is None:
+        raise UsageError(f"{command} needs --store PATH (the store file holding the runs)")
+
+
 def command_repl(options) -> int:
     from .repl import Repl
 
@@ -307,6 +402,10 @@ def dispatch(options) -> int:
         return command_repl(options)
     if options.command == "serve":
         return command_serve(options)
+    if options.command == "runs":
+        return command_runs(options)
+    if options.command == "resume":
+        return command_resume(options)
     # Bare `sxflow`: a prompt on a terminal, otherwise the program on standard input.
     if sys.stdin is not None and sys.stdin.isatty():
         return command_repl(options)

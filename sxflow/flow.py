@@ -1,8 +1,9 @@
-"""The flow library in an interpreter: load lib/flow/store.sx and remote.sx, and a small Python face for them.
+"""The flow library in an interpreter: load lib/flow/store.sx, remote.sx and run.sx, and a small Python face for them.
 
 ``load_flow(interpreter)`` (what ``Interpreter.load_flow()`` calls) evaluates
-``store.sx`` then ``remote.sx`` — the user's file, verbatim — and runs their loaders,
-``(flow-load-store! env)`` and ``(flow-load-remote! env)``, with the interpreter's own
+``store.sx``, ``remote.sx`` — the user's file, verbatim — and ``run.sx``, and runs their
+loaders, ``(flow-load-store! env)``, ``(flow-load-remote! env)`` and
+``(flow-load-run! env)``, with the interpreter's own
 global environment, so every ``flow-*`` procedure, ``remote-node`` and
 ``remote-failover`` becomes a global of that interpreter. Loading twice is a no-op: the
 second call keeps the registered peers, the replicas and the store. (Calling a loader
@@ -39,12 +40,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMappin
 from .data import NIL, Symbol, make_list
 from .runtime import to_scheme
 
-LIBRARY_FILES = ("store.sx", "remote.sx")
-LOADERS = ("flow-load-store!", "flow-load-remote!")
+LIBRARY_FILES = ("store.sx", "remote.sx", "run.sx")
+LOADERS = ("flow-load-store!", "flow-load-remote!", "flow-load-run!")
 
 
 def load_flow(interpreter) -> None:
-    """Evaluate store.sx then remote.sx and install both in the interpreter's global environment, once."""
+    """Evaluate store.sx, remote.sx and run.sx and install them in the interpreter's global environment, once."""
     if getattr(interpreter, "_flow_loaded", False):
         return
     from .interpreter import flow_library_directory

@@ -25,16 +25,22 @@ class Interpreter:
     ``max_depth`` bounds the nesting of non-tail calls (approximately: it sets
     Python's recursion limit while Scheme runs); a deeper recursion raises a
     catchable "recursion too deep" error. ``output`` is where ``display`` and
-    friends write by default (None: the current ``sys.stdout``).
+    friends write by default (None: the current ``sys.stdout``). ``store_path``, when
+    given, loads the flow library and backs its store with that SQLite file
+    (``(flow-store-open! path)``): an existing store is loaded, a missing one created,
+    and every store mutation is durable when it returns.
     """
 
-    def __init__(self, *, max_depth: int = DEFAULT_MAX_DEPTH, output=None) -> None:
+    def __init__(self, *, max_depth: int = DEFAULT_MAX_DEPTH, output=None, store_path=None) -> None:
         self.max_depth = max_depth
         self.output = output
         self.command_line: list[str] = []
         self.environment = self.new_environment("interaction")
         self._flow_loaded = False
         self._flow = None
+        if store_path is not None:
+            self.load_flow()
+            self.call("flow-store-open!", os.fspath(store_path))
 
     # -- environments -------------------------------------------------------------
 
@@ -110,7 +116,7 @@ class Interpreter:
     # -- the flow library ----------------------------------------------------------
 
     def load_flow(self) -> "Interpreter":
-        """Load lib/flow/store.sx then lib/flow/remote.sx and install them in this interpreter's globals."""
+        """Load lib/flow/store.sx, remote.sx and run.sx and install them in this interpreter's globals."""
         from .flow import load_flow
 
         load_flow(self)
