@@ -81,12 +81,26 @@ def ensure_ray(address: str | None = None):
     if not ray.is_initialized():
         target = address or "auto"  # auto: RAY_ADDRESS, else a cluster started here by `ray start`
         try:
+            _check_listening(target)
             ray.init(address=target, namespace=NAMESPACE, log_to_driver=False)
         except (ConnectionError, RuntimeError, ValueError) as error:
             raise ActorStartError(
                 f"no Ray cluster at {target}: start one with 'ray start --head' or give its address ({error})"
             ) from None
     return ray
+
+
+def _check_listening(address: str) -> None:
+    """ConnectionError at once when nothing listens at a HOST:PORT address (Ray itself retries for a minute)."""
+    import socket
+
+    host, _, port = address.rpartition(":")
+    if "://" in address or not host or not port.isdigit():
+        return  # "auto", a ray:// client address: Ray's own checks apply
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=5).close()
+    except OSError as error:
+        raise ConnectionError(error.strerror or str(error)) from None
 
 
 # ---------------------------------------------------------------------------
@@ -239,11 +253,21 @@ def serve_actor(name: str, files=(), *, ray_address: str | None = None, namespac
     except ray.exceptions.GetTimeoutError:
         failure = f"not ready within {ready_timeout} s"
     except ray.exceptions.RayError as error:
-        failure = str(error)
+        failure = _actor_error_summary(error)
     if failure is not None:
         ray.kill(actor, no_restart=True)
         raise ActorStartError(f"peer actor {name} did not start: {failure}")
     return RayPeer(name, namespace, actor)
+
+
+def _actor_error_summary(error: BaseException) -> str:
+    """The last line of a Ray error that names a Python exception (Ray's text holds a whole remote traceback)."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    named = [line for line in lines if line.split(":", 1)[0].endswith(("Error", "Exception"))]
+    summary = named[-1] if named else (lines[0] if lines else type(error).__name__)
+    if "No module named 'sxflow'" in summary:
+        summary += " (install sxflow where the cluster runs its workers: pip install \"sxflow[ray]\")"
+    return summary
 
 
 def stop_actor(name: str, *, namespace: str = NAMESPACE, ray_address: str | None = None) -> bool:
@@ -258,13 +282,13 @@ def stop_actor(name: str, *, namespace: str = NAMESPACE, ray_address: str | None
 
 
 def command_serve(options) -> int:
-    """``sxflow serve --ray NAME FILE... [--ray-address ADDR] [--ray-max-restarts N]``: start the actor, say so, end.
+    """``sxflow serve --ray NAME FILE... [--ray-address ADDR] [--ray-max-restarts N] [--ray-store PATH]``: start, say so, end.
 
     The actor is detached, so it keeps serving after this command has ended; stop it
     with ``sxflow.ray.stop_actor(NAME)`` or ``ray.kill``.
     """
     peer = serve_actor(options.ray, options.files, ray_address=options.ray_address,
-                       max_restarts=options.ray_max_restarts)
+                       max_restarts=options.ray_max_restarts, store_path=options.ray_store)
     address = import_ray().get_runtime_context().gcs_address
     print(f"serving {peer.name} as Ray actor {peer.name} in namespace {peer.namespace} at {address}")
     print("exposes: " + (" ".join(peer.names()) or "nothing (no fed-expose! in the files)"), flush=True)

@@ -9,6 +9,7 @@ as the user would, killed with ``ray.kill`` (or restarted by Ray).
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -207,6 +208,50 @@ def test_files_that_fail_are_reported_and_leave_the_name_free(ray_cluster, tmp_p
     while sxray.stop_actor(name) and time.monotonic() < deadline:  # the half-made actor goes away
         time.sleep(0.1)
     assert not sxray.stop_actor(name)
+
+
+@ray_tests
+def test_the_actor_outlives_the_process_that_started_it(ray_cluster, peer_file, sx):
+    """`sxflow serve --ray` in another process: the command ends, the detached actor stays."""
+    name = f"cli-{uuid.uuid4().hex[:8]}"
+    environment = dict(os.environ, PYTHONPATH=str(ROOT))
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "sxflow", "serve", "--ray", name, str(peer_file), "--ray-address", ray_cluster],
+            cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        first_line = result.stdout.splitlines()[0]
+        assert first_line == f"serving {name} as Ray actor {name} in namespace sxflow at {ray_cluster}"
+        assert sx.flow.connect_ray("cli", name, timeout=10) == ["work", "call-count", "slow", "fail", "oops",
+                                                               "store-put", "store-export", "restore-from"]
+        assert sx.eval("(flow-transport \"cli\" 'work 1)") == make_list([Symbol(name), 1])
+    finally:
+        sxray.stop_actor(name)
+
+
+def test_serve_ray_without_a_cluster_says_how_to_start_one(tmp_path, peer_file):
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        address = f"127.0.0.1:{probe.getsockname()[1]}"
+    result = subprocess.run(
+        [sys.executable, "-m", "sxflow", "serve", "--ray", "nowhere", str(peer_file), "--ray-address", address],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 1, result.stderr
+    assert f"no Ray cluster at {address}" in result.stderr and "ray start --head" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_ray_usage_errors(peer_file):
+    result = subprocess.run(
+        [sys.executable, "-m", "sxflow", "serve", "--ray", "x", str(peer_file), "--listen", "127.0.0.1:0"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 2 and "--listen and --secret-file are for the HTTP server" in result.stderr
+    result = subprocess.run([sys.executable, "-m", "sxflow", "serve", str(peer_file)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "--name NAME (or --ray NAME" in result.stderr
 
 
 # -- calls through the Ray transport ---------------------------------------------------
