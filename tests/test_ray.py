@@ -130,6 +130,18 @@ def wait_until_busy(peer, limit=30.0):
     raise AssertionError(f"{peer.name} never got busy")
 
 
+def restarted_process(peer, limit=60.0):
+    """The process id of ``peer`` once it answers again after a restart."""
+    deadline = time.monotonic() + limit
+    while True:
+        try:
+            return peer.process_id(timeout=5)
+        except Exception:  # a Ray error while it restarts
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
 def raised(sx, text):
     with pytest.raises(SchemeError) as caught:
         sx.eval(text)
@@ -373,14 +385,111 @@ def test_an_actor_restarted_by_ray_serves_again_with_its_memory_empty(spawn, sx)
     sx.eval("(flow-transport \"a\" 'store-put '(\"k\" 1))")
     before = peer.process_id()
     peer.kill(restart=True)  # what Ray does after a crash, within max_restarts
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            after = peer.process_id(timeout=5)
-            break
-        except Exception:  # unavailable while it restarts
-            time.sleep(0.2)
-    assert after != before
+    assert restarted_process(peer) != before
     # Same files, same functions; the store of the old process is gone.
     assert sx.eval("(flow-transport \"a\" 'store-export 0)") is NIL
     assert sx.eval("(flow-transport \"a\" 'work 2)") == make_list([Symbol(peer.name), 2])
+
+
+# -- resuming a run after the actor that ran it is gone ---------------------------------
+
+# A 4-step flow; each step notes its key in this process's ledger. `crash-step`, when set,
+# makes that step spin here until the process is killed: the crash happens mid-step.
+FLOW_SOURCE = """
+(define ledger '())
+(define crash-step #f)
+(define (busy seconds)
+  (let ((end (+ (current-second) seconds)))
+    (let loop () (if (< (current-second) end) (loop) #t))))
+(define (step index)
+  (fn (x)
+    (set! ledger (cons (flow-step-key) ledger))
+    (if (eqv? crash-step index) (busy 60))
+    (append x (list index))))
+(flow-define 'order (list (step 0) (step 1) (step 2) (step 3)))
+(define (start spec)  ; (run-id standby-actor-name-or-#f crash-step)
+  (set! crash-step (caddr spec))
+  (if (cadr spec)
+      (begin (ray-connect! "standby" (cadr spec)) (flow-standby! (list "standby"))))
+  (flow-start! (car spec) 'order '()))
+(define (resume run-id) (flow-resume! run-id))
+(define (replica-status spec)  ; (origin run-id): the run as the latest replica from origin has it
+  (if (flow-restore-from (car spec)) (flow-run-status (cadr spec)) #f))
+(define (take-over spec)  ; (origin run-id): restore origin's replica here and finish its run
+  (flow-restore-from (car spec))
+  (flow-resume! (cadr spec)))
+(define (run-ledger x) (reverse ledger))
+(fed-expose! (list (list 'start start) (list 'resume resume) (list 'replica-status replica-status)
+                   (list 'take-over take-over) (list 'run-ledger run-ledger)))
+"""
+
+
+@pytest.fixture
+def flow_file(tmp_path):
+    path = tmp_path / "flow.sx"
+    path.write_text(FLOW_SOURCE, encoding="utf-8")
+    return path
+
+
+def start_in_background(sx, text):
+    """Evaluate ``text`` in a thread (a call that never returns while its actor is busy); its outcome."""
+    outcome = {}
+
+    def run():
+        try:
+            outcome["value"] = sx.eval(text)
+        except SchemeError as error:
+            outcome["raised"] = error.payload
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, outcome
+
+
+def status_field(status, name):
+    for entry in status:
+        if entry.car == Symbol(name):
+            return entry.cdr.car
+    raise KeyError(name)
+
+
+@ray_tests
+def test_a_run_resumes_on_the_standby_actor_after_the_origin_actor_is_killed(spawn, flow_file, sx):
+    import ray
+
+    origin, standby = spawn("origin", [flow_file]), spawn("standby", [flow_file])
+    connect_all(sx, [origin, standby], timeout=120)
+    # The origin runs the flow with the standby receiving a replica after every checkpoint,
+    # and crashes in the middle of step 2.
+    thread, outcome = start_in_background(sx, f"(flow-transport \"origin\" 'start '(\"r\" \"{standby.name}\" 2))")
+    deadline = time.monotonic() + 60
+    status = False
+    while time.monotonic() < deadline:
+        status = sx.eval(f"(flow-transport \"standby\" 'replica-status '(\"{origin.name}\" \"r\"))")
+        if status is not False and status_field(status, "next") == 2:
+            break
+        time.sleep(0.1)
+    assert status is not False and status_field(status, "next") == 2, status
+    wait_until_busy(origin)
+    ray.kill(origin.actor)
+    thread.join(timeout=60)
+    assert outcome == {"raised": UNREACHABLE}
+    # The standby restores the origin's replica and resumes: steps 0 and 1 are not run again.
+    assert sx.eval(f"(flow-transport \"standby\" 'take-over '(\"{origin.name}\" \"r\"))") == make_list([0, 1, 2, 3])
+    assert sx.eval("(flow-transport \"standby\" 'run-ledger 0)") == make_list(["r/2", "r/3"])
+
+
+@ray_tests
+def test_a_run_resumes_from_sqlite_in_the_actor_ray_restarted(spawn, flow_file, tmp_path, sx):
+    peer = spawn("durable", [flow_file], store_path=str(tmp_path / "peer-store.db"))
+    connect_all(sx, [peer], timeout=120)
+    before = peer.process_id()
+    thread, outcome = start_in_background(sx, "(flow-transport \"durable\" 'start '(\"r\" #f 2))")
+    wait_until_busy(peer)
+    peer.kill(restart=True)  # a crash within max_restarts: Ray starts the actor again
+    thread.join(timeout=60)
+    assert outcome == {"raised": UNREACHABLE}
+    assert restarted_process(peer) != before
+    # The new process reopened the SQLite store: the run continues at step 2.
+    assert sx.eval("(flow-transport \"durable\" 'resume \"r\")") == make_list([0, 1, 2, 3])
+    assert sx.eval("(flow-transport \"durable\" 'run-ledger 0)") == make_list(["r/2", "r/3"])
