@@ -150,7 +150,8 @@ def replicate_to(interpreter, addr) -> None:
     link = state.peers.get(addr)
     if link is None:
         raise_(UNREACHABLE)
-    export = wire.encode(interpreter.call("flow-store-export"))
+    with wire.collector_paused():  # an export of a big store is millions of new objects
+        export = wire.encode(interpreter.call("flow-store-export"))
     try:
         link.transport.push_replica(state.name, export, link.timeout)
     except TransportFailure as failure:
