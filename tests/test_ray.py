@@ -9,6 +9,7 @@ as the user would, killed with ``ray.kill`` (or restarted by Ray).
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -389,6 +390,27 @@ def test_an_actor_restarted_by_ray_serves_again_with_its_memory_empty(spawn, sx)
     # Same files, same functions; the store of the old process is gone.
     assert sx.eval("(flow-transport \"a\" 'store-export 0)") is NIL
     assert sx.eval("(flow-transport \"a\" 'work 2)") == make_list([Symbol(peer.name), 2])
+
+
+@ray_tests
+def test_the_readme_ray_example_runs_as_written(ray_cluster, tmp_path, sx):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```scheme\n(.*?)```", readme, re.S)
+    pricing_source = next(block for block in blocks if block.startswith(";; pricing.sx"))
+    client_source = next(block for block in blocks if block.startswith('(ray-connect! "eu-1" "eu-1")'))
+    pricing = tmp_path / "pricing.sx"
+    pricing.write_text(pricing_source, encoding="utf-8")
+    peers = [sxray.serve_actor(name, [pricing]) for name in ("eu-1", "us-1")]
+    try:
+        assert sx.eval(client_source) == make_list(["eu-1", 36])
+        price = "((remote-failover '(\"eu-1\" \"us-1\") 'price (fn (order) 'local)) '(tea 3))"
+        peers[0].kill()
+        assert sx.eval(price) == make_list(["us-1", 36])
+        peers[1].kill()
+        assert sx.eval(price) == Symbol("local")
+    finally:
+        for peer in peers:
+            sxray.stop_actor(peer.name)
 
 
 # -- resuming a run after the actor that ran it is gone ---------------------------------
