@@ -127,7 +127,7 @@ class PeerActor:
             host = Host(interpreter, name)
             for filename, text in sources:
                 interpreter.eval(text, filename)
-        except Exception as error:  # told to the creator by ready(); this actor then serves nothing
+        except (Exception, SystemExit) as error:  # told to the creator by ready(); the actor then serves nothing
             self.failure = _describe(error)
         else:
             self.host = host
@@ -168,6 +168,8 @@ def _peer_interpreter(store_path: str | None):
 
 def _describe(error: BaseException) -> str:
     # An SxError's text already says where (file:line:col, caret); anything else gets its type.
+    if isinstance(error, SystemExit):
+        return f"the files called exit (status {error.code})"
     return str(error) if isinstance(error, SxError) else f"{type(error).__name__}: {error}"
 
 
