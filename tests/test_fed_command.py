@@ -74,7 +74,7 @@ def test_a_signal_lets_the_in_flight_call_finish_then_releases_the_port(tmp_path
         sx = Interpreter().load_flow()
         sx.flow.connect("S", peer.url, timeout=60, secret=SECRET)
         result = {}
-        work = sx.eval("'((\"S\" 300000))")
+        work = sx.eval("'((\"S\" 2000000))")  # a second or more: still running at the signal
         call = threading.Thread(target=lambda: result.setdefault("value", sx["flow-transport"]("S", Symbol("slow"), work)))
         call.start()
         peer.wait_for_line("slow-started", 30)
@@ -104,3 +104,20 @@ def test_embedded_serve_handle():
         again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         again.bind(("127.0.0.1", handle.port))
     assert client.eval('(guard (e (#t e)) (flow-transport "E" \'triple 1))') == Symbol("flow-remote-unreachable")
+
+
+def test_any_function_origin_or_key_name_crosses_intact():
+    server_side = Interpreter().load_flow()
+    server_side.eval("(fed-expose! (list (list 'valid? (fn (x) (list 'ok x)))"
+                     " (list '|a b/c&d=e| (fn (x) 2)) (list (string->symbol \"λ+%20\") (fn (x) 3))))")
+    handle = serve(server_side, name="ü/name", secret=SECRET)
+    try:
+        client = Interpreter().load_flow()
+        assert client.flow.connect("p", handle.url, secret=SECRET) == ["valid?", "a b/c&d=e", "λ+%20"]
+        assert client.eval('(fed-call-key "ключ/ü?&=#" (fn () (flow-transport "p" (string->symbol "λ+%20") 1)))') == 3
+        assert client.eval("(flow-transport \"p\" '|a b/c&d=e| 1)") == 2
+        client.eval('(fed-set-name! "orígin/ü?#") (flow-store-put! "a" 1) (fed-replicate-to "p")')
+        assert server_side.eval('(flow-restore-from "orígin/ü?#")') is True
+        assert client.eval('(fed-fetch-replica "p")') == client.eval("'((\"a\" 1))")
+    finally:
+        handle.close()

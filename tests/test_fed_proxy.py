@@ -96,8 +96,10 @@ def test_unknown_function_and_unknown_peer(client, server):
 
 def test_transport_failure_is_unreachable_and_failover_moves_on(client):
     sx, transport = client
+    assert sx.eval("(fed-last-failure \"peer-b\")") is False
     transport.down = True
     assert sx.eval("(guard (e (#t e)) (flow-transport \"peer-b\" 'double 1))") == UNREACHABLE
+    assert sx.eval("(fed-last-failure \"peer-b\")") == "connection refused"
     assert sx.eval("((remote-failover (list \"peer-b\") 'double (fn (x) (list 'local x))) 3)") == \
         sx.eval("'(local 3)")
     with pytest.raises(SchemeError) as caught:

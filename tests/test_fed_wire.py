@@ -64,7 +64,7 @@ plain = st.recursive(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(plain)
 def test_every_plain_value_round_trips_exactly(value):
     assert same(decode(encode(value)), value)
@@ -208,3 +208,27 @@ def test_no_function_outcome_and_bad_outcomes():
 def test_the_document_is_versioned_json():
     document = json.loads(encode(Symbol("a")))
     assert document == {"sxflow-wire": 1, "data": [["y", "a"]]}
+
+
+not_quite_plain = st.recursive(
+    st.one_of(atoms, st.just(object())),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4).map(make_list),
+        st.lists(children, max_size=4),
+        st.tuples(children, children).map(lambda pair: Pair(*pair)),  # dotted when the cdr is an atom
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(not_quite_plain)
+def test_encode_accepts_exactly_what_the_store_accepts(value):
+    from sxflow.library.plaindata import is_plain_data
+
+    try:
+        back = decode(encode(value))
+    except WireError:
+        assert not is_plain_data(value)
+    else:
+        assert is_plain_data(value) and same(back, value)

@@ -13,6 +13,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -27,6 +28,9 @@ def start(name: str, environment: dict) -> tuple[subprocess.Popen, str]:
                                stdout=subprocess.PIPE, text=True, env=environment, cwd=ROOT)
     first = process.stdout.readline().strip()  # "serving NAME at URL"
     print(first)
+    # What the peer prints from then on is shown indented, as it happens.
+    threading.Thread(target=lambda: [print("      |", line, end="", flush=True) for line in process.stdout],
+                     daemon=True).start()
     return process, first.split(" at ", 1)[1]
 
 

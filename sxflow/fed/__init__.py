@@ -1,10 +1,11 @@
 """Federation: peers in other processes, reached through proxy procedures registered with remote.sx.
 
 The layers (transport-independent ones first): ``wire`` (plain data as tagged JSON),
-``host`` (the serving side), ``proxy`` (the calling side and the Transport protocol),
-``procedures`` (the fed-* Scheme procedures); then HTTP: ``auth`` (HMAC signing),
-``client`` (an httpx Transport) and ``server`` (the uvicorn ASGI app, ``serve``).
-Only ``client`` and ``server`` need the ``sxflow[fed]`` extra (httpx, uvicorn).
+``state`` (what an interpreter keeps), ``host`` (the serving side), ``proxy`` (the
+calling side and the Transport protocol), ``procedures`` (the fed-* Scheme
+procedures); then HTTP: ``auth`` (HMAC signing), ``client`` (an httpx Transport),
+``server`` (the uvicorn ASGI app, ``serve``) and ``command`` (``sxflow serve``).
+Only ``client``, ``server`` and ``command`` need the ``sxflow[fed]`` extra.
 """
 
 from __future__ import annotations

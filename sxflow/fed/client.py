@@ -42,7 +42,10 @@ class HttpTransport:
         self.connect_timeout = connect_timeout
         # TCP_NODELAY: headers and body leave in separate writes; with Nagle's algorithm the
         # second waits for the peer's delayed ACK, 40 ms a call.
-        pool = httpx.HTTPTransport(limits=httpx.Limits(max_connections=32, max_keepalive_connections=8),
+        # Idle connections are dropped here (2 s) before the server drops them (5 s), so a
+        # request is never sent down a connection the server is closing at that moment.
+        limits = httpx.Limits(max_connections=32, max_keepalive_connections=8, keepalive_expiry=2.0)
+        pool = httpx.HTTPTransport(limits=limits,
                                    socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
         self._client = httpx.Client(base_url=self.url, transport=pool, trust_env=False)
 
@@ -74,10 +77,10 @@ class HttpTransport:
         return self._request("POST", target, argument, timeout)
 
     def push_replica(self, origin: str, export: bytes, timeout: float) -> None:
-        self._request("POST", f"{API}/replica/{quote(origin, safe='')}", export, timeout)
+        self._request("POST", f"{API}/replica?origin={quote(origin, safe='')}", export, timeout)
 
     def fetch_replica(self, origin: str, timeout: float) -> bytes:
-        return self._request("GET", f"{API}/replica/{quote(origin, safe='')}", b"", timeout)
+        return self._request("GET", f"{API}/replica?origin={quote(origin, safe='')}", b"", timeout)
 
     def names(self, timeout: float) -> list[str]:
         content = self._request("GET", f"{API}/names", b"", timeout)

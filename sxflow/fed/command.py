@@ -8,6 +8,7 @@ graceful timeout), the port is released and the command exits with status 0.
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 
@@ -67,6 +68,9 @@ def command_serve(options, make_interpreter) -> int:
     except BaseException:
         sock.close()
         raise
+    # Refused requests are reported on stderr, one line each (stdout is the program's).
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING,
+                        format=f"sxflow serve {options.name}: %(message)s")
     app = FederationApp(Host(interpreter, options.name), secret, max_body=options.max_body,
                         body_timeout=options.body_timeout)
     server = make_server(app)

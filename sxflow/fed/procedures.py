@@ -15,6 +15,7 @@
     (fed-name) / (fed-set-name! name)   this instance's name (#f until set)
     (fed-set-secret! secret)            the shared secret for connections made after it
                                         (default: the SXFLOW_FED_SECRET environment variable)
+    (fed-last-failure addr)             why the last call to addr failed (a string), or #f
 
 httpx is imported only when fed-connect! makes an HTTP transport.
 """
@@ -130,6 +131,14 @@ def _set_secret(interpreter):
     return fed_set_secret
 
 
+def _last_failure(interpreter):
+    def fed_last_failure(addr):
+        link = fed_state(interpreter).peers.get(addr)
+        return False if link is None or link.last_failure is None else link.last_failure
+
+    return fed_last_failure
+
+
 PROCEDURES = {
     "fed-expose!": _expose,
     "fed-connect!": _connect,
@@ -139,4 +148,5 @@ PROCEDURES = {
     "fed-name": _name,
     "fed-set-name!": _set_name,
     "fed-set-secret!": _set_secret,
+    "fed-last-failure": _last_failure,
 }

@@ -73,6 +73,9 @@ def connect(interpreter, addr, transport: Transport, names=None, timeout: float 
             raise_(UNREACHABLE)
     names = [_function_name(name) for name in names]
     state = fed_state(interpreter)
+    previous = state.peers.get(addr)
+    if previous is not None and previous.transport is not transport and hasattr(previous.transport, "close"):
+        previous.transport.close()  # connecting an address again replaces it, as registering does
     state.peers[addr] = link
     proxies = [(Symbol(name), make_proxy(interpreter, link, name)) for name in names]
     interpreter.call("flow-peer-register!", addr, peer_table(proxies))

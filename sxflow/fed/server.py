@@ -3,8 +3,8 @@
 Endpoints (version 1; every one but health must carry a valid signature):
 
     POST /v1/call?fn=NAME&key=KEY   body: wire-encoded argument -> wire outcome
-    POST /v1/replica/ORIGIN         body: wire-encoded store export -> {"ok": true}
-    GET  /v1/replica/ORIGIN         -> the wire-encoded replica (#f when none)
+    POST /v1/replica?origin=ORIGIN  body: wire-encoded store export -> {"ok": true}
+    GET  /v1/replica?origin=ORIGIN  -> the wire-encoded replica (#f when none)
     GET  /v1/names                  -> {"names": [...]}
     GET  /v1/health                 -> {"status": "ok", "wire": 1} (no authentication, no name)
 
@@ -19,15 +19,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs
 
 from . import auth, wire
 from .host import Host
 
+log = logging.getLogger("sxflow.fed")
 MAX_BODY = 64 * 1024 * 1024  # bytes; a 100,000-entry store export is a few MB
 BODY_TIMEOUT = 10.0  # seconds a client may take to send its body
 WORKERS = 8
@@ -66,7 +68,11 @@ class FederationApp:
             status, body, headers = await self._handle(scope, receive)
         except Refusal as refusal:
             status, body, headers = refusal.status, refusal.message.encode("utf-8") + b"\n", _TEXT
+            client = scope.get("client") or ("?", 0)
+            log.warning("%s %s from %s:%s: %d %s", scope["method"], scope["path"], client[0], client[1],
+                        refusal.status, refusal.message)
         except Exception as error:  # a bug here must not take the server down
+            log.exception("internal error on %s %s", scope["method"], scope["path"])
             status, body, headers = 500, f"internal error: {type(error).__name__}: {error}\n".encode(), _TEXT
         await send({"type": "http.response.start", "status": status,
                     "headers": [*headers, (b"content-length", str(len(body)).encode())]})
@@ -129,10 +135,15 @@ class FederationApp:
         return b"".join(chunks)
 
     async def _route(self, method: str, path: str, scope, body: bytes):
-        parts = path.split("/")
+        # Names travel in the query (percent-encoded UTF-8), so any symbol or origin name,
+        # slashes included, reaches the host as it was sent.
+        try:
+            query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True,
+                             encoding="utf-8", errors="strict")
+        except UnicodeDecodeError:
+            raise Refusal(400, "the query is not percent-encoded UTF-8") from None
         if path == "/v1/call":
             self._method(method, "POST")
-            query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
             function, key = query.get("fn", [None])[0], query.get("key", [None])[0]
             if not function or not key:
                 raise Refusal(400, "a call needs ?fn=NAME&key=KEY")
@@ -141,14 +152,16 @@ class FederationApp:
             self._method(method, "GET")
             names = await self._run(self.host.names)
             return 200, json.dumps({"names": names}).encode(), _JSON
-        if len(parts) == 4 and parts[1] == "v1" and parts[2] == "replica" and parts[3]:
-            origin = unquote(parts[3])
+        if path == "/v1/replica":
+            origin = query.get("origin", [None])[0]
+            if not origin:
+                raise Refusal(400, "a replica request needs ?origin=NAME")
             if method == "POST":
                 await self._run(self.host.push_replica, origin, body)
                 return 200, b'{"ok":true}', _JSON
             self._method(method, "GET")
             return 200, await self._run(self.host.fetch_replica, origin), _JSON
-        raise Refusal(404, f"no such endpoint: {path} (this server speaks /v1/call, /v1/replica/ORIGIN, "
+        raise Refusal(404, f"no such endpoint: {path} (this server speaks /v1/call, /v1/replica, "
                            "/v1/names, /v1/health)")
 
     @staticmethod
