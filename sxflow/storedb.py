@@ -1,7 +1,8 @@
 """SQLite persistence for the flow store: one file in WAL mode, each store mutation one durable transaction.
 
-``StoreFile(path)`` opens (or creates) a store file and holds it exclusively until
-``close()`` or the end of the process; ``entries()`` gives what it holds, in key order;
+``StoreFile(path)`` opens (or creates) a store file, reads it whole, and holds it
+exclusively until ``close()`` or the end of the process; ``entries()`` gives what it
+holds, in key order;
 ``put``, ``delete``, ``clear`` and ``replace`` (an import: all or nothing) each commit
 one transaction before they return. lib/flow/store.sx calls them through the
 ``flow-store-file-*`` builtins (sxflow/library/storefile.py) before it changes its
@@ -79,8 +80,11 @@ class StoreFile:
             raise StoreFileError(f"cannot open store file {self.path}: {error}") from None
         try:
             self._open(synchronous)
+            # Read everything now: a damaged file is refused before anything is written.
+            self._loaded: list | None = self._read_entries()
         except BaseException:
             self._connection.close()
+            self._connection = None
             raise
 
     def _open(self, synchronous: str) -> None:
@@ -132,9 +136,13 @@ class StoreFile:
     # -- reading ---------------------------------------------------------------------
 
     def entries(self) -> list[tuple[object, object]]:
-        """Every (key, value) pair, in key order, decoded into Scheme values."""
+        """Every (key, value) pair, in key order, decoded into Scheme values (the first call reuses the open's read)."""
+        loaded = self._loaded
+        return loaded if loaded is not None else self._read_entries()
+
+    def _read_entries(self) -> list[tuple[object, object]]:
         try:
-            rows = self._connection.execute("SELECT key, value FROM entries ORDER BY rowid").fetchall()
+            rows = self._checked_connection().execute("SELECT key, value FROM entries ORDER BY rowid").fetchall()
         except sqlite3.Error as error:
             raise self._failure(error) from None
         if not rows:
@@ -186,6 +194,7 @@ class StoreFile:
             raise StoreFileError(f"cannot write store file {self.path}: {error}") from None
 
     def _checked_connection(self):
+        self._loaded = None  # any use after the open reads the file afresh
         if self._connection is None:
             raise StoreFileError(f"store file {self.path} is closed")
         return self._connection
@@ -294,34 +303,40 @@ def decode(text: str):
     return decode_tokens(json.loads(text))
 
 
+_JSON_ATOMS = frozenset((str, int, float, bool))
+
+
 def decode_tokens(tokens):
     if type(tokens) is not list:
         raise ValueError("a stored value is a list of tokens")
     stack: list = []
     push = stack.append
+    atoms = _JSON_ATOMS
     for token in tokens:
         kind = type(token)
-        if kind is str or kind is bool or kind is int or kind is float:
+        if kind in atoms:
             push(token)
         elif token is None:
             push(NIL)
         elif kind is list and token:
             tag = token[0]
-            if tag == "L" or tag == "V":
+            if tag == "L":
+                count = token[1]
+                if type(count) is not int or not 0 <= count <= len(stack):
+                    raise ValueError(f"bad item count in {token!r}")
+                result = NIL
+                for _ in range(count):
+                    result = Pair(stack.pop(), result)
+                push(result)
+            elif tag == "y":
+                push(Symbol(token[1]))
+            elif tag == "V":
                 count = token[1]
                 if type(count) is not int or not 0 <= count <= len(stack):
                     raise ValueError(f"bad item count in {token!r}")
                 items = stack[len(stack) - count:] if count else []
                 del stack[len(stack) - count:]
-                if tag == "V":
-                    push(items)
-                else:
-                    result = NIL
-                    for element in reversed(items):
-                        result = Pair(element, result)
-                    push(result)
-            elif tag == "y":
-                push(Symbol(token[1]))
+                push(items)
             elif tag == "c":
                 push(Char(token[1]))
             elif tag == "i":

@@ -42,7 +42,7 @@ def test_clean_files_pass_silently(tmp_path):
 
 def test_the_flow_library_itself_is_clean():
     directory = flow_library_directory()
-    result = run_check(str(directory / "store.sx"), str(directory / "remote.sx"))
+    result = run_check(str(directory / "store.sx"), str(directory / "remote.sx"), str(directory / "run.sx"))
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
 

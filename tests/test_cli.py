@@ -383,3 +383,62 @@ def test_a_syntax_error_in_a_later_file_stops_the_program_before_it_starts(tmp_p
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr.startswith(f"{second}:1:12: unexpected ')'")
+
+
+# -- durable runs: --store, runs, resume ----------------------------------------------------
+
+CHECKOUT_FLOW = """\
+(define (price n) (* 10 n))
+(define (pay amount)
+  (if (get-environment-variable "DECLINE") (raise 'payment-declined) (list 'charged amount)))
+(flow-define 'checkout (list price pay (lambda (x) (list 'shipped x))))
+"""
+
+
+def sxflow_with_environment(*args, **extra) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sxflow", *args], capture_output=True, text=True,
+                          timeout=TIMEOUT, env=environment(**extra))
+
+
+def test_run_with_a_store_then_runs_and_resume(tmp_path):
+    flows = write(tmp_path, "flows.sx", CHECKOUT_FLOW)
+    start = write(tmp_path, "start.sx", '(write (flow-start! "order-1" (quote checkout) 2))\n'
+                                        "(flow-start! 'order-2 'checkout 5)\n")
+    store = str(tmp_path / "orders.db")
+    declined = sxflow_with_environment("run", "--store", store, flows, start, DECLINE="1")
+    assert declined.returncode == 1
+    assert "uncaught raise: payment-declined" in declined.stderr
+    listed = sxflow_command("runs", "--store", store)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout == "order-1  failed  1/3  checkout  error: payment-declined\n"
+    resumed = sxflow_command("resume", "order-1", "--store", store, flows)
+    assert (resumed.returncode, resumed.stdout) == (0, "(shipped (charged 20))\n"), resumed.stderr
+    again = sxflow_command("--store", store, "resume", "order-1", flows)  # --store before the command too
+    assert (again.returncode, again.stdout) == (0, "(shipped (charged 20))\n"), again.stderr
+    assert sxflow_command("runs", "--store", store).stdout == "order-1  done  3/3  checkout  error: payment-declined\n"
+    unknown = sxflow_command("resume", "order-9", "--store", store, flows)
+    assert unknown.returncode == 1
+    assert f"sxflow: no run order-9 in the store {store} (flow-run-unknown)" in unknown.stderr
+
+
+def test_script_mode_and_eval_accept_a_store(tmp_path):
+    store = str(tmp_path / "s.db")
+    program = write(tmp_path, "put.sx", '(flow-store-put! "seen" (quote yes))\n')
+    assert sxflow_command("--store", store, program).returncode == 0
+    result = sxflow_command("--store", store, "-e", '(flow-store-get "seen")')
+    assert (result.returncode, result.stdout) == (0, "yes\n"), result.stderr
+
+
+def test_runs_and_resume_need_a_store_and_bad_files_are_reported(tmp_path):
+    missing = sxflow_command("runs")
+    assert missing.returncode == 2 and "runs needs --store PATH" in missing.stderr
+    flows = write(tmp_path, "flows.sx", CHECKOUT_FLOW)
+    assert sxflow_command("resume", "order-1", flows).returncode == 2
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"not a database at all" * 50)
+    refused = sxflow_command("runs", "--store", str(bad))
+    assert refused.returncode == 2
+    assert refused.stderr.startswith(f"sxflow: cannot open store file {bad}: it is not a readable sxflow store")
+    assert bad.read_bytes() == b"not a database at all" * 50
+    no_flow = sxflow_command("--no-flow", "--store", str(tmp_path / "x.db"), "-e", "1")
+    assert no_flow.returncode == 2 and "--store needs the flow library" in no_flow.stderr

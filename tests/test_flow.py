@@ -24,7 +24,9 @@ EXPORTED = [
     "flow-peer-register!", "flow-transport", "remote-node", "remote-failover", "flow-replicate-to",
     "flow-restore-from", "flow-replica-get", "flow-store-put!", "flow-store-get", "flow-store-has?",
     "flow-store-delete!", "flow-store-keys", "flow-store-clear!", "flow-store-export", "flow-store-import!",
-    "flow-load-store!", "flow-load-remote!",
+    "flow-load-store!", "flow-load-remote!", "flow-store-open!", "flow-store-close!", "flow-store-path",
+    "flow-define", "flow-start!", "flow-resume!", "flow-run-status", "flow-runs", "flow-step-key",
+    "flow-current-step-key", "flow-next-call-key", "flow-standby!", "flow-set-replicator!", "flow-load-run!",
 ]
 UNREACHABLE = Symbol("flow-remote-unreachable")
 NO_FN = Symbol("flow-remote-no-fn")

@@ -218,3 +218,15 @@ def test_flow_library_files_are_found():
     directory = flow_library_directory()
     assert (directory / "remote.sx").is_file()
     assert (directory / "store.sx").is_file()
+    assert (directory / "run.sx").is_file()
+
+
+def test_store_path_backs_the_flow_store_with_a_file(tmp_path):
+    path = tmp_path / "store.db"
+    first = Interpreter(store_path=path)  # loads the flow library and opens (creates) the file
+    first.eval('(flow-store-put! "answer" (list 42 (quote yes)))')
+    assert first.eval("(flow-store-path)") == str(path)
+    first.eval("(flow-store-close!)")
+    second = Interpreter(store_path=str(path))
+    assert sxflow.write_string(second.eval("(flow-store-export)")) == '(("answer" (42 yes)))'
+    second.eval("(flow-store-close!)")

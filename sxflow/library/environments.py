@@ -31,7 +31,7 @@ def make_new_environment(interpreter):
 
 @interpreter_builtin("flow-load!")
 def make_flow_load(interpreter):
-    """(flow-load!): load the flow library (store.sx, remote.sx) into the interaction environment.
+    """(flow-load!): load the flow library (store.sx, remote.sx, run.sx) into the interaction environment.
 
     What ``Interpreter.load_flow()`` and ``sxflow run`` do; a no-op once loaded, so it is
     safe at the top of any program that needs the flow procedures.
