@@ -120,6 +120,8 @@ def bench_failover(results: dict, peer_file: Path, rounds: int) -> None:
             node = sx.eval("(remote-failover (list \"first\" \"standby\") 'work (lambda (x) 'local))")
             node(0)  # the first answers; its handle is cached
             ray.kill(first.actor)
+            while sxray.stop_actor(first.name):  # ray.kill acts asynchronously: wait until it is dead
+                time.sleep(0.01)
             before = time.perf_counter()
             node(1)
             after_kill.append(time.perf_counter() - before)

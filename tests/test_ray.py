@@ -135,16 +135,33 @@ def wait_until_busy(peer, limit=60.0):
     raise AssertionError(f"{peer.name} never got busy")
 
 
-def restarted_process(peer, limit=60.0):
-    """The process id of ``peer`` once it answers again after a restart."""
+def kill(peer, limit=60.0) -> None:
+    """ray.kill ``peer`` for good and wait until the cluster has it dead (ray.kill acts asynchronously)."""
+    import ray
+
+    peer.kill()
     deadline = time.monotonic() + limit
-    while True:
+    while time.monotonic() < deadline:
         try:
-            return peer.process_id(timeout=5)
+            ray.get_actor(peer.name, namespace=peer.namespace)
+        except ValueError:  # a dead actor's name is free again
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{peer.name} still alive after ray.kill")
+
+
+def restarted_process(peer, before: int, limit=60.0) -> int:
+    """The id of the new process of ``peer`` once it answers after a restart (ray.kill acts asynchronously)."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            process = peer.process_id(timeout=5)
+            if process != before:
+                return process
         except Exception:  # a Ray error while it restarts
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{peer.name} did not come back in a new process")
 
 
 def raised(sx, text):
@@ -317,7 +334,7 @@ def test_every_actor_killed_the_local_fallback_answers(spawn, sx):
     peers = [spawn(label) for label in ("a", "b", "c")]
     labels = connect_all(sx, peers)
     for peer in peers:
-        peer.kill()
+        kill(peer)
     assert failover(sx, labels, "work", 3) == make_list([Symbol("local"), 3])
 
 
@@ -390,7 +407,7 @@ def test_an_actor_restarted_by_ray_serves_again_with_its_memory_empty(spawn, sx)
     sx.eval("(flow-transport \"a\" 'store-put '(\"k\" 1))")
     before = peer.process_id()
     peer.kill(restart=True)  # what Ray does after a crash, within max_restarts
-    assert restarted_process(peer) != before
+    restarted_process(peer, before)
     # Same files, same functions; the store of the old process is gone.
     assert sx.eval("(flow-transport \"a\" 'store-export 0)") is NIL
     assert sx.eval("(flow-transport \"a\" 'work 2)") == make_list([Symbol(peer.name), 2])
@@ -408,9 +425,9 @@ def test_the_readme_ray_example_runs_as_written(ray_cluster, tmp_path, sx):
     try:
         assert sx.eval(client_source) == make_list(["eu-1", 36])
         price = "((remote-failover '(\"eu-1\" \"us-1\") 'price (fn (order) 'local)) '(tea 3))"
-        peers[0].kill()
+        kill(peers[0])
         assert sx.eval(price) == make_list(["us-1", 36])
-        peers[1].kill()
+        kill(peers[1])
         assert sx.eval(price) == Symbol("local")
     finally:
         for peer in peers:
@@ -515,7 +532,7 @@ def test_a_run_resumes_from_sqlite_in_the_actor_ray_restarted(spawn, flow_file, 
     peer.kill(restart=True)  # a crash within max_restarts: Ray starts the actor again
     thread.join(timeout=60)
     assert outcome == {"raised": UNREACHABLE}
-    assert restarted_process(peer) != before
+    restarted_process(peer, before)
     # The new process reopened the SQLite store: the run continues at step 2.
     assert sx.eval("(flow-transport \"durable\" 'resume \"r\")") == make_list([0, 1, 2, 3])
     assert sx.eval("(flow-transport \"durable\" 'run-ledger 0)") == make_list(["r/2", "r/3"])
