@@ -23,6 +23,7 @@ from pathlib import Path
 # no usage report sent off the machine.
 os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+os.environ.pop("RAY_ADDRESS", None)  # the tests start their own instance, whatever cluster the shell points at
 
 import pytest
 
