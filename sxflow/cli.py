@@ -123,8 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="largest request body accepted (default 64 MiB)")
     serve.add_argument("--body-timeout", dest="body_timeout", type=float, default=10.0, metavar="SECONDS",
                        help="how long a client may take to send its request body (default 10)")
-    _ray_serve_options(serve)
+    serve.add_argument("--shutdown-timeout", dest="shutdown_timeout", type=float, default=10.0, metavar="SECONDS",
+                       help="on SIGTERM/SIGINT, how long in-flight calls may take to finish (default 10)")
     _common_options(serve, top=False)
+    _ray_serve_options(serve)
 
     runs = commands.add_parser("runs", help="list the flow runs in a store file")
     _common_options(runs, top=False)

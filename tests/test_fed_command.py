@@ -121,3 +121,20 @@ def test_any_function_origin_or_key_name_crosses_intact():
         assert client.eval('(fed-fetch-replica "p")') == client.eval("'((\"a\" 1))")
     finally:
         handle.close()
+
+
+def test_a_call_that_never_ends_does_not_keep_a_stopped_server_alive(tmp_path):
+    program = tmp_path / "forever.sx"
+    program.write_text("(define (forever x) (display \"forever-started\") (newline) (flush-output-port)"
+                       " (let loop () (loop)))\n(fed-expose! (list (list 'forever forever)))\n")
+    peer = Peer("F", program, args=["--shutdown-timeout", "2"])
+    try:
+        peer.started()
+        sx = Interpreter().load_flow()
+        sx.flow.connect("F", peer.url, timeout=1, secret=SECRET)
+        assert sx.eval('(guard (e (#t e)) (flow-transport "F" \'forever 1))') == Symbol("flow-remote-unreachable")
+        peer.wait_for_line("forever-started", 30)
+        peer.signal(signal.SIGTERM)
+        assert peer.process.wait(60) == 0  # after the shutdown timeout (2 s here)
+    finally:
+        peer.close()

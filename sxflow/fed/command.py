@@ -73,7 +73,7 @@ def command_serve(options, make_interpreter) -> int:
                         format=f"sxflow serve {options.name}: %(message)s")
     app = FederationApp(Host(interpreter, options.name), secret, max_body=options.max_body,
                         body_timeout=options.body_timeout)
-    server = make_server(app)
+    server = make_server(app, graceful_timeout=options.shutdown_timeout)
     # uvicorn catches SIGTERM/SIGINT while it runs, shuts down gracefully, then raises the
     # signal again for the previous handler: these make that a normal, successful exit.
     stopped = []

@@ -23,7 +23,7 @@ import logging
 import socket
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+import queue
 from urllib.parse import parse_qs
 
 from . import auth, wire
@@ -56,7 +56,7 @@ class FederationApp:
         self.verifier = auth.RequestVerifier(secret)
         self.max_body = max_body
         self.body_timeout = body_timeout
-        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sxflow-fed")
+        self.workers = Workers(workers)
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "lifespan":
@@ -84,7 +84,7 @@ class FederationApp:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                self.executor.shutdown(wait=False, cancel_futures=True)
+                self.workers.stop()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -170,13 +170,63 @@ class FederationApp:
             raise Refusal(405, f"use {expected} here")
 
     async def _run(self, function, *args):
-        loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self.executor, function, *args)
+            return await self.workers.run(function, *args)
         except wire.WireError as error:
             raise Refusal(400, f"malformed body: {error}") from None
-        except RuntimeError as error:  # the executor is shutting down
-            raise Refusal(503, f"the server is shutting down ({error})") from None
+
+
+class Workers:
+    """Daemon threads that run host methods for the event loop.
+
+    Not a ThreadPoolExecutor: its threads are joined when Python exits, so a Scheme call
+    that never ends would keep a stopped server's process alive forever. A daemon
+    thread ends with the process, once the graceful shutdown has given calls their time.
+    """
+
+    def __init__(self, count: int) -> None:
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._count = count
+        self._stopped = False
+        for index in range(count):
+            threading.Thread(target=self._work, name=f"sxflow-fed-{index}", daemon=True).start()
+
+    async def run(self, function, *args):
+        if self._stopped:
+            raise Refusal(503, "the server is shutting down")
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._jobs.put((loop, future, function, args))
+        return await future
+
+    def _work(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            loop, future, function, args = job
+            try:
+                result, error = function(*args), None
+            except BaseException as exception:  # handed to the waiting request
+                result, error = None, exception
+            try:
+                loop.call_soon_threadsafe(_settle, future, result, error)
+            except RuntimeError:  # the loop has closed: the server stopped meanwhile
+                pass
+
+    def stop(self) -> None:
+        self._stopped = True
+        for _ in range(self._count):
+            self._jobs.put(None)
+
+
+def _settle(future, result, error) -> None:
+    if future.cancelled():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
 
 
 def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
