@@ -435,6 +435,25 @@ def test_the_readme_ray_example_runs_as_written(ray_cluster, tmp_path, sx):
             sxray.stop_actor(peer.name)
 
 
+@ray_tests
+def test_the_ray_demo_shows_failover_and_a_run_handed_over(ray_cluster, capsys):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("ray_demo", ROOT / "examples" / "ray" / "demo.py")
+    demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(demo)
+    demo.run(suffix=f"-{uuid.uuid4().hex[:8]}")  # in this process's Ray instance
+    out = capsys.readouterr().out
+    eu = re.search(r"^serving (eu-1-\w+) and (us-1-\w+) as Ray actors$", out, re.M)
+    assert eu, out
+    eu_name, us_name = eu.groups()
+    assert f'price of (tea 3): ("{eu_name}" 36)' in out
+    assert f'price of (tea 3) with {eu_name} dead: ("{us_name}" 36)' in out
+    assert (f'{us_name} takes over invoice-7: ((fetch "{eu_name}") (check "{eu_name}") (price "{us_name}") '
+            f'(ship "{us_name}"))') in out
+    assert 'price of (tea 3) with every peer dead: ("local" 30)' in out
+
+
 # -- resuming a run after the actor that ran it is gone ---------------------------------
 
 # A 4-step flow; each step notes its key in this process's ledger. `crash-step`, when set,
@@ -475,13 +494,20 @@ def flow_file(tmp_path):
     return path
 
 
-def start_in_background(sx, text):
-    """Evaluate ``text`` in a thread (a call that never returns while its actor is busy); its outcome."""
+def start_in_background(peer, text):
+    """Evaluate ``text`` in a thread with its own client interpreter, ``peer`` connected under its label.
+
+    For a call that does not return while its actor is busy; returns the thread and its
+    outcome (``{"value": ...}`` or ``{"raised": payload}``). One interpreter per thread:
+    the test's own interpreter keeps asking other peers meanwhile.
+    """
+    caller = Interpreter().load_flow()
+    connect_all(caller, [peer], timeout=120)
     outcome = {}
 
     def run():
         try:
-            outcome["value"] = sx.eval(text)
+            outcome["value"] = caller.eval(text)
         except SchemeError as error:
             outcome["raised"] = error.payload
 
@@ -505,7 +531,7 @@ def test_a_run_resumes_on_the_standby_actor_after_the_origin_actor_is_killed(spa
     connect_all(sx, [origin, standby], timeout=120)
     # The origin runs the flow with the standby receiving a replica after every checkpoint,
     # and crashes in the middle of step 2.
-    thread, outcome = start_in_background(sx, f"(flow-transport \"origin\" 'start '(\"r\" \"{standby.name}\" 2))")
+    thread, outcome = start_in_background(origin, f"(flow-transport \"origin\" 'start '(\"r\" \"{standby.name}\" 2))")
     deadline = time.monotonic() + 60
     status = False
     while time.monotonic() < deadline:
@@ -528,7 +554,7 @@ def test_a_run_resumes_from_sqlite_in_the_actor_ray_restarted(spawn, flow_file, 
     peer = spawn("durable", [flow_file], store_path=str(tmp_path / "peer-store.db"))
     connect_all(sx, [peer], timeout=120)
     before = peer.process_id()
-    thread, outcome = start_in_background(sx, "(flow-transport \"durable\" 'start '(\"r\" #f 2))")
+    thread, outcome = start_in_background(peer, "(flow-transport \"durable\" 'start '(\"r\" #f 2))")
     wait_until_busy(peer)
     peer.kill(restart=True)  # a crash within max_restarts: Ray starts the actor again
     thread.join(timeout=60)
