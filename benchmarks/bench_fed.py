@@ -146,6 +146,20 @@ def bench_replicas(url: str, sizes: list[int]) -> None:
               f"text path (in process, no network) {text_time:6.2f} s  ratio text/wire {text_time / total:5.1f}x")
 
 
+def bench_ray_peers(quick: bool) -> None:
+    """The same figures for peers as Ray actors (benchmarks/bench_ray.py), when Ray is installed."""
+    import importlib.util
+
+    if importlib.util.find_spec("ray") is None:
+        print('\nRay actor peers: not measured (pip install "sxflow[ray]")')
+        return
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_ray import measure  # sets Ray's environment before Ray is imported
+
+    print()
+    measure(quick)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer calls, no 100,000-entry store")
@@ -164,6 +178,7 @@ def main() -> None:
             for process in (live, hung):
                 process.kill()
                 process.wait()
+    bench_ray_peers(options.quick)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ EXIT_USAGE = 2
 EXIT_INTERNAL = 70  # EX_SOFTWARE in sysexits.h
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 
-COMMANDS = ("run", "eval", "check", "repl", "runs", "resume", "serve")
+COMMANDS = ("run", "eval", "check", "repl", "serve", "runs", "resume")
 
 DESCRIPTION = """\
 Run SX flow programs (a Scheme subset).
@@ -32,13 +32,17 @@ Run SX flow programs (a Scheme subset).
   sxflow check FILE...           report syntax errors and unknown globals without running
   sxflow repl                    interactive prompt (also bare 'sxflow' on a terminal;
                                  with a file or pipe on stdin, bare 'sxflow' runs it)
+  sxflow serve FILE... --name NAME [--listen HOST:PORT] [--secret-file PATH]
+                                 serve the functions the files fed-expose! to other peers
+                                 (needs pip install "sxflow[fed]"; secret: SXFLOW_FED_SECRET)
+  sxflow serve --ray NAME FILE... [--ray-address ADDR]
+                                 the same peer as a named, detached Ray actor in a running
+                                 cluster; the command exits, the actor keeps serving
+                                 (needs pip install "sxflow[ray]")
   sxflow runs --store PATH       list the flow runs in a store file with their status
   sxflow resume RUN-ID --store PATH FILE...
                                  load the flow definitions in FILE(s), resume the run
                                  and write its output
-  sxflow serve FILE... --name NAME [--listen HOST:PORT] [--secret-file PATH]
-                                 serve the functions the files fed-expose! to other peers
-                                 (needs pip install "sxflow[fed]"; secret: SXFLOW_FED_SECRET)
 
 --store PATH backs the flow store with that SQLite file (created when missing):
 every store write is durable when it returns, and runs can be resumed after a crash.
@@ -109,19 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common_options(repl, top=False)
     _store_option(repl, top=False)
 
-    runs = commands.add_parser("runs", help="list the flow runs in a store file")
-    _common_options(runs, top=False)
-    _store_option(runs, top=False)
-
-    resume = commands.add_parser("resume", help="resume a flow run from a store file")
-    resume.add_argument("run_id", metavar="RUN-ID")
-    resume.add_argument("files", nargs="+", metavar="FILE", help="files defining the run's flows")
-    _common_options(resume, top=False)
-    _store_option(resume, top=False)
-
     serve = commands.add_parser("serve", help="serve exposed functions to federation peers over HTTP")
     serve.add_argument("files", nargs="+", metavar="FILE", help="files that call fed-expose!")
-    serve.add_argument("--name", required=True, help="this peer's name (replicas it pushes are filed under it)")
+    serve.add_argument("--name", help="this peer's name (replicas it pushes are filed under it)")
     serve.add_argument("--listen", metavar="HOST:PORT", help="address to bind (default 127.0.0.1, a free port)")
     serve.add_argument("--secret-file", dest="secret_file", metavar="PATH",
                        help="file holding the shared secret (default: $SXFLOW_FED_SECRET)")
@@ -132,6 +126,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--shutdown-timeout", dest="shutdown_timeout", type=float, default=10.0, metavar="SECONDS",
                        help="on SIGTERM/SIGINT, how long in-flight calls may take to finish (default 10)")
     _common_options(serve, top=False)
+    _ray_serve_options(serve)
+
+    runs = commands.add_parser("runs", help="list the flow runs in a store file")
+    _common_options(runs, top=False)
+    _store_option(runs, top=False)
+
+    resume = commands.add_parser("resume", help="resume a flow run from a store file")
+    resume.add_argument("run_id", metavar="RUN-ID")
+    resume.add_argument("files", nargs="+", metavar="FILE", help="files defining the run's flows")
+    _common_options(resume, top=False)
+    _store_option(resume, top=False)
     return parser
 
 
@@ -385,10 +390,37 @@ def command_serve(options) -> int:
     from .fed.command import ServeUsageError
     from .fed.command import command_serve as serve
 
+    if options.ray is not None:
+        return command_serve_ray(options)
+    if options.name is None:
+        raise UsageError("serve: give the peer's name with --name NAME (or --ray NAME for a Ray actor)")
     try:
         return serve(options, make_interpreter)
     except ServeUsageError as error:
         raise UsageError(str(error)) from None
+
+
+def _ray_serve_options(serve: argparse.ArgumentParser) -> None:
+    from .ray import DEFAULT_MAX_RESTARTS
+
+    serve.add_argument("--ray", metavar="NAME",
+                       help="instead of an HTTP server, start the peer as the named, detached Ray actor NAME "
+                            "in a running Ray cluster, then exit (needs pip install \"sxflow[ray]\")")
+    serve.add_argument("--ray-address", dest="ray_address", metavar="ADDR",
+                       help="the Ray cluster (default: $RAY_ADDRESS, else the one 'ray start --head' runs here)")
+    serve.add_argument("--ray-max-restarts", dest="ray_max_restarts", type=int, default=DEFAULT_MAX_RESTARTS,
+                       metavar="N", help=f"restarts Ray may make after the actor crashes (default {DEFAULT_MAX_RESTARTS})")
+    serve.add_argument("--ray-store", dest="ray_store", metavar="PATH",
+                       help="keep the actor's store in this SQLite file (on the actor's node), so it survives restarts")
+
+
+def command_serve_ray(options) -> int:
+    from .ray import command_serve as serve_ray
+
+    if options.listen or options.secret_file:
+        raise UsageError("serve --ray: --listen and --secret-file are for the HTTP server; "
+                         "a Ray actor is reached through its cluster")
+    return serve_ray(options)
 
 
 def dispatch(options) -> int:
@@ -402,12 +434,12 @@ def dispatch(options) -> int:
         return command_check(options)
     if options.command == "repl":
         return command_repl(options)
+    if options.command == "serve":
+        return command_serve(options)
     if options.command == "runs":
         return command_runs(options)
     if options.command == "resume":
         return command_resume(options)
-    if options.command == "serve":
-        return command_serve(options)
     # Bare `sxflow`: a prompt on a terminal, otherwise the program on standard input.
     if sys.stdin is not None and sys.stdin.isatty():
         return command_repl(options)

@@ -60,6 +60,9 @@ def load_flow(interpreter) -> None:
     from .fed.procedures import install as install_fed
 
     install_fed(interpreter)
+    from .ray import install as install_ray
+
+    install_ray(interpreter)
     interpreter._flow_loaded = True
 
 
@@ -139,6 +142,21 @@ class Flow:
             return None
         copied = copy_plain_data(data, _NOT_COPIED)
         return data if copied is _NOT_COPIED else copied
+
+    def connect_ray(self, address, actor_name: str, names=None, timeout: float | None = None, *,
+                    namespace: str | None = None, ray_address: str | None = None) -> list[str]:
+        """Register ``address`` as the peer actor ``actor_name`` (ray-connect!): one proxy per function.
+
+        Like ``connect`` with a Ray transport (``sxflow.ray``): ``names`` given, no question
+        is asked of the actor; ``timeout`` is the per-call limit in seconds; the actor is
+        looked up in ``namespace`` (default ``sxflow``) of the cluster Ray is connected to
+        (else ``ray_address``, ``RAY_ADDRESS`` or a local ``ray start`` cluster). Needs the
+        ``sxflow[ray]`` extra. Returns the names.
+        """
+        from .ray import NAMESPACE, connect_ray
+
+        return connect_ray(self.interpreter, address, actor_name, names, timeout,
+                           namespace=namespace or NAMESPACE, ray_address=ray_address)
 
 
 class FlowStore(MutableMapping):
