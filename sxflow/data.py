@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import sys
 from fractions import Fraction
 from typing import Iterable, Iterator
 
@@ -211,10 +213,173 @@ def list_spine(value) -> tuple[list, object]:
     return items, value
 
 
-NUMBER_TYPES = (int, float, Fraction, complex)
+def _exact_rational(value):
+    """An int or a Fraction, as exact results are kept: a whole Fraction becomes an int."""
+    if type(value) is Fraction and value.denominator == 1:
+        return value.numerator
+    return value
+
+
+def _finite_float(value) -> float:
+    """float(value), with an infinity instead of Python's OverflowError for a huge exact value."""
+    try:
+        return float(value)
+    except OverflowError:
+        return float("inf") if value > 0 else float("-inf")
+
+
+class ExactComplex:
+    """An exact complex number (R7RS 6.2): real and imaginary parts exact rationals, the imaginary one non-zero.
+
+    Made by ``ExactComplex.make``, which gives the real part itself when the imaginary
+    part is zero (``1+0i`` is the exact integer 1). Python's arithmetic operators work
+    on it with ints, Fractions (exact results) and floats or complex (an inexact Python
+    ``complex`` result), so numbers.py's generic arithmetic needs no case of its own;
+    it crosses to Python as itself (``complex(z)`` gives the inexact value).
+    """
+
+    __slots__ = ("real", "imag")
+
+    def __init__(self, real, imag) -> None:
+        self.real = real
+        self.imag = imag
+
+    @staticmethod
+    def make(real, imag):
+        """The exact number real + imag*i: the real part alone when imag is zero."""
+        if imag == 0:
+            return _exact_rational(real)
+        return ExactComplex(_exact_rational(real), _exact_rational(imag))
+
+    def __complex__(self) -> complex:
+        return complex(_finite_float(self.real), _finite_float(self.imag))
+
+    def __repr__(self) -> str:
+        return f"ExactComplex({self.real!r}, {self.imag!r})"
+
+    def _parts(self, other):
+        """``other`` as exact (real, imag) parts, or None when it is inexact (or not a number)."""
+        kind = type(other)
+        if kind is ExactComplex:
+            return other.real, other.imag
+        if kind is int or kind is Fraction:
+            return other, 0
+        return None
+
+    def __eq__(self, other) -> bool:
+        parts = self._parts(other)
+        if parts is not None:
+            return self.real == parts[0] and self.imag == parts[1]
+        if isinstance(other, (float, complex)):
+            # Exactly, as Fraction compares with float: 1/3+i is not the float nearest it.
+            other = complex(other)
+            if not (math.isfinite(other.real) and math.isfinite(other.imag)):
+                return False
+            return self.real == Fraction(other.real) and self.imag == Fraction(other.imag)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        # Python's own formula for complex, from the parts' hashes (a Fraction hashes as the
+        # float equal to it), so a value equal to a Python complex hashes the same.
+        modulus = 1 << sys.hash_info.width
+        value = (hash(self.real) + sys.hash_info.imag * hash(self.imag)) % modulus
+        if value >= modulus >> 1:
+            value -= modulus
+        return -2 if value == -1 else value
+
+    def __add__(self, other):
+        parts = self._parts(other)
+        if parts is None:
+            return complex(self) + other if isinstance(other, (float, complex)) else NotImplemented
+        return ExactComplex.make(self.real + parts[0], self.imag + parts[1])
+
+    __radd__ = __add__
+
+    def __neg__(self):
+        return ExactComplex(-self.real, -self.imag)
+
+    def __pos__(self):
+        return self
+
+    def __sub__(self, other):
+        parts = self._parts(other)
+        if parts is None:
+            return complex(self) - other if isinstance(other, (float, complex)) else NotImplemented
+        return ExactComplex.make(self.real - parts[0], self.imag - parts[1])
+
+    def __rsub__(self, other):
+        parts = self._parts(other)
+        if parts is None:
+            return other - complex(self) if isinstance(other, (float, complex)) else NotImplemented
+        return ExactComplex.make(parts[0] - self.real, parts[1] - self.imag)
+
+    def __mul__(self, other):
+        parts = self._parts(other)
+        if parts is None:
+            return complex(self) * other if isinstance(other, (float, complex)) else NotImplemented
+        real, imag = parts
+        return ExactComplex.make(self.real * real - self.imag * imag, self.real * imag + self.imag * real)
+
+    __rmul__ = __mul__
+
+    @staticmethod
+    def _divide(left, right):
+        """Exact (a+bi) / (c+di); an exact zero divisor raises ZeroDivisionError, as Fraction does."""
+        (a, b), (c, d) = left, right
+        scale = c * c + d * d
+        if scale == 0:
+            raise ZeroDivisionError("division by zero")
+        return ExactComplex.make(Fraction(a * c + b * d) / scale, Fraction(b * c - a * d) / scale)
+
+    def __truediv__(self, other):
+        parts = self._parts(other)
+        if parts is None:
+            return complex(self) / other if isinstance(other, (float, complex)) else NotImplemented
+        return ExactComplex._divide((self.real, self.imag), parts)
+
+    def __rtruediv__(self, other):
+        parts = self._parts(other)
+        if parts is None:
+            return other / complex(self) if isinstance(other, (float, complex)) else NotImplemented
+        return ExactComplex._divide(parts, (self.real, self.imag))
+
+    def __pow__(self, power):
+        if type(power) is int:
+            # Exact, by repeated squaring; a negative power is the reciprocal's.
+            base = self if power >= 0 else ExactComplex._divide((1, 0), (self.real, self.imag))
+            result, power = 1, abs(power)
+            while power:
+                if power & 1:
+                    result = result * base
+                power >>= 1
+                if power:
+                    base = base * base
+            return result
+        if isinstance(power, (Fraction, float, complex, ExactComplex)):
+            return complex(self) ** complex(power)
+        return NotImplemented
+
+    def __rpow__(self, base):
+        if isinstance(base, (int, Fraction, float, complex)):
+            return complex(base) ** complex(self) if base != 0 else 0
+        return NotImplemented
+
+    def __abs__(self):
+        """The magnitude: exact when it is a rational (3+4i gives 5), else a float."""
+        square = Fraction(self.real) ** 2 + Fraction(self.imag) ** 2
+        numerator, denominator = math.isqrt(square.numerator), math.isqrt(square.denominator)
+        if numerator * numerator == square.numerator and denominator * denominator == square.denominator:
+            return _exact_rational(Fraction(numerator, denominator))
+        return abs(complex(self))
+
+    def __bool__(self) -> bool:
+        return True
+
+
+NUMBER_TYPES = (int, float, Fraction, complex, ExactComplex)
 # Atoms compared by value in eq?/eqv? (booleans and numbers must also match in type:
 # #t is never 1, and 2 is not 2.0).
-_VALUE_TYPES = frozenset((int, float, Fraction, complex, str, Char, bool))
+_VALUE_TYPES = frozenset((int, float, Fraction, complex, ExactComplex, str, Char, bool))
 # equal? also compares bytevectors (bytearray) by content; eqv? keeps them by identity.
 _EQUAL_VALUE_TYPES = _VALUE_TYPES | {bytearray}
 

@@ -6,7 +6,7 @@ import math
 import re
 from fractions import Fraction
 
-from .data import EOF_OBJECT, NIL, UNASSIGNED, Char, MultipleValues, Pair, SourcePair, Symbol
+from .data import EOF_OBJECT, NIL, UNASSIGNED, Char, ExactComplex, MultipleValues, Pair, SourcePair, Symbol
 
 __all__ = ["write_string", "display_string", "write_shared_string"]
 
@@ -36,6 +36,20 @@ STRING_ESCAPES_WRITTEN = {
 # A symbol name that the reader takes as a plain atom (the last alternative of the
 # grammar's ATOM terminal); whether it then reads as that symbol is checked by decoding it.
 PLAIN_ATOM = re.compile(r"(?:[^\s()\[\]{}\";'`,|#]|#[^\s()\[\]{}\";'`,|#\\])[^\s()\[\]{}\";'`,|]*\Z")
+
+# An identifier as R7RS 7.1.1 spells it (non-ASCII characters count as letters), so a
+# symbol written without bars reads back as itself in other Schemes too: `1+`, `a#b` and
+# `\123` are sxflow symbols but not R7RS identifiers, and are written |1+| |a#b| |\\123|.
+_INITIAL = r"[A-Za-z!$%&*/:<=>?^_~\u0080-\U0010ffff]"
+_SUBSEQUENT = r"[A-Za-z!$%&*/:<=>?^_~\u0080-\U0010ffff0-9+\-.@]"
+_SIGN_SUBSEQUENT = r"[A-Za-z!$%&*/:<=>?^_~\u0080-\U0010ffff+\-@]"
+_DOT_SUBSEQUENT = r"[A-Za-z!$%&*/:<=>?^_~\u0080-\U0010ffff+\-@.]"
+R7RS_IDENTIFIER = re.compile(
+    rf"(?:{_INITIAL}{_SUBSEQUENT}*|[+-]|[+-]{_SIGN_SUBSEQUENT}{_SUBSEQUENT}*"
+    rf"|[+-]?\.{_DOT_SUBSEQUENT}{_SUBSEQUENT}*)\Z")
+# Peculiar identifiers that begin like an infinity or NaN (+nan.0abc) are written in bars,
+# as chibi does: a reader with more number syntax may take them as numbers.
+_NUMBER_LIKE_START = ("+inf.", "-inf.", "+nan.", "-nan.")
 
 # Printing counts pairs and vectors; past this many, it checks once for a cycle.
 # Data smaller than this never pays for the check (a walk with a table of every
@@ -101,11 +115,28 @@ def _complex_text(number: complex) -> str:
     return f"{_float_text(number.real)}{imaginary}i"
 
 
+def exact_complex_text(number: ExactComplex, part_text=None) -> str:
+    """An exact complex number as R7RS writes it: 1+2i, 1/2-3/4i, +i, -2i (no real part when it is 0).
+
+    ``part_text`` writes one exact rational part (in another radix, say); by default in decimal.
+    """
+    part_text = part_text or _fraction_text
+    real = part_text(number.real) if number.real != 0 else ""
+    imaginary = part_text(number.imag)
+    if imaginary[0] != "-":
+        imaginary = "+" + imaginary
+    if imaginary in ("+1", "-1"):
+        imaginary = imaginary[0]  # +i, 1-i
+    return f"{real}{imaginary}i"
+
+
 def _bytevector_text(value: bytearray) -> str:
     return "#u8(" + " ".join(map(str, value)) + ")"
 
 
-def _fraction_text(number: Fraction) -> str:
+def _fraction_text(number) -> str:
+    if type(number) is int:
+        return _int_text(number)
     if number.denominator == 1:
         return _int_text(number.numerator)
     return f"{_int_text(number.numerator)}/{_int_text(number.denominator)}"
@@ -132,8 +163,9 @@ def _symbol_written(symbol: Symbol) -> str:
 
 
 def _symbol_text(name: str) -> str:
-    """The name itself when it reads back as this symbol, else the name in |bars|."""
-    if name.isprintable() and PLAIN_ATOM.match(name) and name != ".":
+    """The name itself when it is an R7RS identifier that reads back as this symbol, else the name in |bars|."""
+    if (name.isprintable() and PLAIN_ATOM.match(name) and R7RS_IDENTIFIER.match(name)
+            and not name.lower().startswith(_NUMBER_LIKE_START)):
         from .reader import AtomError, decode_atom_text
 
         try:
@@ -190,6 +222,7 @@ WRITE_ATOMS = {
     Fraction: _fraction_text,
     Char: _character_written,
     complex: _complex_text,
+    ExactComplex: exact_complex_text,
     bytearray: _bytevector_text,
     type(None): lambda value: "#<unspecified>",
     type(NIL): lambda value: "()",

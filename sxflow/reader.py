@@ -18,12 +18,12 @@ import threading
 from fractions import Fraction
 from pathlib import Path
 
-from .data import NIL, Char, Pair, SourcePair, Symbol
+from .data import NIL, Char, ExactComplex, Pair, SourcePair, Symbol
 from .errors import SxSyntaxError
 from .source import Source
 
 __all__ = ["read", "read_all", "read_forms", "AtomError", "CHARACTER_NAMES", "decode_atom_text", "parse_number",
-           "complex_value"]
+           "make_complex"]
 
 GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
 
@@ -71,6 +71,9 @@ ESCAPE_PATTERN = re.compile(r"\\(?:x([0-9a-fA-F]+);|[ \t]*\r?\n[ \t]*|(.))", re.
 # underscores, spaces and other scripts' digits, which Scheme does not).
 INTEGER_OR_RATIONAL = re.compile(r"([+-]?[0-9]+)(?:/([0-9]+))?\Z")
 DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
+# The other exponent markers of R7RS 7.1.1 (s f d l: short, single, double, long, in any
+# case) all mean a float here; tried only when DECIMAL fails, so 1e2 pays nothing for them.
+OTHER_EXPONENT = re.compile(r"([+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+))[sSfFdDlL]([+-]?[0-9]+)\Z")
 SPECIAL_FLOATS = {
     "+inf.0": math.inf,
     "-inf.0": -math.inf,
@@ -142,17 +145,23 @@ def parse_number(text: str, radix: int = 10):
     return value.numerator if value.denominator == 1 else value
 
 
-def _parse_other_number(text: str, radix: int):
-    """The rarer number syntaxes: +inf.0 -inf.0 +nan.0 in any case, and complex numbers; else None.
+def _parse_other_number(text: str, radix: int, exact_parts: bool = False):
+    """The rarer number syntaxes: +inf.0 -inf.0 +nan.0 in any case, 1s2 1f2 1d2 1l2, and complex numbers; else None.
 
-    Complex numbers are Python complex (inexact): 1+2i, -2.5i, +i, 1-inf.0i, and
-    polar 1@2. An exact zero imaginary part or angle leaves the real number itself
-    (1+0i is 1); an inexact zero leaves the real part as a float.
+    A complex number with exact parts is an ExactComplex (1+2i, +i, 1/2-3/4i); with an
+    inexact part, a Python complex (1.0+2i, -2.5i, 1-inf.0i, polar 1@2). An exact zero
+    imaginary part or angle leaves the real number itself (1+0i is 1); an inexact zero
+    imaginary part stays complex (-2.5+0.0i is not a real number, R7RS 6.2.6).
+    ``exact_parts`` (for #e) reads each decimal part exactly: #e0.1+1i is 1/10+i.
     """
     lowered = text.lower()
     special = SPECIAL_FLOATS.get(lowered)
     if special is not None:
         return special
+    if radix == 10:
+        exponent = OTHER_EXPONENT.match(text)
+        if exponent is not None:
+            return float(f"{exponent.group(1)}e{exponent.group(2)}")
     if "@" in lowered:
         magnitude_text, _, angle_text = lowered.partition("@")
         magnitude, angle = _real_part(magnitude_text, radix), _real_part(angle_text, radix)
@@ -160,14 +169,14 @@ def _parse_other_number(text: str, radix: int):
             return None
         if type(angle) is not float and angle == 0:
             return magnitude
-        return complex_value(cmath.rect(float(magnitude), float(angle)))
+        return cmath.rect(float(magnitude), float(angle))
     if len(lowered) < 2 or lowered[-1] != "i":
         return None
     body = lowered[:-1]
     # The imaginary part starts at the last sign that is not an exponent's (hex has no exponent).
     split = 0
     for index in range(len(body) - 1, 0, -1):
-        if body[index] in "+-" and (radix == 16 or body[index - 1] != "e"):
+        if body[index] in "+-" and (radix == 16 or body[index - 1] not in "esfdl"):
             split = index
             break
     real_text, imaginary_text = body[:split], body[split:]
@@ -176,26 +185,45 @@ def _parse_other_number(text: str, radix: int):
     if imaginary_text in ("+", "-"):
         imaginary = 1 if imaginary_text == "+" else -1
     else:
-        imaginary = _real_part(imaginary_text, radix)
-    real = _real_part(real_text, radix) if real_text else 0
+        imaginary = _real_part(imaginary_text, radix, exact_parts)
+    real = _real_part(real_text, radix, exact_parts) if real_text else 0
     if real is None or imaginary is None:
         return None
+    return make_complex(real, imaginary)
+
+
+def make_complex(real, imaginary):
+    """real + imaginary*i from two real numbers: exact parts make an ExactComplex (or the real
+    part alone when the imaginary one is exact zero); an inexact part makes a Python complex."""
+    if type(real) is not float and type(imaginary) is not float:
+        return ExactComplex.make(real, imaginary)
     if type(imaginary) is not float and imaginary == 0:
         return real
-    return complex_value(complex(float(real), float(imaginary)))
+    try:
+        return complex(float(real), float(imaginary))
+    except OverflowError:  # a huge exact part beside an inexact one: its float is an infinity
+        return complex(_inexact(real), _inexact(imaginary))
 
 
-def _real_part(text: str, radix: int):
-    """A real number spelled by ``text`` (a part of a complex number), or None."""
+def _inexact(value) -> float:
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
+def _real_part(text: str, radix: int, exact: bool = False):
+    """A real number spelled by ``text`` (a part of a complex number), or None; ``exact`` reads a decimal exactly."""
     if not text or "@" in text or text[-1] in "iI":
         return None
     value = parse_number(text, radix)
+    if exact and type(value) is float:
+        other = OTHER_EXPONENT.match(text)
+        decimal = f"{other.group(1)}e{other.group(2)}" if other is not None else text
+        if not DECIMAL.match(decimal):
+            return None  # an infinity or NaN has no exact value
+        return _exact_decimal(decimal, text)
     return value if type(value) in (int, float, Fraction) else None
-
-
-def complex_value(number: complex):
-    """A complex result as sxflow keeps it: a float when the imaginary part is zero."""
-    return number.real if number.imag == 0 else number
 
 
 class AtomError(ValueError):
@@ -274,9 +302,22 @@ def _decode_prefixed_number(text: str):
         raise AtomError(f"bad number {text}")
     if type(value) is complex:
         if exactness == "e":
-            raise AtomError(f"bad number {text}: exact complex numbers are not supported (complex numbers are inexact)")
+            if "@" not in rest:
+                exact_value = _parse_other_number(rest, radix or 10, exact_parts=True)
+                if exact_value is None:
+                    raise AtomError(f"bad number {text}: infinities and NaN have no exact value")
+                return exact_value
+            parts = (value.real, value.imag)
+            if not all(math.isfinite(part) for part in parts):
+                raise AtomError(f"bad number {text}: infinities and NaN have no exact value")
+            return ExactComplex.make(*(_exact_of_float(part) for part in parts))
         return value
+    if type(value) is ExactComplex:
+        return complex(value) if exactness == "i" else value
     if exactness == "e" and isinstance(value, float):
+        other = OTHER_EXPONENT.match(rest) if radix in (None, 10) else None
+        if other is not None:
+            rest = f"{other.group(1)}e{other.group(2)}"
         if not DECIMAL.match(rest):
             raise AtomError(f"bad number {text}: infinities and NaN have no exact value")
         value = _exact_decimal(rest, text)
@@ -286,6 +327,12 @@ def _decode_prefixed_number(text: str):
         except OverflowError:  # beyond the largest float, as 1e400 reads
             value = math.inf if value > 0 else -math.inf
     return value
+
+
+def _exact_of_float(value: float):
+    """The exact value of a finite float (an int or a Fraction)."""
+    exact = Fraction(value)
+    return exact.numerator if exact.denominator == 1 else exact
 
 
 def _exact_decimal(digits: str, text: str):

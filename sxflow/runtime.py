@@ -18,7 +18,7 @@ import difflib
 import sys
 
 from . import dynamic
-from .data import NIL, UNASSIGNED, Char, MultipleValues, Pair, Symbol, _Marker, list_spine, make_list
+from .data import NIL, UNASSIGNED, Char, ExactComplex, MultipleValues, Pair, Symbol, _Marker, list_spine, make_list
 from .errors import ErrorObject, SchemeError
 from .source import format_position
 
@@ -125,7 +125,7 @@ def _is_real(value) -> bool:
 
 
 def _is_number(value) -> bool:
-    return _is_real(value) or type(value) is complex
+    return _is_real(value) or type(value) is complex or type(value) is ExactComplex
 
 
 def _is_integer(value) -> bool:

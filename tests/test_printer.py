@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sxflow.data import EOF_OBJECT, NIL, Char, MultipleValues, Pair, Symbol, is_equal, make_list
+from sxflow.data import EOF_OBJECT, NIL, Char, ExactComplex, MultipleValues, Pair, Symbol, is_equal, make_list
 from sxflow import printer
 from sxflow.printer import display_string, write_shared_string, write_string
 from sxflow.reader import read
@@ -88,7 +88,16 @@ def L(*items, tail=NIL):
     (S("a;b"), "|a;b|"),
     (S('a"b'), '|a"b|'),
     (S("tab\there"), r"|tab\there|"),
-    (S("1+"), "1+"),
+    (S("1+"), "|1+|"),
+    (S("\\123"), r"|\\123|"),
+    (S("+NaN.0abc"), "|+NaN.0abc|"),
+    (S("-inf.0x"), "|-inf.0x|"),
+    (S("+i"), "|+i|"),
+    (S("-.4"), "|-.4|"),
+    (S("a#b"), "|a#b|"),
+    (S("@x"), "|@x|"),
+    (S("+.a"), "+.a"),
+    (S("λx"), "λx"),
     (L(S("quote"), S("x")), "(quote x)"),
     (L(S("quasiquote"), L(S("unquote"), S("x"))), "(quasiquote (unquote x))"),
     (None, "#<unspecified>"),
@@ -318,7 +327,8 @@ atoms = st.one_of(
     st.booleans(),
     st.just(NIL),
     st.binary(max_size=8).map(bytearray),
-    st.complex_numbers(allow_nan=False).filter(lambda number: number.imag != 0),
+    st.complex_numbers(allow_nan=False),
+    st.builds(ExactComplex.make, st.fractions(), st.fractions().filter(lambda part: part != 0)),
 )
 
 
@@ -352,7 +362,7 @@ def test_floats_read_back_exactly(number):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.complex_numbers(allow_nan=False).filter(lambda number: number.imag != 0))
+@given(st.complex_numbers(allow_nan=False))
 def test_complex_numbers_read_back_exactly(number):
     again = read(write_string(number))
     assert type(again) is complex and again == number
@@ -485,3 +495,45 @@ def test_same_graph_tells_copies_from_sharing():
     cycle = L(1)
     cycle.cdr = cycle
     assert not same_graph(cycle, L(1), one_to_one=False)
+
+
+exact_rationals = st.one_of(st.integers(-10 ** 30, 10 ** 30), st.fractions())
+
+
+@settings(max_examples=500, deadline=None)
+@given(exact_rationals, exact_rationals.filter(lambda part: part != 0))
+def test_exact_complex_numbers_read_back_exactly(real, imaginary):
+    number = ExactComplex.make(real, imaginary)
+    text = write_string(number)
+    again = read(text)
+    assert type(again) is ExactComplex and again == number, text
+    assert write_string(again) == text
+
+
+@pytest.mark.parametrize("number, text", [
+    (ExactComplex.make(1, 2), "1+2i"),
+    (ExactComplex.make(1, -2), "1-2i"),
+    (ExactComplex.make(0, 1), "+i"),
+    (ExactComplex.make(0, -1), "-i"),
+    (ExactComplex.make(0, -2), "-2i"),
+    (ExactComplex.make(Fraction(1, 2), Fraction(3, 4)), "1/2+3/4i"),
+    (ExactComplex.make(-1, Fraction(-1, 3)), "-1-1/3i"),
+    (ExactComplex.make(5, 0), "5"),
+    (complex(-2.5, 0.0), "-2.5+0.0i"),
+])
+def test_write_complex(number, text):
+    assert write_string(number) == text
+
+
+# Names that need bars: not R7RS identifiers, or spelled like numbers (the reader's own syntax).
+_SYMBOL_ALPHABET = st.sampled_from(list("ai+-.@#\\|/0123456789 ;'\"()λ") + ["inf.0", "nan.0", "NaN.0", "\t"])
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(_SYMBOL_ALPHABET, max_size=6).map("".join))
+def test_symbols_read_back_as_themselves(name):
+    symbol = Symbol(name)
+    text = write_string(symbol)
+    assert read(text) is symbol, text
+    if not text.startswith("|"):
+        assert printer.R7RS_IDENTIFIER.match(name), text

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..data import NIL, Char, Pair, Symbol, make_list
+from ..data import NIL, Char, ExactComplex, Pair, Symbol, make_list
 from ..runtime import TYPE_CHECKS, apply_procedure, fault
 from .registry import BUILTINS, builtin
 
@@ -107,7 +107,7 @@ _FALSE = _Tagged("boolean", 0)
 # Types that are their own lookup key: hashing and == agree with eqv? on them.
 _SELF_KEYED = frozenset((str, Symbol, int, Char, type(NIL)))
 # Atoms written faithfully by ``write``: a structure holding only these is identified by its text.
-_DATA_ATOMS = frozenset((str, Symbol, int, float, Fraction, complex, bytearray, Char, bool, type(NIL)))
+_DATA_ATOMS = frozenset((str, Symbol, int, float, Fraction, complex, ExactComplex, bytearray, Char, bool, type(NIL)))
 
 
 def _atom_key(value):
@@ -124,6 +124,8 @@ def _atom_key(value):
         return value.numerator if value.denominator == 1 else _Tagged("fraction", value)
     if kind is complex:
         return _Tagged("complex", (value.real.hex(), value.imag.hex()))
+    if kind is ExactComplex:
+        return _Tagged("exact-complex", (value.real, value.imag))
     try:
         hash(value)
     except TypeError:

@@ -25,8 +25,8 @@ STANDARD_LIBRARIES = frozenset([
     ("srfi", 1), ("srfi", 6), ("srfi", 23), ("srfi", 69),
 ])
 
-# (features): what cond-expand would test. No exact-complex: complex numbers are inexact.
-FEATURES = ("r7rs", "exact-closed", "ratios", "full-unicode", "ieee-float", "sxflow", "sxflow-0.1")
+# (features): what cond-expand would test.
+FEATURES = ("r7rs", "exact-closed", "exact-complex", "ratios", "full-unicode", "ieee-float", "sxflow", "sxflow-0.1")
 
 ONLY, EXCEPT, PREFIX, RENAME = Symbol("only"), Symbol("except"), Symbol("prefix"), Symbol("rename")
 

@@ -1,4 +1,4 @@
-"""Numbers: exact integers and rationals (int, Fraction), inexact reals (float) and complex numbers (complex)."""
+"""Numbers: exact integers and rationals (int, Fraction), inexact reals (float), complex numbers (ExactComplex, complex)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ import math
 from fractions import Fraction
 
 from ..bigtext import integer_text
-from ..data import Symbol
+from ..data import ExactComplex, Symbol
 from .registry import builtin
 
-_NUMERIC = frozenset((int, float, Fraction, complex))
-# Complex numbers are inexact only (Python complex); exact ones are not supported.
+_NUMERIC = frozenset((int, float, Fraction, complex, ExactComplex))
+# Complex numbers: ExactComplex (exact rational parts) and Python complex (inexact).
 _REAL = frozenset((int, float, Fraction))
+_COMPLEX = frozenset((complex, ExactComplex))
 # Results that may need normalizing: a whole Fraction, a complex with a zero imaginary part.
 _NORMALIZED = frozenset((Fraction, complex))
 # An exact power larger than this many bits is refused rather than left to exhaust memory.
@@ -42,9 +43,9 @@ def inexact_of(value) -> float:
 def _overflowed(operation, numbers) -> float:
     """An inexact result that overflowed on the way (a huge exact integer met a float):
     computed exactly, then made inexact, so it is +inf.0, -inf.0 or the right float."""
-    if any(type(number) is complex or (type(number) is float and not math.isfinite(number))
+    if any(type(number) in _COMPLEX or (type(number) is float and not math.isfinite(number))
            for number in numbers):
-        values = [number if type(number) is complex else inexact_of(number) for number in numbers]
+        values = [complex(number) if type(number) in _COMPLEX else inexact_of(number) for number in numbers]
     else:
         values = [Fraction(number) if type(number) is float else number for number in numbers]
     result = values[0]
@@ -107,6 +108,11 @@ def subtract(first, *numbers):
 
 
 def _divide(left, right):
+    if type(right) is ExactComplex or type(left) is ExactComplex:
+        if type(right) is float or type(left) is float or type(right) is complex or type(left) is complex:
+            left, right = complex(left), complex(right)  # inexact: the complex case below
+        else:
+            return left / right  # exact; an exact zero divisor raises ZeroDivisionError
     if type(right) is complex or type(left) is complex:
         return normalize(complex(left) / right if right != 0 else left / right)
     if type(right) is float or type(left) is float:
@@ -242,7 +248,7 @@ round_ = _rounder("round", round)
 
 @builtin("abs", types=("real",))
 def absolute(number):
-    if type(_number(number)) is complex:  # magnitude is the complex one
+    if type(_number(number)) in _COMPLEX:  # magnitude is the complex one
         raise NumberTypeError("expected a real number")
     return abs(number)
 
@@ -296,7 +302,11 @@ def expt(base, power):
         if size > MAX_EXACT_BITS:
             raise ValueError(f"the exact result would have about {size} bits, more than {MAX_EXACT_BITS}")
         return normalize(Fraction(base) ** power) if type(base) is Fraction or power < 0 else base ** power
-    if type(base) is complex or type(power) is complex:
+    if type(base) is ExactComplex and type(power) is int:
+        if power < 0 and base == 0:
+            raise ZeroDivisionError("division by zero")
+        return base ** power  # exact
+    if type(base) in _COMPLEX or type(power) in _COMPLEX:
         if base == 0:
             return 0.0 if power != 0 else 1.0
         return normalize(complex(base) ** complex(power))
@@ -318,8 +328,19 @@ def exact_integer_sqrt(number):
 @builtin("sqrt", types=("number",))
 def sqrt(number):
     _number(number)
-    if type(number) is complex or number < 0:
-        # Complex numbers are inexact here: (sqrt -4) is 0.0+2.0i.
+    if type(number) is ExactComplex:
+        return _exact_complex_sqrt(number)
+    if type(number) is complex:
+        if number.imag == 0:
+            # On the real axis, the root of the real part (as the R7RS suites expect of
+            # -1.0-0.0i: +i, not IEEE's -i for a negative zero imaginary part).
+            return complex(0.0, math.sqrt(-number.real)) if number.real < 0 else complex(math.sqrt(number.real), 0.0)
+        return normalize(cmath.sqrt(number))
+    if number < 0:
+        # The root of a negative exact square is exact: (sqrt -4) is +2i; else inexact, (sqrt -2.0) is +1.414…i.
+        root = sqrt(-number)
+        if type(root) is not float:
+            return ExactComplex.make(0, root)
         return normalize(cmath.sqrt(number))
     if type(number) is int:
         root = math.isqrt(number)
@@ -332,6 +353,17 @@ def sqrt(number):
     return math.sqrt(number)
 
 
+def _exact_complex_sqrt(number):
+    """The exact root when there is one (sqrt of -3+4i is 1+2i), else the inexact one."""
+    magnitude = abs(number)
+    if type(magnitude) is not float:
+        # For z = a+bi with |z| = m: the root is sqrt((m+a)/2) + sign(b) sqrt((m-a)/2) i.
+        real, imaginary = sqrt((magnitude + number.real) / Fraction(2)), sqrt((magnitude - number.real) / Fraction(2))
+        if type(real) is not float and type(imaginary) is not float:
+            return ExactComplex.make(real, imaginary if number.imag > 0 else -imaginary)
+    return normalize(cmath.sqrt(complex(number)))
+
+
 @builtin("square", types=("number",))
 def square(number):
     return normalize(_number(number) * number) if type(number) is Fraction else _number(number) * number
@@ -339,7 +371,10 @@ def square(number):
 
 def _real_or_complex(real_function, complex_function, number):
     """``real_function`` of a real number; ``complex_function`` for a complex one or outside the real domain."""
-    if type(_number(number)) is not complex:
+    kind = type(_number(number))
+    if kind is ExactComplex:
+        number = complex(number)
+    elif kind is not complex:
         try:
             return real_function(number)
         except ValueError:  # asin 2, log -1: the result is complex
@@ -393,17 +428,23 @@ def exact(number):
         if math.isinf(number) or math.isnan(number):
             raise ValueError(f"{number} has no exact representation")
         return normalize(Fraction(number))
-    if kind in _EXACT:
+    if kind in _EXACT or kind is ExactComplex:
         return number
     if kind is complex:
-        raise ValueError(f"{format_number(number)} has no exact representation: exact complex numbers are "
-                         "not supported")
+        if not (math.isfinite(number.real) and math.isfinite(number.imag)):
+            raise ValueError(f"{format_number(number)} has no exact representation")
+        return ExactComplex.make(Fraction(number.real), Fraction(number.imag))
     raise NumberTypeError("expected a number")
 
 
 @builtin("inexact", "exact->inexact", types=("number",))
 def inexact(number):
-    return number if type(_number(number)) is complex else inexact_of(number)
+    kind = type(_number(number))
+    if kind is complex:
+        return number
+    if kind is ExactComplex:
+        return complex(number)
+    return inexact_of(number)
 
 
 @builtin("numerator", types=("real",))
@@ -445,12 +486,13 @@ def is_integer(value):
 
 @builtin("exact?", types=("number",))
 def is_exact(number):
-    return type(_number(number)) in _EXACT
+    return type(_number(number)) in _EXACT or type(number) is ExactComplex
 
 
 @builtin("inexact?", types=("number",))
 def is_inexact(number):
     return type(_number(number)) is float or type(number) is complex
+
 
 
 @builtin("exact-integer?", types=("any",))
@@ -465,21 +507,27 @@ def is_exact_rational(value):
 
 @builtin("nan?", types=("number",))
 def is_nan(number):
-    if type(_number(number)) is complex:
+    if type(_number(number)) is ExactComplex:
+        return False
+    if type(number) is complex:
         return cmath.isnan(number)
     return type(number) is float and number != number
 
 
 @builtin("infinite?", types=("number",))
 def is_infinite(number):
-    if type(_number(number)) is complex:
+    if type(_number(number)) is ExactComplex:
+        return False
+    if type(number) is complex:
         return cmath.isinf(number)
     return type(number) is float and math.isinf(number)
 
 
 @builtin("finite?", types=("number",))
 def is_finite(number):
-    if type(_number(number)) is complex:
+    if type(_number(number)) is ExactComplex:
+        return True
+    if type(number) is complex:
         return cmath.isfinite(number)
     return type(number) is not float or math.isfinite(number)
 
@@ -512,7 +560,7 @@ def is_even(number):
 @builtin("rationalize", types=("real", "real"))
 def rationalize(number, tolerance):
     """The simplest rational within ``tolerance`` of ``number`` (R7RS); inexact if either argument is."""
-    if type(_number(number)) is complex or type(_number(tolerance)) is complex:
+    if type(_number(number)) in _COMPLEX or type(_number(tolerance)) in _COMPLEX:
         raise NumberTypeError("expected a real number")
     inexact_result = type(number) is float or type(tolerance) is float
     if inexact_result:
@@ -564,6 +612,10 @@ def format_number(number, radix: int = 10) -> str:
         from ..printer import _complex_text
 
         return _complex_text(number)
+    if kind is ExactComplex:
+        from ..printer import exact_complex_text
+
+        return exact_complex_text(number, lambda part: format_number(part, radix))
     if number != number:
         return "+nan.0"
     if math.isinf(number):
