@@ -20,6 +20,7 @@ from pathlib import Path
 
 from .data import NIL, Char, ExactComplex, Pair, SourcePair, Symbol
 from .errors import SxSyntaxError
+from .limits import MAX_NESTING
 from .source import Source
 
 __all__ = ["read", "read_all", "read_forms", "AtomError", "CHARACTER_NAMES", "decode_atom_text", "parse_number",
@@ -769,6 +770,63 @@ def _blank_block_comments(text: str, source: Source) -> str:
     return "".join(pieces)
 
 
+# -- nesting ---------------------------------------------------------------------------
+
+# Everything but a bracket that opens or closes a list or vector: strings, |symbols|,
+# line comments, characters (#\( is no bracket) and atoms, or any other character.
+_NOT_A_BRACKET = re.compile(
+    r'"[^"\\]*(?:\\.[^"\\]*)*"?'
+    r"|\|[^|\\]*(?:\\.[^|\\]*)*\|?"
+    r"|;[^\n]*"
+    r"|#\\." + _CONSTITUENT + r"*"
+    r"|(?:[^\s()\[\]{}\";'`,|#]|#[^\s()\[\]{}\";'`,|#\\])" + _CONSTITUENT + r"*"
+    r"|[^()]",
+    re.S,
+)
+_BRACKET_STEPS = {"(": 1, ")": -1}
+
+
+def _check_nesting(text: str, source: Source) -> None:
+    """Refuse text whose brackets nest deeper than MAX_NESTING, before parsing it.
+
+    The compiler refuses such code anyway, but only after the parser has spent time
+    linear in the text on it (a million nested ``(+ 1 …`` took half a minute): this
+    check costs a count of ``(`` for ordinary text and about a second for absurd text.
+    """
+    if text.count("(") <= MAX_NESTING:
+        return  # cannot nest deeper than it has brackets
+    from itertools import accumulate
+
+    brackets = _NOT_A_BRACKET.sub("", text)
+    if max(accumulate(map(_BRACKET_STEPS.__getitem__, brackets)), default=0) <= MAX_NESTING:
+        return
+    # Find where the limit is passed: walk the text once, skipping what is not a bracket.
+    depth = 0
+    index = 0
+    search = _NOT_A_BRACKET.match
+    while index < len(text):
+        character = text[index]
+        if character == "(":
+            depth += 1
+            if depth > MAX_NESTING:
+                break
+            index += 1
+        elif character == ")":
+            depth -= 1
+            index += 1
+        else:
+            index = search(text, index).end()
+    # The position of the opening token: #( and #u8( start before their bracket.
+    if text[index - 3:index].lower() == "#u8":
+        index -= 3
+    elif text[index - 1:index] == "#":
+        index -= 1
+    line = text.count("\n", 0, index) + 1
+    column = index - text.rfind("\n", 0, index)
+    raise _syntax_error(f"nested too deeply at {line}:{column}: text may nest at most {MAX_NESTING:,} levels of "
+                        "brackets", source, line, column)
+
+
 # -- the parser, built once ----------------------------------------------------------
 
 # Reads share one parser and its transformer; reads on other threads wait their turn.
@@ -870,6 +928,7 @@ def _read_items(text: str, filename: str) -> list:
     lexed = _blank_block_comments(text, source) if "#|" in text else text
     if "#!" in lexed:
         lexed = _apply_directives(lexed)
+    _check_nesting(lexed, source)
     with _lock:
         if _builder.source is None:
             parser, builder = _get_parser(), _builder

@@ -623,3 +623,45 @@ def test_a_byte_order_mark_at_the_start_is_skipped(tmp_path):
     with pytest.raises(SxSyntaxError) as caught:
         read_all("\ufeff(a")
     assert (caught.value.line, caught.value.column) == (1, 1)
+
+
+# -- nesting beyond the documented limit is refused before parsing --------------------------------
+
+
+def test_absurd_nesting_fails_fast_with_file_line_and_column():
+    from sxflow import limits
+
+    depth = 1_000_000  # parsing it would take about half a minute; the check refuses it first
+    text = "(+ 1 " * depth + "0" + ")" * depth
+    with pytest.raises(SxSyntaxError, match="nested too deeply at 1:500001: text may nest at most 100,000 levels") \
+            as caught:
+        read_all(text, "deep.sx")
+    error = caught.value
+    assert (error.filename, error.line, error.column) == ("deep.sx", 1, 5 * limits.MAX_NESTING + 1)
+
+
+def test_nesting_at_the_limit_reads():
+    from sxflow import limits
+
+    depth = limits.MAX_NESTING
+    value = read("(" * depth + ")" * depth)
+    for _ in range(depth - 2):  # "()" is the innermost list, NIL
+        value = value.car
+    assert value.car is NIL
+
+
+def test_nesting_counts_brackets_of_lists_and_vectors_only(monkeypatch):
+    from sxflow import reader
+
+    monkeypatch.setattr(reader, "MAX_NESTING", 3)
+    # Brackets inside strings, characters, |symbols| and comments do not count.
+    hidden = '(((x "((((" #\\( |((((| ; ((((\n #| (((( |# #;y)))'
+    assert is_equal(read(hidden), read('(((x "((((" #\\( |((((|)))'))
+    with pytest.raises(SxSyntaxError, match="nested too deeply at 1:7"):
+        read("(((a#\\(b))))")  # the atom a#\ ends at the bracket, as the lexer reads it
+    assert read_all("(()) (()) ((()))")  # many brackets, none deeper than 3
+    for text, line, column in [("((((a))))", 1, 4), ("(a\n (b #(c\n   #u8(1)\n )))", 3, 4),
+                               ("'(1 `(2 ,(3 (4))))", 1, 13)]:
+        with pytest.raises(SxSyntaxError, match="nested too deeply") as caught:
+            read_all(text, "t.sx")
+        assert (caught.value.line, caught.value.column) == (line, column), text
