@@ -665,3 +665,23 @@ def test_nesting_counts_brackets_of_lists_and_vectors_only(monkeypatch):
         with pytest.raises(SxSyntaxError, match="nested too deeply") as caught:
             read_all(text, "t.sx")
         assert (caught.value.line, caught.value.column) == (line, column), text
+
+
+# -- exponent markers s f d l (R7RS 7.1.1) ----------------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False), st.sampled_from("sSfFdDlL"))
+def test_every_exponent_marker_reads_as_e(number, marker):
+    text = f"{number:e}".replace("e", marker)
+    assert read(text) == read(f"{number:e}") and type(read(text)) is float
+    assert read(f"{text}+1.0i") == complex(read(f"{number:e}"), 1.0)
+
+
+@pytest.mark.parametrize("text", ["1s", "s2", "1s2.5", "1x2", "1e2s3", "#x1s2q"])
+def test_malformed_exponents_are_not_floats(text):
+    try:
+        value = read(text)
+    except SxSyntaxError:
+        return
+    assert type(value) is not float, text
