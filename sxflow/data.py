@@ -316,7 +316,9 @@ class ExactComplex:
     def __mul__(self, other):
         parts = self._parts(other)
         if parts is None:
-            return complex(self) * other if isinstance(other, (float, complex)) else NotImplemented
+            if isinstance(other, float):  # part by part: an infinite part times 1.0 stays infinite, not NaN
+                return complex(_finite_float(self.real) * other, _finite_float(self.imag) * other)
+            return complex(self) * other if isinstance(other, complex) else NotImplemented
         real, imag = parts
         return ExactComplex.make(self.real * real - self.imag * imag, self.real * imag + self.imag * real)
 
@@ -334,6 +336,8 @@ class ExactComplex:
     def __truediv__(self, other):
         parts = self._parts(other)
         if parts is None:
+            if isinstance(other, float) and other != 0:
+                return complex(_finite_float(self.real) / other, _finite_float(self.imag) / other)
             return complex(self) / other if isinstance(other, (float, complex)) else NotImplemented
         return ExactComplex._divide((self.real, self.imag), parts)
 

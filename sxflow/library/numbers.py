@@ -1,4 +1,4 @@
-"""Numbers: exact integers and rationals (int, Fraction), inexact reals (float), complex numbers (ExactComplex, complex)."""
+"""Numbers: exact integers and rationals (int, Fraction), inexact reals (float), complex (ExactComplex, complex)."""
 
 from __future__ import annotations
 
@@ -341,7 +341,7 @@ def sqrt(number):
         root = sqrt(-number)
         if type(root) is not float:
             return ExactComplex.make(0, root)
-        return normalize(cmath.sqrt(number))
+        return complex(0.0, root)
     if type(number) is int:
         root = math.isqrt(number)
         if root * root == number:
@@ -350,7 +350,7 @@ def sqrt(number):
         numerator, denominator = math.isqrt(number.numerator), math.isqrt(number.denominator)
         if numerator * numerator == number.numerator and denominator * denominator == number.denominator:
             return normalize(Fraction(numerator, denominator))
-    return math.sqrt(number)
+    return math.sqrt(inexact_of(number))  # +inf.0 beyond the float range
 
 
 def _exact_complex_sqrt(number):
