@@ -97,6 +97,7 @@ def to_tokens(value) -> list:
     out: list = []
     append = out.append
     on_path: set[int] = set()
+    symbols: dict = {}  # symbol -> its token, made once (json writes a shared list as often as it occurs)
     # Frames of [items, next index, closing tag, id of the container]; the root's frame has no tag.
     frames = [[(value,), 0, None, None]]
     while frames:
@@ -119,7 +120,10 @@ def to_tokens(value) -> list:
             elif item is NIL:
                 append(None)
             elif kind is Symbol:
-                append(["y", item.name])
+                token = symbols.get(item)
+                if token is None:
+                    token = symbols[item] = ["y", item.name]
+                append(token)
             elif kind is Char:
                 append(["c", item.char])
             elif kind is Fraction:
@@ -153,6 +157,30 @@ def to_tokens(value) -> list:
                         steps = power
                 if cursor is not NIL:
                     raise _refusal(value)
+                # A list of atoms (most lists in a store) is encoded here, without a frame:
+                # nothing in it can close a cycle.
+                mark = len(out)
+                for element in elements:
+                    kind = type(element)
+                    if kind is str or kind is bool:
+                        append(element)
+                    elif kind is Symbol:
+                        token = symbols.get(element)
+                        if token is None:
+                            token = symbols[element] = ["y", element.name]
+                        append(token)
+                    elif kind is int and -_SMALL < element < _SMALL:
+                        append(element)
+                    elif kind is float and element - element == 0.0:
+                        append(element)
+                    elif element is NIL:
+                        append(None)
+                    else:
+                        del out[mark:]
+                        break
+                else:
+                    append(["L", len(elements)])
+                    continue
                 on_path.add(id(item))
                 frame[1] = index
                 frames.append([elements, 0, "L", id(item)])
@@ -219,26 +247,35 @@ def from_tokens(tokens):
         raise CodecError("bad data: expected a list of tokens")
     stack: list = []
     push = stack.append
+    symbols: dict = {}  # name -> symbol, looked up once
     for token in tokens:
         kind = type(token)
-        if kind is str or kind is int or kind is float or kind is bool:
+        if kind is list:
+            # the commonest tagged tokens inline: a proper list of the last n values, a symbol
+            if len(token) == 2:
+                tag, operand = token
+                if tag == "L" and type(operand) is int and 0 <= operand <= len(stack):
+                    result = NIL
+                    if operand:
+                        start = len(stack) - operand
+                        for item in reversed(stack[start:]):
+                            result = Pair(item, result)
+                        del stack[start:]
+                    push(result)
+                    continue
+                if tag == "y" and type(operand) is str:
+                    symbol = symbols.get(operand)
+                    if symbol is None:
+                        symbol = symbols[operand] = Symbol(operand)
+                    push(symbol)
+                    continue
+            if not token:
+                raise CodecError(f"bad token {_short(token)}")
+            push(_tagged(token, stack))
+        elif kind is str or kind is int or kind is float or kind is bool:
             push(token)
         elif token is None:
             push(NIL)
-        elif kind is list and token:
-            tag = token[0]
-            if tag == "L" and len(token) == 2 and type(token[1]) is int and 0 <= token[1] <= len(stack):
-                # the commonest token inline: a proper list of the last n values
-                start = len(stack) - token[1]
-                result = NIL
-                for item in reversed(stack[start:]):
-                    result = Pair(item, result)
-                del stack[start:]
-                push(result)
-            elif tag == "y" and len(token) == 2 and type(token[1]) is str:
-                push(Symbol(token[1]))
-            else:
-                push(_tagged(token, stack))
         else:
             raise CodecError(f"bad token {_short(token)}")
     if len(stack) != 1:
