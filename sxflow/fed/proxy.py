@@ -157,7 +157,7 @@ def replicate_to(interpreter, addr) -> None:
     # The store's entries are encoded as they stand, without flow-store-export's deep
     # copy: the encoding is itself a copy, made at once (and it checks them again).
     with wire.collector_paused():  # an export of a big store is millions of new objects
-        export = wire.encode(entries_of(interpreter.eval("flow-store-table")))
+        export = wire.encode(entries_of(interpreter.environment.lookup(Symbol("flow-store-table"))))
     try:
         link.transport.push_replica(state.name, export, link.timeout)
     except TransportFailure as failure:
