@@ -42,7 +42,8 @@ Run SX flow programs (a Scheme subset).
   sxflow runs --store PATH       list the flow runs in a store file with their status
   sxflow resume RUN-ID --store PATH FILE...
                                  load the flow definitions in FILE(s), resume the run
-                                 and write its output
+                                 and write its output; RUN-ID as 'sxflow runs' writes
+                                 it: order-1 is a symbol id, '"order-1"' a string id
 
 --store PATH backs the flow store with that SQLite file (created when missing):
 every store write is durable when it returns, and runs can be resumed after a crash.
@@ -133,7 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
     _store_option(runs, top=False)
 
     resume = commands.add_parser("resume", help="resume a flow run from a store file")
-    resume.add_argument("run_id", metavar="RUN-ID")
+    resume.add_argument("run_id", metavar="RUN-ID",
+                        help="the run id as 'sxflow runs' writes it: order-1 (a symbol) or '\"order-1\"' (a string)")
     resume.add_argument("files", nargs="+", metavar="FILE", help="files defining the run's flows")
     _common_options(resume, top=False)
     _store_option(resume, top=False)
@@ -330,8 +332,8 @@ def command_check(options) -> int:
 
 
 def command_runs(options) -> int:
-    """List every run in the store: id, status, steps done of steps, flow, last error."""
-    from .printer import display_string, write_string
+    """List every run in the store: id (written: "a" is a string id, a a symbol id), status, steps done of steps, flow, last error."""
+    from .printer import write_string
 
     _require_store(options, "runs")
     interpreter = make_interpreter(options, "sxflow")
@@ -339,7 +341,7 @@ def command_runs(options) -> int:
     for run_id in _scheme_list(interpreter.call("flow-runs")):
         status = {entry.car.name: entry.cdr.car for entry in _scheme_list(interpreter.call("flow-run-status", run_id))}
         message = status["error"]
-        rows.append((display_string(run_id), status["status"].name, f"{status['next']}/{status['steps']}",
+        rows.append((write_string(run_id), status["status"].name, f"{status['next']}/{status['steps']}",
                      write_string(status["flow"]), "" if message is False else f"error: {message}"))
     widths = [max((len(row[column]) for row in rows), default=0) for column in range(4)]
     for row in rows:
@@ -356,22 +358,52 @@ def _scheme_list(value) -> list:
 
 def command_resume(options) -> int:
     """Load the definitions, then resume the run and write its output."""
-    from .data import Symbol
+    from .printer import write_string
     from .reader import read_forms
 
     _require_store(options, "resume")
+    run_id = _run_id(options.run_id)
     texts = [(path, read_program(path)) for path in options.files]
     programs = [read_forms(text, "<stdin>" if path == "-" else path) for path, text in texts]
     interpreter = make_interpreter(options, options.files[0])
     for forms in programs:
         interpreter.eval_forms([form for form, _ in forms], positions=[where for _, where in forms])
-    if options.run_id not in (str(run_id) if isinstance(run_id, Symbol) else run_id
-                              for run_id in _scheme_list(interpreter.call("flow-runs"))):
+    runs = _scheme_list(interpreter.call("flow-runs"))
+    if run_id not in runs:
         _flush(sys.stdout)
-        print(f"sxflow: no run {options.run_id} in the store {options.store} (flow-run-unknown)", file=sys.stderr)
+        print(f"sxflow: no run {write_string(run_id)} in the store {options.store} (flow-run-unknown)"
+              f"{_other_kind_hint(run_id, runs)}", file=sys.stderr)
         return EXIT_ERROR
-    write_result(interpreter.call("flow-resume!", options.run_id))
+    write_result(interpreter.call("flow-resume!", run_id))
     return EXIT_OK
+
+
+def _run_id(text: str):
+    """RUN-ID as sxflow runs writes it: "order-1" (quotes included) is a string id, order-1 a symbol id."""
+    from .data import Symbol
+    from .errors import SxSyntaxError
+    from .reader import read_all
+
+    try:
+        forms = read_all(text, "RUN-ID")
+    except SxSyntaxError as error:
+        raise UsageError(f"RUN-ID {text!r} cannot be read: {error}") from None
+    if len(forms) != 1 or not (type(forms[0]) is str or type(forms[0]) is Symbol):
+        raise UsageError(f"RUN-ID is a run id as 'sxflow runs' writes it: a symbol (order-1) or a string "
+                         f"with its quotes ('\"order-1\"'), not {text!r}")
+    return forms[0]
+
+
+def _other_kind_hint(run_id, runs) -> str:
+    """When the same name is a run id of the other kind, say how to write that one."""
+    from .data import Symbol
+    from .printer import write_string
+
+    other = run_id.name if type(run_id) is Symbol else Symbol(run_id)
+    if other not in runs:
+        return ""
+    kind = "string" if type(other) is str else "symbol"
+    return f"; the store has the {kind} run id {write_string(other)}: give it as written there"
 
 
 def _require_store(options, command: str) -> None:

@@ -21,6 +21,10 @@ again from Scheme does reload, and starts that library afresh.)
     node(5)                                                 # 10
     flow.store["answer"] = [1, 2, 3]                        # flow-store-put!
     flow.replicate_to("peer-a"); flow.restore_from("peer-a")  # True
+    flow.define("inc", [lambda x: x + 1, lambda x: x * 10])   # a flow of two steps
+    flow.start("run-1", "inc", 4)                           # 50, checkpointed in the store
+    flow.status("run-1")["status"]                          # "done"
+    flow.resume("run-1"); flow.runs()                       # 50, ["run-1"]
 
 Conventions: addresses are strings, function names are symbols (a Python ``str`` given
 as a function name becomes a symbol). A Python callable in a peer's table receives the
@@ -120,6 +124,56 @@ class Flow:
 
         transport = HttpTransport(url, secret=secret if secret is not None else fed_state(self.interpreter).secret)
         return connect(self.interpreter, address, transport, names, timeout)
+
+    # -- durable runs (lib/flow/run.sx) -------------------------------------------
+
+    def define(self, name, steps: Iterable):
+        """Define the flow ``name`` as ``steps`` (flow-define): Python callables, Scheme procedures or flow names.
+
+        Names and run ids keep their kind, as store keys do: a Python ``str`` is a Scheme
+        string, ``Symbol("checkout")`` a symbol. Returns the name.
+        """
+        return self._call("flow-define", name, make_list(list(steps)))
+
+    def start(self, run_id, flow_name, input=NIL):
+        """Run the flow ``flow_name`` on ``input`` as the run ``run_id`` and return its output (flow-start!).
+
+        ``input`` is plain data (Python lists and tuples become Scheme lists). A step that
+        raises marks the run failed and reaches Python as SchemeError; an existing run id
+        raises SchemeError with payload ``Symbol("flow-run-exists")``.
+        """
+        return self._call("flow-start!", run_id, flow_name, to_scheme(input))
+
+    def resume(self, run_id):
+        """Continue an unfinished run from its last checkpoint, or return a done run's output (flow-resume!)."""
+        return self._call("flow-resume!", run_id)
+
+    def status(self, run_id) -> dict:
+        """The run's status as a dict (flow-run-status): flow, status ("running", "done" or
+        "failed"), next (the index of the next step), steps, and error (the last failure's
+        message, or None)."""
+        status = {}
+        for entry in self._call("flow-run-status", run_id):
+            field, value = entry.car.name, entry.cdr.car
+            if field == "status":
+                value = value.name
+            elif field == "error" and value is False:
+                value = None
+            status[field] = value
+        return status
+
+    def runs(self) -> list:
+        """The ids of every run in the store, in the order they were started (flow-runs)."""
+        return list(self._call("flow-runs"))
+
+    def step_key(self):
+        """The running step's stable key (flow-current-step-key), or None outside a step."""
+        key = self._call("flow-current-step-key")
+        return None if key is False else key
+
+    def standby(self, addresses: Iterable) -> None:
+        """Replicate the store to each address after every checkpoint (flow-standby!); [] stops."""
+        self._call("flow-standby!", make_list(list(addresses)))
 
     def replicate_to(self, address) -> None:
         """Copy this instance's store export to the replica slot of ``address``."""

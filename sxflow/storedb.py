@@ -23,20 +23,19 @@ lock when the holder dies. A file that is not an SQLite database, an SQLite data
 of another program, a store written by a newer format version, or one whose rows
 cannot be read raises ``StoreFileError`` and is never written to.
 
-Values are encoded as tagged JSON read and written by the C ``json`` module: a flat
-token list in postfix order, so nesting depth never reaches the JSON parser's
-recursion (see ``encode``).
+Values are encoded with sxflow/codec.py, the plain-data encoding the federation wire
+shares: tagged JSON read and written by the C ``json`` module, a flat token list in
+postfix order, so nesting depth never reaches the JSON parser's recursion. Format 1
+(``FORMAT_VERSION``) is that encoding; a file of any other format is refused.
 """
 
 from __future__ import annotations
 
-import json
-import math
 import os
 import sqlite3
-from fractions import Fraction
 
-from .data import NIL, Char, Pair, Symbol
+from .codec import CodecError, collector_paused, dumps, from_tokens, loads, to_tokens
+from .data import Symbol
 
 APPLICATION_ID = 0x73786673  # "sxfs" in the SQLite header: this file is an sxflow store
 FORMAT_VERSION = 1  # PRAGMA user_version: the layout and encoding below
@@ -147,16 +146,20 @@ class StoreFile:
             raise self._failure(error) from None
         if not rows:
             return []
+        with collector_paused():  # millions of new objects for a big store, none garbage
+            return self._decode_rows(rows)
+
+    def _decode_rows(self, rows: list) -> list[tuple[object, object]]:
         try:
             # One C call decodes every value: the rows are already JSON texts.
-            documents = json.loads("[" + ",".join(value for _, value in rows) + "]")
+            documents = loads("[" + ",".join(value for _, value in rows) + "]")
         except (TypeError, ValueError):
             documents = None
         result = []
         for index, (key, value) in enumerate(rows):
             try:
-                document = json.loads(value) if documents is None else documents[index]
-                result.append((decode_key(key), decode_tokens(document)))
+                document = loads(value) if documents is None else documents[index]
+                result.append((decode_key(key), from_tokens(document)))
             except (TypeError, ValueError, IndexError, KeyError) as error:
                 raise StoreFileError(f"cannot open store file {self.path}: the entry {key!r} "
                                      f"cannot be read ({error}); the file is left unchanged") from None
@@ -175,7 +178,8 @@ class StoreFile:
 
     def replace(self, entries) -> None:
         """Make ``entries`` (key, value pairs, keys distinct) the whole content, in one transaction."""
-        rows = [(encode_key(key), encode(value)) for key, value in entries]
+        with collector_paused():
+            rows = [(encode_key(key), encode(value)) for key, value in entries]
         connection = self._checked_connection()
         try:
             connection.execute("BEGIN IMMEDIATE")
@@ -238,117 +242,18 @@ def decode_key(text: str):
 
 
 # -- values ----------------------------------------------------------------------------
-# A value is a JSON list of tokens in postfix order:
-#   string -> JSON string; boolean -> true/false; () -> null;
-#   integer -> JSON number when |n| < 2**63, else ["i", hex];
-#   float -> JSON number (repr round-trips exactly), ["f", "+inf.0" | "-inf.0" | "+nan.0"];
-#   exact rational -> ["q", numerator hex, denominator hex]; symbol -> ["y", name];
-#   character -> ["c", char]; list of n items -> the items' tokens, then ["L", n];
-#   vector of n items -> the items' tokens, then ["V", n].
-
-_SMALL = 2**63
-_SPECIAL_FLOATS = {"+inf.0": math.inf, "-inf.0": -math.inf, "+nan.0": math.nan}
+# A value is stored as the JSON text of its token list in sxflow/codec.py's encoding (the
+# one the federation wire uses too), read back in one C json call for a whole file.
 
 
 def encode(value) -> str:
-    """The JSON text of a plain-data value (the store has already checked that it is plain)."""
-    return json.dumps(encode_tokens(value), ensure_ascii=False, separators=(",", ":"))
-
-
-def encode_tokens(value) -> list:
-    tokens: list = []
-    append = tokens.append
-    pending = [value]  # values still to encode, and ("L"/"V", n) tuples: tokens to emit after their items
-    pop = pending.pop
-    push = pending.append
-    while pending:
-        item = pop()
-        kind = type(item)
-        if kind is str or kind is bool:
-            append(item)
-        elif kind is int:
-            append(item if -_SMALL < item < _SMALL else ["i", format(item, "x")])
-        elif kind is Pair or isinstance(item, Pair):
-            items = []
-            while isinstance(item, Pair):
-                items.append(item.car)
-                item = item.cdr
-            if item is not NIL:
-                raise StoreFileError("a store value is plain data: a dotted list is not")
-            push(("L", len(items)))
-            pending.extend(reversed(items))
-        elif kind is Symbol:
-            append(["y", item.name])
-        elif item is NIL:
-            append(None)
-        elif kind is tuple:
-            append(list(item))
-        elif kind is list:
-            push(("V", len(item)))
-            pending.extend(reversed(item))
-        elif kind is float:
-            append(item if math.isfinite(item) else
-                   ["f", "+nan.0" if math.isnan(item) else ("+inf.0" if item > 0 else "-inf.0")])
-        elif kind is Fraction:
-            append(["q", format(item.numerator, "x"), format(item.denominator, "x")])
-        elif kind is Char:
-            append(["c", item.char])
-        else:
-            raise StoreFileError(f"a store value is plain data, not {item!r}")
-    return tokens
+    """The JSON text of a plain-data value; StoreFileError naming the part that is not plain data."""
+    try:
+        return dumps(to_tokens(value))
+    except CodecError as error:
+        raise StoreFileError(f"a store value is plain data: {error}") from None
 
 
 def decode(text: str):
-    """The value of a JSON text made by ``encode``; ValueError when it is not one."""
-    return decode_tokens(json.loads(text))
-
-
-_JSON_ATOMS = frozenset((str, int, float, bool))
-
-
-def decode_tokens(tokens):
-    if type(tokens) is not list:
-        raise ValueError("a stored value is a list of tokens")
-    stack: list = []
-    push = stack.append
-    atoms = _JSON_ATOMS
-    for token in tokens:
-        kind = type(token)
-        if kind in atoms:
-            push(token)
-        elif token is None:
-            push(NIL)
-        elif kind is list and token:
-            tag = token[0]
-            if tag == "L":
-                count = token[1]
-                if type(count) is not int or not 0 <= count <= len(stack):
-                    raise ValueError(f"bad item count in {token!r}")
-                result = NIL
-                for _ in range(count):
-                    result = Pair(stack.pop(), result)
-                push(result)
-            elif tag == "y":
-                push(Symbol(token[1]))
-            elif tag == "V":
-                count = token[1]
-                if type(count) is not int or not 0 <= count <= len(stack):
-                    raise ValueError(f"bad item count in {token!r}")
-                items = stack[len(stack) - count:] if count else []
-                del stack[len(stack) - count:]
-                push(items)
-            elif tag == "c":
-                push(Char(token[1]))
-            elif tag == "i":
-                push(int(token[1], 16))
-            elif tag == "q":
-                push(Fraction(int(token[1], 16), int(token[2], 16)))
-            elif tag == "f":
-                push(_SPECIAL_FLOATS[token[1]])
-            else:
-                raise ValueError(f"unknown token {token!r}")
-        else:
-            raise ValueError(f"unknown token {token!r}")
-    if len(stack) != 1:
-        raise ValueError(f"a stored value is one value, found {len(stack)}")
-    return stack[0]
+    """The value of a JSON text made by ``encode``; ValueError (a CodecError) when it is not one."""
+    return from_tokens(loads(text))

@@ -410,15 +410,35 @@ def test_run_with_a_store_then_runs_and_resume(tmp_path):
     assert "uncaught raise: payment-declined" in declined.stderr
     listed = sxflow_command("runs", "--store", store)
     assert listed.returncode == 0, listed.stderr
-    assert listed.stdout == "order-1  failed  1/3  checkout  error: payment-declined\n"
-    resumed = sxflow_command("resume", "order-1", "--store", store, flows)
+    assert listed.stdout == '"order-1"  failed  1/3  checkout  error: payment-declined\n'
+    resumed = sxflow_command("resume", '"order-1"', "--store", store, flows)
     assert (resumed.returncode, resumed.stdout) == (0, "(shipped (charged 20))\n"), resumed.stderr
-    again = sxflow_command("--store", store, "resume", "order-1", flows)  # --store before the command too
+    again = sxflow_command("--store", store, "resume", '"order-1"', flows)  # --store before the command too
     assert (again.returncode, again.stdout) == (0, "(shipped (charged 20))\n"), again.stderr
-    assert sxflow_command("runs", "--store", store).stdout == "order-1  done  3/3  checkout  error: payment-declined\n"
+    assert sxflow_command("runs", "--store", store).stdout == '"order-1"  done  3/3  checkout  error: payment-declined\n'
     unknown = sxflow_command("resume", "order-9", "--store", store, flows)
     assert unknown.returncode == 1
-    assert f"sxflow: no run order-9 in the store {store} (flow-run-unknown)" in unknown.stderr
+    assert f"sxflow: no run order-9 in the store {store} (flow-run-unknown)\n" in unknown.stderr
+    # order-1 without quotes is the symbol id: another run, and the message says how to write this one
+    symbol = sxflow_command("resume", "order-1", "--store", store, flows)
+    assert symbol.returncode == 1
+    assert (f"sxflow: no run order-1 in the store {store} (flow-run-unknown); the store has the string "
+            'run id "order-1": give it as written there') in symbol.stderr
+
+
+def test_string_and_symbol_run_ids_are_two_runs_on_the_command_line(tmp_path):
+    flows = write(tmp_path, "flows.sx", "(flow-define 'inc (list (lambda (x) (+ x 1))))\n")
+    start = write(tmp_path, "start.sx", "(flow-start! \"a\" 'inc 1) (flow-start! 'a 'inc 10) (flow-start! '|b c| 'inc 5)\n")
+    store = str(tmp_path / "ids.db")
+    assert sxflow_command("run", "--store", store, flows, start).returncode == 0
+    listed = sxflow_command("runs", "--store", store)
+    assert listed.stdout == '"a"    done  1/1  inc\na      done  1/1  inc\n|b c|  done  1/1  inc\n', listed.stderr
+    assert sxflow_command("resume", '"a"', "--store", store, flows).stdout == "2\n"
+    assert sxflow_command("resume", "a", "--store", store, flows).stdout == "11\n"
+    assert sxflow_command("resume", "|b c|", "--store", store, flows).stdout == "6\n"
+    for bad in ("(a)", "12", "a b", '"open'):
+        refused = sxflow_command("resume", bad, "--store", store, flows)
+        assert refused.returncode == 2 and "RUN-ID" in refused.stderr, (bad, refused.stderr)
 
 
 def test_script_mode_and_eval_accept_a_store(tmp_path):
@@ -433,7 +453,7 @@ def test_runs_and_resume_need_a_store_and_bad_files_are_reported(tmp_path):
     missing = sxflow_command("runs")
     assert missing.returncode == 2 and "runs needs --store PATH" in missing.stderr
     flows = write(tmp_path, "flows.sx", CHECKOUT_FLOW)
-    assert sxflow_command("resume", "order-1", flows).returncode == 2
+    assert sxflow_command("resume", '"order-1"', flows).returncode == 2
     bad = tmp_path / "bad.db"
     bad.write_bytes(b"not a database at all" * 50)
     refused = sxflow_command("runs", "--store", str(bad))

@@ -159,14 +159,14 @@ def test_environment_and_python_objects_are_refused():
     (b'{"sxflow-wire": 1, "data": [1, 2]}', "2 values"),
     (b'{"sxflow-wire": 1, "data": [["L", 3]]}', "count out of range"),
     (b'{"sxflow-wire": 1, "data": [["L", -1]]}', "count out of range"),
-    (b'{"sxflow-wire": 1, "data": [["z", "a"]]}', "bad wire token"),
-    (b'{"sxflow-wire": 1, "data": [["c", "ab"]]}', "bad wire token"),
+    (b'{"sxflow-wire": 1, "data": [["z", "a"]]}', "bad wire data: bad token"),
+    (b'{"sxflow-wire": 1, "data": [["c", "ab"]]}', "bad wire data: bad token"),
     (b'{"sxflow-wire": 1, "data": [["i", "0x10"]]}', "hexadecimal"),
     (b'{"sxflow-wire": 1, "data": [["q", "1", "1"]]}', "denominator"),
     (b'{"sxflow-wire": 1, "data": [["q", "1", "0"]]}', "denominator"),
     (b'{"sxflow-wire": 1, "data": [NaN]}', "special floats"),
-    (b'{"sxflow-wire": 1, "data": [{"a": 1}]}', "bad wire token"),
-    (b'{"sxflow-wire": 1, "data": [[]]}', "bad wire token"),
+    (b'{"sxflow-wire": 1, "data": [{"a": 1}]}', "bad wire data: bad token"),
+    (b'{"sxflow-wire": 1, "data": [[]]}', "bad wire data: bad token"),
     (b'{"sxflow-wire": 1, "data": [1' + b"0" * 5000 + b"]}", "malformed JSON"),
 ])
 def test_malformed_documents_raise_clear_errors(data, words):

@@ -519,3 +519,61 @@ def test_replica_returns_a_copy_that_python_cannot_change_behind_the_store(flow)
     assert flow.restore_from("peer-b") is True
     assert write_string(flow.store.export()) == '(("order" ("tea" 2)))'
     assert write_string(flow.replica("peer-b")) == '(("order" ("tea" 2)))'
+
+
+# -- durable runs from Python: define, start, resume, status, runs ---------------------------
+
+
+def test_runs_from_python_define_start_status_resume(flow):
+    calls = []
+
+    def price(order):
+        calls.append(("price", flow.step_key()))
+        return order * 3
+
+    declined = [True]
+
+    def pay(amount):
+        calls.append(("pay", flow.step_key()))
+        if declined[0]:
+            raise ValueError("card declined")
+        return ["charged", amount]
+
+    assert flow.define("checkout", [price, pay, flow.interpreter.eval("(lambda (receipt) (list 'shipped receipt))")]) \
+        == "checkout"
+    with pytest.raises(SchemeError, match="card declined"):
+        flow.start("order-1", "checkout", 2)
+    status = flow.status("order-1")
+    assert status == {"flow": "checkout", "status": "failed", "next": 1, "steps": 3,
+                      "error": status["error"]} and "card declined" in status["error"]
+    declined[0] = False
+    assert to_python(flow.resume("order-1")) == [Symbol("shipped"), ["charged", 6]]
+    # price ran once; pay ran twice under the same key (at-least-once, one key)
+    assert calls == [("price", '"order-1"/0'), ("pay", '"order-1"/1'), ("pay", '"order-1"/1')]
+    assert flow.status("order-1")["status"] == "done" and flow.status("order-1")["next"] == 3
+    assert flow.step_key() is None  # outside a step
+    assert flow.runs() == ["order-1"]
+
+
+def test_run_helpers_keep_string_and_symbol_ids_apart(flow):
+    flow.define(Symbol("inc"), [lambda x: x + 1])
+    flow.define("sub", [Symbol("inc"), lambda x: x * 2])  # a flow name as a step: a sub-run
+    assert flow.start("a", Symbol("inc"), 1) == 2
+    assert flow.start(Symbol("a"), "sub", [5][0]) == 12
+    assert flow.runs() == ["a", Symbol("a")]
+    assert flow.status(Symbol("a"))["flow"] == "sub" and flow.status("a")["flow"] == Symbol("inc")
+    with pytest.raises(SchemeError) as raised:
+        flow.start("a", Symbol("inc"), 1)
+    assert raised.value.payload is Symbol("flow-run-exists")
+    with pytest.raises(SchemeError) as raised:
+        flow.resume("b")
+    assert raised.value.payload is Symbol("flow-run-unknown")
+
+
+def test_run_input_from_python_lists_and_standby(flow):
+    flow.define("total", [lambda items: sum(to_python(items))])
+    flow.standby(["standby-b"])
+    assert flow.start("r", "total", [1, 2, 3]) == 6
+    replica = to_python(flow.replica("standby-b"))
+    assert ["flow-run:r", ["r", Symbol("done"), False, ["total", 1, 6, 1, NIL]]] in replica
+    flow.standby([])

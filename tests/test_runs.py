@@ -27,7 +27,7 @@ from runs_child import RUN_ID, install_flow
 
 CHILD = Path(__file__).resolve().parent / "runs_child.py"
 TIMEOUT = 60  # seconds for a child to reach its pause or to finish, on a loaded machine
-KEYS = [f"{RUN_ID}/{index}" for index in range(4)]
+KEYS = [f'"{RUN_ID}"/{index}' for index in range(4)]  # a step key starts with the run id as written
 PAUSES = [f"enter-{step}" for step in range(1, 5)] + [f"middle-{step}" for step in range(1, 5)] + ["done"]
 
 
@@ -188,7 +188,7 @@ def test_crash_at_any_step_then_resume_gives_the_uninterrupted_result(case):
     expected = start
     for index in range(steps):
         expected = (expected * 31 + index) % 1_000_003
-    keys = [f"p/{index}" for index in range(steps)]
+    keys = [f'"p"/{index}' for index in range(steps)]
 
     ledger: list = []
     first = Interpreter().load_flow()
@@ -229,5 +229,20 @@ def test_resume_in_a_new_interpreter_from_the_store_file(tmp_path):
     status = sxflow.to_python(second.call("flow-run-status", "t"))
     assert status[1] == [Symbol("status"), Symbol("failed")] and status[4] == [Symbol("error"), "too-small"]
     assert second.call("flow-runs") == sxflow.to_scheme(["t"])
-    assert second.call("flow-resume!", Symbol("t")) == 20
-    assert ledger_lines(ledger) == ["t/0"]
+    with pytest.raises(SchemeError) as raised:  # the symbol t names another run: ids keep their kind
+        second.call("flow-resume!", Symbol("t"))
+    assert raised.value.payload is Symbol("flow-run-unknown")
+    assert second.call("flow-resume!", "t") == 20
+    assert ledger_lines(ledger) == ['"t"/0']
+
+
+def test_string_and_symbol_run_ids_persist_as_two_runs(tmp_path):
+    first = Interpreter(store_path=tmp_path / "ids.db")
+    first.eval("(flow-define 'inc (list (lambda (x) (+ x 1))))")
+    assert (first.call("flow-start!", "a", Symbol("inc"), 1), first.call("flow-start!", Symbol("a"), Symbol("inc"), 10)) == (2, 11)
+    first.call("flow-store-close!")
+    second = Interpreter(store_path=tmp_path / "ids.db")
+    second.eval("(flow-define 'inc (list (lambda (x) (+ x 1))))")
+    assert list(second.call("flow-runs")) == ["a", Symbol("a")]
+    assert list(second.call("flow-store-keys")) == ["flow-run:a", Symbol("flow-run:a")]
+    assert (second.call("flow-resume!", "a"), second.call("flow-resume!", Symbol("a"))) == (2, 11)

@@ -174,6 +174,22 @@ def test_an_entry_that_cannot_be_decoded_is_refused(tmp_path):
         StoreFile(path).entries()
 
 
+def test_format_1_rows_written_before_the_shared_codec_still_read(tmp_path):
+    # Before sxflow/codec.py, storedb wrote the same tokens with raw (non-ASCII) text and
+    # a store-only decoder; the format did not change, so such rows read as they did.
+    path = tmp_path / "older.db"
+    StoreFile(path).close()
+    with sqlite3.connect(path) as connection:
+        connection.execute("INSERT INTO entries (key, value) VALUES (?, ?), (?, ?)",
+                           ("sgrüße", '["grüße",["y","λ"],["c","é"],["q","1","3"],["L",4]]', "yrun", "[null]"))
+    connection.close()
+    store = StoreFile(path)
+    entries = store.entries()
+    store.close()
+    assert entries == [("grüße", make_list(["grüße", Symbol("λ"), Char("é"), Fraction(1, 3)])), (Symbol("run"), NIL)]
+    assert encode(make_list(["grüße"])) == '["gr\\u00fc\\u00dfe",["L",1]]'  # now written as ASCII
+
+
 def test_an_sqlite_database_of_another_program_is_refused_and_left_unchanged(tmp_path):
     path = tmp_path / "other.db"
     connection = sqlite3.connect(path)

@@ -27,6 +27,7 @@ from typing import Protocol
 from ..data import Symbol
 from ..flow import load_flow, peer_table
 from ..library.control import raise_
+from ..library.storetable import entries_of
 from ..runtime import fault, register_builtin
 from . import wire
 from .state import DEFAULT_TIMEOUT, PeerLink, fed_state
@@ -153,8 +154,10 @@ def replicate_to(interpreter, addr) -> None:
     link = state.peers.get(addr)
     if link is None:
         raise_(UNREACHABLE)
+    # The store's entries are encoded as they stand, without flow-store-export's deep
+    # copy: the encoding is itself a copy, made at once (and it checks them again).
     with wire.collector_paused():  # an export of a big store is millions of new objects
-        export = wire.encode(interpreter.call("flow-store-export"))
+        export = wire.encode(entries_of(interpreter.environment.lookup(Symbol("flow-store-table"))))
     try:
         link.transport.push_replica(state.name, export, link.timeout)
     except TransportFailure as failure:

@@ -1,30 +1,12 @@
 """The wire format: plain data and call outcomes as versioned, tagged JSON, exact in both directions.
 
 A document is one JSON object ``{"sxflow-wire": 1, "data": [token, ...]}`` read and
-written by the C ``json`` module. The data is a flat token list in postfix order, so
-the JSON itself never nests deeper than three levels whatever the depth of the value
-(a list nested 100,000 deep crosses the wire like any other, and no JSON parser
-recursion is ever at stake):
-
-=========================  ==================================================
-Scheme value               token
-=========================  ==================================================
-string                     JSON string
-boolean                    ``true`` / ``false`` (never confused with 0 / 1)
-``()``                     ``null``
-exact integer              JSON integer when ``|n| < 2**63``, else ``["i", hex]``
-float                      JSON number (``repr``: exact round trip, ``-0.0`` kept);
-                           ``["f", "+nan.0" | "+inf.0" | "-inf.0"]``
-exact rational             ``["q", numerator hex, denominator hex]``
-symbol                     ``["y", name]``
-character                  ``["c", char]``
-proper list of n items     the n items' tokens, then ``["L", n]``
-vector of n items          the n items' tokens, then ``["V", n]``
-=========================  ==================================================
-
-Only plain data is encoded — the store's notion (``sxflow.library.plaindata``):
-anything else (a procedure, an environment, a hash table, a dotted or circular list)
-is refused before anything is sent, with a ``WireError`` naming the offending part.
+written by the C ``json`` module. The data is the flat postfix token list of
+sxflow/codec.py — the one plain-data encoding, shared with the store file
+(sxflow/storedb.py), which documents the tokens. Only plain data is encoded
+(``sxflow.library.plaindata``'s notion): anything else (a procedure, an environment, a
+hash table, a dotted or circular list) is refused before anything is sent, with a
+``WireError`` naming the offending part.
 
 A call outcome (what a host answers) is the same document with an ``"outcome"`` field:
 ``"value"`` (data is the result), ``"raise"`` (data is the raised plain value),
@@ -35,27 +17,22 @@ irritants, each irritant that is not plain data replaced by its written text) an
 
 from __future__ import annotations
 
-import gc
-import json
-import math
-import re
-from contextlib import contextmanager
-from fractions import Fraction
-
-from ..data import NIL, Char, Pair, Symbol, make_list
-from ..errors import ErrorObject, SxError
+from ..codec import CodecError, collector_paused, describe_not_plain, from_tokens, to_tokens
+from ..codec import dumps as _dumps
+from ..codec import loads as _loads
+from ..data import NIL, Pair, make_list
+from ..errors import ErrorObject
 from ..library.plaindata import copy_plain_data
+
+__all__ = ["VERSION", "WireError", "encode", "decode", "encode_value", "encode_raise", "encode_no_function",
+           "decode_outcome", "collector_paused", "describe_not_plain"]
 
 VERSION = 1
 VERSION_FIELD = "sxflow-wire"
-_SMALL = 2**63  # integers below this in magnitude travel as JSON numbers
 _NOT_PLAIN = object()
-_SPECIAL_FLOATS = {"+nan.0": math.nan, "+inf.0": math.inf, "-inf.0": -math.inf}
-_HEX = re.compile(r"-?[0-9a-f]+")
-_ATOMS = (str, bool, int, float, Fraction, Symbol, Char)
 
 
-class WireError(SxError, ValueError):
+class WireError(CodecError):
     """Data that cannot be encoded (not plain), or bytes that are not a wire document of this version."""
 
 
@@ -68,148 +45,15 @@ def encode(value) -> bytes:
         return _document({VERSION_FIELD: VERSION, "data": _tokens(value)})
 
 
-@contextmanager
-def collector_paused():
-    """Pause the cyclic garbage collector: a big value makes millions of objects, none of
-    them garbage yet, and each generation-0 overflow would otherwise walk them all again
-    (measured: decoding 100,000 store entries took twice as long with it running)."""
-    enabled = gc.isenabled()
-    if enabled:
-        gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _document(document: dict) -> bytes:
-    # ensure_ascii keeps lone surrogates representable; allow_nan=False: specials are tagged.
-    return json.dumps(document, allow_nan=False, separators=(",", ":")).encode("ascii")
+    return _dumps(document).encode("ascii")
 
 
 def _tokens(value) -> list:
-    """The postfix tokens of ``value``, checking on the way that it is plain data.
-
-    One walk both checks and encodes (a separate copy_plain_data pass cost as much again):
-    atoms of any other type, dotted tails and cycles (a list or vector entered again while
-    it is still on the path from the root; a spine running in a circle, found by Brent's
-    algorithm) are refused, exactly what copy_plain_data refuses.
-    """
-    out: list = []
-    append = out.append
-    on_path: set[int] = set()
-    # Frames of [items, next index, closing tag, id of the container]; the root's frame has no tag.
-    frames = [[(value,), 0, None, None]]
-    while frames:
-        frame = frames[-1]
-        items, index, tag, identity = frame
-        length = len(items)
-        while index < length:
-            item = items[index]
-            index += 1
-            kind = type(item)
-            if kind is str or kind is bool:
-                append(item)
-            elif kind is int:
-                append(item if -_SMALL < item < _SMALL else ["i", format(item, "x")])
-            elif kind is float:
-                if item - item == 0.0:  # finite
-                    append(item)
-                else:
-                    append(["f", "+nan.0" if item != item else ("+inf.0" if item > 0 else "-inf.0")])
-            elif item is NIL:
-                append(None)
-            elif kind is Symbol:
-                append(["y", item.name])
-            elif kind is Char:
-                append(["c", item.char])
-            elif kind is Fraction:
-                if item.denominator == 1:  # never made by Scheme arithmetic, but exact all the same
-                    append(int(item) if -_SMALL < item < _SMALL else ["i", format(int(item), "x")])
-                else:
-                    append(["q", format(item.numerator, "x"), format(item.denominator, "x")])
-            elif kind is list:
-                if id(item) in on_path:
-                    raise _refusal(value)
-                on_path.add(id(item))
-                frame[1] = index
-                frames.append([item, 0, "V", id(item)])
-                break
-            elif isinstance(item, Pair):
-                if id(item) in on_path:
-                    raise _refusal(value)
-                elements = []
-                push = elements.append
-                cursor = slow = item
-                steps = power = 1
-                while isinstance(cursor, Pair):
-                    push(cursor.car)
-                    cursor = cursor.cdr
-                    if cursor is slow:
-                        raise _refusal(value)
-                    steps -= 1
-                    if not steps:
-                        slow = cursor
-                        power += power
-                        steps = power
-                if cursor is not NIL:
-                    raise _refusal(value)
-                on_path.add(id(item))
-                frame[1] = index
-                frames.append([elements, 0, "L", id(item)])
-                break
-            else:
-                raise _refusal(value)
-        else:
-            frames.pop()
-            if tag is not None:
-                on_path.discard(identity)
-                append([tag, length])
-    return out
-
-
-def _refusal(value) -> WireError:
-    return WireError(f"not plain data, cannot be sent: {describe_not_plain(value)}")
-
-
-def describe_not_plain(value, limit: int = 80) -> str:
-    """Words naming the first part of ``value`` that is not plain data (for error messages)."""
-    from ..printer import write_string
-
-    def shown(item) -> str:
-        try:
-            text = write_string(item)
-        except Exception:  # a printer failure must not hide the real error
-            text = repr(item)
-        return text if len(text) <= limit else text[: limit - 3] + "..."
-
-    seen: set[int] = set()
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if type(item) in _ATOMS or item is NIL:
-            continue
-        if type(item) is list:
-            if id(item) in seen:
-                return "a circular (or self-containing) structure"
-            seen.add(id(item))
-            stack.extend(reversed(item))
-            continue
-        if not isinstance(item, Pair):
-            return shown(item)
-        cursor = item
-        elements = []
-        while isinstance(cursor, Pair):
-            if id(cursor) in seen:
-                return "a circular (or self-containing) structure"
-            seen.add(id(cursor))
-            elements.append(cursor.car)
-            cursor = cursor.cdr
-        if cursor is not NIL:
-            return f"a dotted list ending in {shown(cursor)}"
-        stack.extend(reversed(elements))
-    return shown(value)
+    try:
+        return to_tokens(value)
+    except CodecError as error:
+        raise WireError(f"{error}, cannot be sent") from None
 
 
 # -- decoding ------------------------------------------------------------------------
@@ -221,17 +65,11 @@ def decode(data: bytes):
         return _decode_tokens(_read_document(data).get("data"))
 
 
-def _refuse_constant(name):
-    raise WireError(f"not a wire document: bare {name} (special floats are tagged)")
-
-
 def _read_document(data) -> dict:
     try:
-        document = json.loads(data, parse_constant=_refuse_constant)
-    except WireError:
-        raise
-    except (ValueError, TypeError, RecursionError) as error:
-        raise WireError(f"not a wire document: malformed JSON ({error})") from None
+        document = _loads(data)
+    except CodecError as error:
+        raise WireError(f"not a wire document: {error}") from None
     if type(document) is not dict:
         raise WireError("not a wire document: expected a JSON object")
     version = document.get(VERSION_FIELD)
@@ -241,81 +79,10 @@ def _read_document(data) -> dict:
 
 
 def _decode_tokens(tokens):
-    if type(tokens) is not list:
-        raise WireError("not a wire document: 'data' must be a list of tokens")
-    stack: list = []
-    push = stack.append
-    for token in tokens:
-        kind = type(token)
-        if kind is str or kind is int or kind is float or kind is bool:
-            push(token)
-        elif token is None:
-            push(NIL)
-        elif kind is list and token:
-            tag = token[0]
-            if tag == "L" and len(token) == 2 and type(token[1]) is int and 0 <= token[1] <= len(stack):
-                # the commonest token inline: a proper list of the last n values
-                start = len(stack) - token[1]
-                result = NIL
-                for item in reversed(stack[start:]):
-                    result = Pair(item, result)
-                del stack[start:]
-                push(result)
-            elif tag == "y" and len(token) == 2 and type(token[1]) is str:
-                push(Symbol(token[1]))
-            else:
-                push(_tagged(token, stack))
-        else:
-            raise WireError(f"bad wire token {_short(token)}")
-    if len(stack) != 1:
-        raise WireError(f"bad wire data: {len(stack)} values where one was expected")
-    return stack[0]
-
-
-def _tagged(token: list, stack: list):
-    tag = token[0]
-    size = len(token)
-    if (tag == "L" or tag == "V") and size == 2:
-        count = token[1]
-        if type(count) is not int or not 0 <= count <= len(stack):
-            raise WireError(f"bad wire token {_short(token)}: count out of range")
-        start = len(stack) - count
-        items = stack[start:]
-        del stack[start:]
-        if tag == "V":
-            return items
-        result = NIL
-        for item in reversed(items):
-            result = Pair(item, result)
-        return result
-    text = token[1] if size >= 2 else None
-    if type(text) is not str:
-        raise WireError(f"bad wire token {_short(token)}")
-    if tag == "y" and size == 2:
-        return Symbol(text)
-    if tag == "c" and size == 2 and len(text) == 1:
-        return Char(text)
-    if tag == "i" and size == 2:
-        return _hex(text, token)
-    if tag == "f" and size == 2 and text in _SPECIAL_FLOATS:
-        return _SPECIAL_FLOATS[text]
-    if tag == "q" and size == 3 and type(token[2]) is str:
-        numerator, denominator = _hex(text, token), _hex(token[2], token)
-        if denominator <= 1:
-            raise WireError(f"bad wire token {_short(token)}: denominator must exceed 1")
-        return Fraction(numerator, denominator)
-    raise WireError(f"bad wire token {_short(token)}")
-
-
-def _hex(text: str, token) -> int:
-    if not _HEX.fullmatch(text):
-        raise WireError(f"bad wire token {_short(token)}: not a hexadecimal integer")
-    return int(text, 16)
-
-
-def _short(token) -> str:
-    text = json.dumps(token)
-    return text if len(text) <= 60 else text[:57] + "..."
+    try:
+        return from_tokens(tokens)
+    except CodecError as error:
+        raise WireError(f"bad wire data: {error}") from None
 
 
 # -- call outcomes -------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from . import registry  # noqa: F401  (the tables come first)
 from . import control, equivalence, lists, numbers, system  # noqa: F401
-from . import environments, hashtables, plaindata, storefile  # noqa: F401
+from . import environments, hashtables, plaindata, storefile, storetable  # noqa: F401
 from . import characters, clock, output, ports, strings, vectors  # noqa: F401
 from . import binary_ports, bytevectors, complex_numbers, files, libraries  # noqa: F401
 

@@ -8,7 +8,7 @@ sqlite3 is imported only when a store file is first opened.
 
 from __future__ import annotations
 
-from ..data import Pair, Symbol
+from ..data import Symbol
 from ..runtime import fault
 from .registry import builtin
 
@@ -85,18 +85,14 @@ def store_file_clear(file):
     _write(file, "clear")
 
 
-@builtin("flow-store-file-import!", types=("any", "list"))
-def store_file_import(file, entries):
-    """(flow-store-file-import! file entries): replace the file's content by entries ((key value) lists), all or nothing."""
+@builtin("flow-store-file-import!", types=("any", "hash-table"))
+def store_file_import(file, table):
+    """(flow-store-file-import! file table): replace the file's content by a store table's entries, all or nothing."""
     from ..storedb import StoreFileError
 
-    pairs = []
-    while type(entries) is Pair or isinstance(entries, Pair):
-        entry = entries.car
-        pairs.append((entry.car, entry.cdr.car))
-        entries = entries.cdr
+    originals = table.originals
     try:
-        _checked(file).replace(pairs)
+        _checked(file).replace([(originals.get(key, key), value) for key, value in table.values.items()])
     except StoreFileError as error:
         raise _file_error(error) from None
 
