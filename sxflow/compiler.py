@@ -18,6 +18,8 @@ from .runtime import (
     Closure,
     Environment,
     Site,
+    TailCall,
+    complete,
     fault,
     unassigned_variable,
     unbound_variable,
@@ -243,9 +245,7 @@ def run_forms(forms, environment: Environment, positions=None):
     result = None
     for index, form in enumerate(forms):
         node = compiler.compile_toplevel(form, positions[index] if positions else None)
-        result = node(None)
-        while type(result) is tuple:
-            result = result[0](result[1])
+        result = complete(node(None))
     return result
 
 
@@ -703,11 +703,8 @@ def compile_named_let(compiler, form, scope, tail, position, items):
         for init in inits:
             call_frame.append(init(frame))
         if tail:
-            return (closure.body, call_frame)
-        result = closure.body(call_frame)
-        while type(result) is tuple:
-            result = result[0](result[1])
-        return result
+            return TailCall((closure.body, call_frame))
+        return complete(closure.body(call_frame))
 
     return node
 

@@ -18,6 +18,8 @@ from .errors import ErrorObject, SchemeError
 # Names every template may use.
 _TEMPLATE_GLOBALS = {
     "Closure": runtime.Closure,
+    "TailCall": runtime.TailCall,
+    "complete": runtime.complete,
     "SchemeError": SchemeError,
     "call_other": runtime.call_other,
     "call_other_tail": runtime.call_other_tail,
@@ -129,7 +131,7 @@ class Template:
             return lines + [
                 f"if type(procedure) is Closure and procedure.arity == {count}:",
                 *self_call,
-                f"    return (procedure.body, [{frame_items}])",
+                f"    return TailCall((procedure.body, [{frame_items}]))",
                 "if type(procedure) is FunctionType and procedure in BUILTIN_INFO:",
                 "    try:",
                 f"        return procedure({', '.join(names)})",
@@ -142,17 +144,12 @@ class Template:
             f"if type(procedure) is Closure and procedure.arity == {count}:",
             "    try:",
             f"        result = procedure.body([{frame_items}])",
-            "        while type(result) is tuple:",
-            "            result = result[0](result[1])",
+            "        if type(result) is TailCall:",
+            "            result = complete(result)",
             "        return result",
             "    except SchemeError as error:",
-            "        trace = error.trace",
-            # A deep recursion unwinds through the same site many times: count, don't list.
-            f"        if trace and trace[-1][0] is {position} and trace[-1][1] == procedure.name"
-            " and not error.trace_dropped:",
-            "            trace[-1][2] += 1",
-            "        else:",
-            f"            error.add_frame({position}, procedure.name)",
+            # A deep recursion unwinds through the same site many times: add_frame counts, not lists.
+            f"        error.add_frame({position}, procedure.name)",
             "        error.__traceback__ = None",  # keep memory flat while unwinding
             "        raise error",
             "    except RecursionError:",
@@ -161,8 +158,8 @@ class Template:
             "if type(procedure) is FunctionType and procedure in BUILTIN_INFO:",
             "    try:",
             f"        result = procedure({', '.join(names)})",
-            "        while type(result) is tuple:",
-            "            result = result[0](result[1])",
+            "        if type(result) is TailCall:",
+            "            result = complete(result)",
             "        return result",
             "    except Exception as error:",
             f"        raise call_failed(procedure, {arguments}, error, {site_name})",
