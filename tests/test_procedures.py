@@ -8,6 +8,7 @@ traces, deep recursion, redefinition.
 """
 
 import io
+import os
 import sys
 
 import pytest
@@ -140,7 +141,7 @@ def same(left, right) -> bool:
     return write_string(left) == write_string(right)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=int(os.environ.get("SXFLOW_DIFFERENTIAL_EXAMPLES", "40")), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(program())
 def test_random_programs_agree_with_the_reference_evaluator(text):
     limit = sys.getrecursionlimit()
