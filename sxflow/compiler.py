@@ -18,11 +18,13 @@ from .runtime import (
     Closure,
     Environment,
     Site,
+    TailCall,
+    complete,
     fault,
     unassigned_variable,
     unbound_variable,
 )
-from . import specialize
+from . import procedures, specialize
 from .limits import check_form
 from .macros import Macro, parse_syntax_rules, root_of, strip_syntax
 
@@ -243,9 +245,7 @@ def run_forms(forms, environment: Environment, positions=None):
     result = None
     for index, form in enumerate(forms):
         node = compiler.compile_toplevel(form, positions[index] if positions else None)
-        result = node(None)
-        while type(result) is tuple:
-            result = result[0](result[1])
+        result = complete(node(None))
     return result
 
 
@@ -384,6 +384,11 @@ class Compiler:
         names, rest = self.parse_parameters(parameters, position, handler, form)
         frame_names = names + ([rest] if rest is not None else [])
         body = self.compile_scope_body(frame_names, body_items, scope, position)
+        # The nodes are compiled first (every syntax error and check is theirs); a body of
+        # common forms then runs as one generated Python function instead.
+        generated = procedures.compile_procedure(self, names, rest, body_items, scope, position, name)
+        if generated is not None:
+            body = generated
         required = len(names)
         has_rest = rest is not None
         home = self.environment
@@ -540,7 +545,7 @@ def compile_if(compiler, form, scope, tail, position):
         alternative = compiler.compile(items[2][0], scope, tail, items[2][1])
     else:
         alternative = constant_node(None)
-    return specialize.if_node(test, consequent, alternative, tail)
+    return specialize.if_node(test, consequent, alternative, tail, position)
 
 
 @special_form("define", shape="(define name value) or (define (name . parameters) body...)")
@@ -703,11 +708,8 @@ def compile_named_let(compiler, form, scope, tail, position, items):
         for init in inits:
             call_frame.append(init(frame))
         if tail:
-            return (closure.body, call_frame)
-        result = closure.body(call_frame)
-        while type(result) is tuple:
-            result = result[0](result[1])
-        return result
+            return TailCall((closure.body, call_frame))
+        return complete(closure.body(call_frame))
 
     return node
 
@@ -806,7 +808,8 @@ def parse_clauses(compiler, clauses, scope, tail, handler, form) -> tuple:
 
 def compile_clauses(compiler, clauses, scope, tail, position, handler, form, fallback):
     """cond-style clauses as one node; ``fallback``, a node, runs when no clause is taken."""
-    return specialize.cond_node(parse_clauses(compiler, clauses, scope, tail, handler, form), fallback, tail)
+    return specialize.cond_node(parse_clauses(compiler, clauses, scope, tail, handler, form), fallback, tail,
+                                position)
 
 
 _unspecified = constant_node(None)
@@ -921,8 +924,8 @@ def compile_when(compiler, form, scope, tail, position):
     test = compiler.compile(items[0][0], scope, False, items[0][1])
     body = compiler.compile_body(items[1:], scope, tail, position)
     if form.car is UNLESS:
-        return specialize.if_node(test, _unspecified, body, tail)
-    return specialize.if_node(test, body, _unspecified, tail)
+        return specialize.if_node(test, _unspecified, body, tail, position)
+    return specialize.if_node(test, body, _unspecified, tail, position)
 
 
 @special_form("do", shape="(do ((name init [step])...) (test result...) body...)")
@@ -1289,3 +1292,6 @@ def compile_syntax_error(compiler, form, scope, tail, position):
     message = display_string(strip_syntax(items[0][0]))
     details = " ".join(write_string(strip_syntax(item)) for item, _ in items[1:])
     raise syntax_error(f"{message} {details}" if details else message, position)
+
+
+procedures.install()

@@ -1,9 +1,10 @@
 """Procedures and calling: closures, global cells, the tail-call trampoline, argument binding, error conversion.
 
-Tail calls. A call in tail position does not call: it returns the tuple
-``(body, frame)`` and the nearest non-tail call site runs it in a loop (the
-trampoline). Tuples are therefore never Scheme values: everything that enters
-Scheme from Python goes through ``to_scheme``, which turns tuples into lists.
+Tail calls. A call in tail position does not call: it returns a ``TailCall``
+``(body, frame)``, a type private to this module, and the nearest non-tail call
+site runs it to completion with ``complete`` (the trampoline, written once). No
+value from Scheme or Python is ever a TailCall, so a Python tuple returned in tail
+position is just a value.
 
 Deep recursion. CPython 3.11 runs a Python-to-Python call without using the C
 stack, so every call on the hot path is a call to a plain function (no
@@ -23,6 +24,19 @@ from .errors import ErrorObject, SchemeError
 from .source import format_position
 
 UNBOUND = _Marker("#<unbound>")
+
+
+class TailCall(tuple):
+    """A pending tail call ``(body, frame)``: what a call in tail position returns instead of calling."""
+
+    __slots__ = ()
+
+
+def complete(result):
+    """Run pending tail calls until a value comes back: the one trampoline loop of sxflow."""
+    while type(result) is TailCall:
+        result = result[0](result[1])
+    return result
 
 
 class Cell:
@@ -384,8 +398,8 @@ def call_other(procedure, args, site):
                 result = to_scheme(result)
         else:
             raise not_a_procedure(procedure, site)
-        while type(result) is tuple:
-            result = result[0](result[1])
+        if type(result) is TailCall:
+            result = complete(result)
         return result
     except Exception as error:
         raise call_failed(procedure, args, error, site)
@@ -394,7 +408,7 @@ def call_other(procedure, args, site):
 def call_other_tail(procedure, args, site):
     """The general path of a tail call: closures come back as ``(body, frame)``; the rest are called."""
     if type(procedure) is Closure:
-        return (procedure.body, bind_arguments(procedure, args, site))
+        return TailCall((procedure.body, bind_arguments(procedure, args, site)))
     if not callable(procedure):
         raise not_a_procedure(procedure, site)
     try:
@@ -419,16 +433,14 @@ def apply_procedure(procedure, args):
             result = procedure.body(frame)
         else:
             result = procedure.body(bind_arguments(procedure, args, None))
-        while type(result) is tuple:
-            result = result[0](result[1])
-        return result
+        return complete(result)
     return call_other(procedure, args, None)
 
 
 def tail_apply(procedure, args):
     """What a builtin returns to tail-call ``procedure`` (``apply`` does, as R7RS requires)."""
     if type(procedure) is Closure:
-        return (procedure.body, bind_arguments(procedure, args, None))
+        return TailCall((procedure.body, bind_arguments(procedure, args, None)))
     return call_other(procedure, args, None)
 
 

@@ -5,19 +5,34 @@ each shape gets its own small Python function in which a local operand is one
 subscript, a constant one name, and an inlined primitive such as ``(- n 1)`` a
 conditional expression, instead of one more Python call each. Shapes are few, and
 each template is compiled by ``exec`` only the first time its exact source is needed.
+
+Generated code is visible. Each compiled source is registered with ``linecache`` under
+a name such as ``<sxflow node 12>``, so a Python traceback through it shows its lines,
+and each node function made from it is named after the Scheme source position it was
+compiled from (``node fib.sx:1:20``), so the traceback names that position too. With
+the environment variable ``SXFLOW_DUMP_CODE`` set to a directory, every generated
+source is also written there as ``node-<n>.py`` (and tracebacks name that file).
 """
 
 from __future__ import annotations
 
+import ast
+import builtins
+import itertools
+import linecache
+import os
 from types import FunctionType, SimpleNamespace
 
 from . import runtime
 from .data import NIL, Char, Pair, Symbol, is_eqv
 from .errors import ErrorObject, SchemeError
+from .source import format_position
 
 # Names every template may use.
 _TEMPLATE_GLOBALS = {
     "Closure": runtime.Closure,
+    "TailCall": runtime.TailCall,
+    "complete": runtime.complete,
     "SchemeError": SchemeError,
     "call_other": runtime.call_other,
     "call_other_tail": runtime.call_other_tail,
@@ -34,9 +49,42 @@ _TEMPLATE_GLOBALS = {
 }
 
 _factories: dict[str, object] = {}
+_source_numbers = itertools.count(1)
+
+# The switch that dumps every generated source into a directory.
+DUMP_VARIABLE = "SXFLOW_DUMP_CODE"
 
 # (Symbol, argument count) -> (builtin function, operand types, expression): calls the compiler inlines.
 INLINE_PRIMITIVES: dict = {}
+
+# The operand types an inline guard may name (each is tested as ``type(x) is <name>``).
+GUARD_TYPES = frozenset(("int", "float", "str", "bool", "list", "Pair", "Symbol", "Char", "ErrorObject"))
+
+
+def register_inline(name: Symbol, count: int, function, guard, expression: str) -> None:
+    """Record that ``(name x0 … x<count-1>)`` may be inlined as ``expression``, after checking it.
+
+    ``expression`` is a format string over the operands ``{0}``, ``{1}``…; ``guard`` names
+    the Python type each operand must have (or None: any). Everything the expression names
+    must exist in the template globals, so a mistake fails here, when the builtin is
+    registered, not as a NameError when a program first calls it.
+    """
+    where = f"inline form of {name.name} with {count} argument(s)"
+    if len(guard) != count:
+        raise ValueError(f"{where}: the guard names {len(guard)} types for {count} operands")
+    for type_name in guard:
+        if type_name is not None and type_name not in GUARD_TYPES:
+            raise ValueError(f"{where}: unknown guard type {type_name!r} (known: {', '.join(sorted(GUARD_TYPES))})")
+    operands = [f"operand{index}" for index in range(count)]
+    try:
+        text = expression.format(*operands)
+        tree = ast.parse(text, f"<{where}>", "eval")
+    except (IndexError, KeyError, ValueError, SyntaxError) as error:
+        raise ValueError(f"{where}: bad expression {expression!r}: {error}") from None
+    for used in sorted({node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}):
+        if used not in operands and used not in _TEMPLATE_GLOBALS and not hasattr(builtins, used):
+            raise ValueError(f"{where}: {expression!r} names {used}, which templates do not define")
+    INLINE_PRIMITIVES[(name, count)] = (function, guard, expression)
 
 SIMPLE_KINDS = ("local", "local1", "constant")
 # Inlined primitives nest at most this deep in one template (Python's parser limits nesting).
@@ -129,7 +177,7 @@ class Template:
             return lines + [
                 f"if type(procedure) is Closure and procedure.arity == {count}:",
                 *self_call,
-                f"    return (procedure.body, [{frame_items}])",
+                f"    return TailCall((procedure.body, [{frame_items}]))",
                 "if type(procedure) is FunctionType and procedure in BUILTIN_INFO:",
                 "    try:",
                 f"        return procedure({', '.join(names)})",
@@ -142,17 +190,12 @@ class Template:
             f"if type(procedure) is Closure and procedure.arity == {count}:",
             "    try:",
             f"        result = procedure.body([{frame_items}])",
-            "        while type(result) is tuple:",
-            "            result = result[0](result[1])",
+            "        if type(result) is TailCall:",
+            "            result = complete(result)",
             "        return result",
             "    except SchemeError as error:",
-            "        trace = error.trace",
-            # A deep recursion unwinds through the same site many times: count, don't list.
-            f"        if trace and trace[-1][0] is {position} and trace[-1][1] == procedure.name"
-            " and not error.trace_dropped:",
-            "            trace[-1][2] += 1",
-            "        else:",
-            f"            error.add_frame({position}, procedure.name)",
+            # A deep recursion unwinds through the same site many times: add_frame counts, not lists.
+            f"        error.add_frame({position}, procedure.name)",
             "        error.__traceback__ = None",  # keep memory flat while unwinding
             "        raise error",
             "    except RecursionError:",
@@ -161,8 +204,8 @@ class Template:
             "if type(procedure) is FunctionType and procedure in BUILTIN_INFO:",
             "    try:",
             f"        result = procedure({', '.join(names)})",
-            "        while type(result) is tuple:",
-            "            result = result[0](result[1])",
+            "        if type(result) is TailCall:",
+            "            result = complete(result)",
             "        return result",
             "    except Exception as error:",
             f"        raise call_failed(procedure, {arguments}, error, {site_name})",
@@ -175,21 +218,42 @@ class Template:
             return self.call_lines(node.call, loop)
         return [f"return {self.expression(node)}"]
 
-    def build(self, lines: list[str]):
+    def build(self, lines: list[str], position=None):
         body = "def node(frame):\n" + "\n".join("    " + line for line in lines)
-        return instantiate(body, self.bindings)
+        return instantiate(body, self.bindings, position)
 
 
-def instantiate(body: str, bindings: dict):
-    """Compile (once per source text) a factory for the function ``node`` in ``body``; call it with ``bindings``."""
+def instantiate(body: str, bindings: dict, position=None):
+    """Compile (once per source text) a factory for the function ``node`` in ``body``; call it with ``bindings``.
+
+    The node is named after the Scheme ``position`` it was compiled from, when given.
+    """
     names = list(bindings)
     source = f"def factory({', '.join(names)}):\n" + _indent(body) + "\n    return node\n"
     factory = _factories.get(source)
     if factory is None:
         namespace = dict(_TEMPLATE_GLOBALS)
-        exec(compile(source, "<sxflow node>", "exec"), namespace)
+        exec(compile(source, register_source(source), "exec"), namespace)
         factory = _factories[source] = namespace["factory"]
-    return factory(**bindings)
+    node = factory(**bindings)
+    if position is not None:
+        code = node.__code__
+        node.__code__ = code.replace(co_name=f"node {format_position(position)}")
+    return node
+
+
+def register_source(source: str) -> str:
+    """A filename for generated ``source``, registered with ``linecache`` (and dumped when asked)."""
+    number = next(_source_numbers)
+    filename = f"<sxflow node {number}>"
+    directory = os.environ.get(DUMP_VARIABLE)
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+        filename = os.path.join(directory, f"node-{number}.py")
+        with open(filename, "w", encoding="utf-8") as file:
+            file.write(source)
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    return filename
 
 
 def _indent(text: str) -> str:
@@ -207,7 +271,7 @@ def call_node(operator, operands, site, tail: bool, operator_cell=None):
     description = SimpleNamespace(kind="call", operator=operator, operands=tuple(operands), site=site,
                                   tail=tail, operator_cell=operator_cell)
     template = Template()
-    node = template.build(template.call_lines(description))
+    node = template.build(template.call_lines(description), site.position)
     node.kind = "call"
     node.call = description
     return node
@@ -238,7 +302,7 @@ def primitive_node(operands, site, tail: bool, cell, builtin, guard, expression:
     description = SimpleNamespace(kind="primitive", operands=tuple(operands), cell=cell, builtin=builtin,
                                   site=site, guard=guard, expression=expression)
     template = Template()
-    node = template.build([f"return {template.primitive(description, 0, tail)}"])
+    node = template.build([f"return {template.primitive(description, 0, tail)}"], site.position)
     node.kind = "primitive"
     node.operands = description.operands
     node.cell, node.builtin, node.site = cell, builtin, site
@@ -255,7 +319,7 @@ def constants_fit(guard, operands) -> bool:
     return True
 
 
-def cond_node(clauses, fallback, tail: bool):
+def cond_node(clauses, fallback, tail: bool, position=None):
     """A chain of clauses as one function of ``if`` statements.
 
     Each clause is ``("body", test, body)``, ``("test", test, None)`` (the test's value
@@ -264,15 +328,15 @@ def cond_node(clauses, fallback, tail: bool):
     """
     if len(clauses) > MAX_TEMPLATE_CLAUSES:
         # A long chain: the first clauses here, the rest in a node of their own.
-        rest = cond_node(clauses[MAX_TEMPLATE_CLAUSES:], fallback, tail)
-        return cond_node(clauses[:MAX_TEMPLATE_CLAUSES], rest, tail)
+        rest = cond_node(clauses[MAX_TEMPLATE_CLAUSES:], fallback, tail, position)
+        return cond_node(clauses[:MAX_TEMPLATE_CLAUSES], rest, tail, position)
     template = Template()
     lines = []
     call = "call_other_tail" if tail else "call_other"
     for kind, test, action in clauses:
         if kind == "else":
             lines += template.return_lines(action, tail)
-            return template.build(_loop(lines, tail))
+            return template.build(_loop(lines, tail), position)
         test_text = template.expression(test)
         if kind == "body":
             lines.append(f"if {test_text} is not False:")
@@ -285,7 +349,7 @@ def cond_node(clauses, fallback, tail: bool):
                 receiver, site = action
                 lines.append(f"    return {call}({template.expression(receiver)}, (value,), {template.bind(site, 'S')})")
     lines += template.return_lines(fallback, tail)
-    return template.build(_loop(lines, tail))
+    return template.build(_loop(lines, tail), position)
 
 
 def _loop(lines: list[str], tail: bool) -> list[str]:
@@ -308,6 +372,6 @@ def select_node(clauses):
     return template.build(lines)
 
 
-def if_node(test, consequent, alternative, tail: bool):
+def if_node(test, consequent, alternative, tail: bool, position=None):
     """``(if test consequent alternative)`` with simple parts inlined as expressions."""
-    return cond_node([("body", test, consequent)], alternative, tail)
+    return cond_node([("body", test, consequent)], alternative, tail, position)

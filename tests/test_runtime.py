@@ -182,3 +182,26 @@ def test_trace_is_innermost_last_and_bounded(interp):
     lines = str(caught.value).splitlines()
     trace = lines[lines.index("Scheme call trace (innermost last):") + 1:]
     assert [line.split(": call to ")[1] for line in trace] == ["a", "b", "c"]
+
+
+def test_a_python_tuple_returned_in_tail_position_is_a_value_not_a_pending_call(interp):
+    # A value defined straight into the environment is not converted; a tail-position reference returns it.
+    interp.environment.define(Symbol("pair-of-strings"), ("str", "len"))
+    interp.eval("(define (get) pair-of-strings)")
+    assert interp.eval("(get)") == ("str", "len")
+    assert interp.eval("(let ((x (get))) (procedure? x))") is False
+    interp.eval("(define (identity x) x) (define (pass) (identity pair-of-strings))")
+    assert interp.eval("(pass)") == ("str", "len")
+
+
+def test_the_trampoline_is_one_function():
+    from sxflow.runtime import TailCall, complete
+
+    calls = []
+
+    def body(frame):
+        calls.append(frame)
+        return frame[0] if len(calls) > 2 else TailCall((body, [len(calls)]))
+
+    assert complete(TailCall((body, [0]))) == 2
+    assert complete(("not", "a call")) == ("not", "a call")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..compiler import arguments_of, cells_with_positions, form_error, special_form
 from ..data import Pair, list_to_python
-from ..runtime import Closure, bind_arguments, describe_count, fault
+from ..runtime import Closure, TailCall, bind_arguments, describe_count, fault
 
 
 def case_lambda_body(frame):
@@ -18,7 +18,7 @@ def case_lambda_body(frame):
     count = len(arguments)
     for clause in clauses:
         if clause.arity == count or (clause.rest and count >= clause.required):
-            return (clause.body, bind_arguments(clause, arguments, None))
+            return TailCall((clause.body, bind_arguments(clause, arguments, None)))
     accepted = ", ".join(describe_count(clause.required, None if clause.rest else clause.required)
                          for clause in clauses)
     raise fault(f"{clauses[0].name}: no clause takes {count} argument{'' if count == 1 else 's'} "

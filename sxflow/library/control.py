@@ -12,6 +12,7 @@ from ..runtime import (
     apply_procedure,
     bind_arguments,
     call_other,
+    complete,
     fault,
     is_procedure,
     tail_apply,
@@ -267,9 +268,7 @@ def force(promise):
         if box[0]:
             return box[1]
         node, frame = box[1]
-        inner = node(frame)
-        while type(inner) is tuple:
-            inner = inner[0](inner[1])
+        inner = complete(node(frame))
         if type(inner) is not Promise:
             raise fault("force: delay-force must produce a promise", inner, kind="wrong-type")
         box = promise.box

@@ -9,7 +9,7 @@ failure, so the procedures themselves stay unchecked and fast.
 from __future__ import annotations
 
 from ..runtime import register_builtin
-from ..specialize import INLINE_PRIMITIVES
+from ..specialize import register_inline
 from ..data import Symbol
 
 # Scheme name -> function, shared by every interpreter.
@@ -23,16 +23,21 @@ def builtin(*names: str, types=(), rest=None, inline=None):
 
     ``types`` names the expected type of each positional argument (see
     ``runtime.TYPE_CHECKS``), ``rest`` that of any further ones. ``inline`` maps an
-    argument count to ``(guard, expression)`` over ``x0, x1…``: the compiler inlines
-    the call while the global still holds this function and the guard holds.
+    argument count to ``(guard, expression)``: ``expression`` is a Python format string
+    over the operands ``{0}``, ``{1}``…, ``guard`` the Python type name each operand must
+    have (or None). The compiler inlines the call while the global still holds this
+    function and the guard holds; the expression is checked here, when registered
+    (``specialize.register_inline``).
     """
 
     def register(function):
+        # Inline forms first: a bad one is refused before anything is registered.
+        for name in names:
+            for count, (guard, expression) in (inline or {}).items():
+                register_inline(Symbol(name), count, function, guard, expression)
         register_builtin(function, names[0], types, rest)
         for name in names:
             BUILTINS[name] = function
-            for count, (guard, expression) in (inline or {}).items():
-                INLINE_PRIMITIVES[(Symbol(name), count)] = (function, guard, expression)
         return function
 
     return register

@@ -1,0 +1,307 @@
+"""A small, obviously-correct Scheme evaluator over sxflow's data, used only by the differential tests.
+
+It walks the forms directly (no compilation, no inlining, no cells): environments are
+dicts chained to their parent, procedures are records of parameters, body and
+environment, and a tail position loops instead of recursing (so tail loops run in
+constant Python stack, as Scheme requires). It knows just the subset the random
+programs of tests/test_procedures.py use: integers, booleans, symbols, lists,
+``quote if define set! lambda let let* named-let cond and or when unless begin
+guard``, ``raise``, and a few builtins. Builtins are ordinary global bindings, so a
+program can redefine them.
+"""
+
+from __future__ import annotations
+
+from sxflow.data import NIL, Pair, Symbol
+
+S = Symbol
+QUOTE, IF, DEFINE, SET, LAMBDA, LET, LET_STAR = S("quote"), S("if"), S("define"), S("set!"), S("lambda"), S("let"), S("let*")
+COND, AND, OR, WHEN, UNLESS, BEGIN, GUARD, ELSE = S("cond"), S("and"), S("or"), S("when"), S("unless"), S("begin"), S("guard"), S("else")
+
+
+class Raised(Exception):
+    """A Scheme ``raise`` travelling up the Python stack."""
+
+    def __init__(self, payload) -> None:
+        super().__init__(payload)
+        self.payload = payload
+
+
+class Fault:
+    """A runtime fault (wrong type, arity, unbound name): raised like a payload, but no symbol or number."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+
+class Procedure:
+    def __init__(self, parameters, body, environment, name="lambda") -> None:
+        self.parameters = parameters  # a list of Symbols
+        self.body = body  # a list of forms
+        self.environment = environment
+        self.name = name
+
+
+class Environment:
+    def __init__(self, names=(), values=(), parent=None) -> None:
+        self.table = dict(zip(names, values))
+        self.parent = parent
+
+    def find(self, name):
+        environment = self
+        while environment is not None:
+            if name in environment.table:
+                return environment
+            environment = environment.parent
+        raise Raised(Fault("unbound-variable"))
+
+
+def to_list(form) -> list:
+    items = []
+    while form is not NIL:
+        items.append(form.car)
+        form = form.cdr
+    return items
+
+
+def from_list(items, tail=NIL):
+    result = tail
+    for item in reversed(items):
+        result = Pair(item, result)
+    return result
+
+
+def check_int(*values):
+    for value in values:
+        if type(value) is not int:
+            raise Raised(Fault("wrong-type"))
+
+
+def builtin_car(pair):
+    if not isinstance(pair, Pair):
+        raise Raised(Fault("wrong-type"))
+    return pair.car
+
+
+def builtin_cdr(pair):
+    if not isinstance(pair, Pair):
+        raise Raised(Fault("wrong-type"))
+    return pair.cdr
+
+
+def builtin_add(*values):
+    check_int(*values)
+    return sum(values)
+
+
+def builtin_subtract(first, *rest):
+    check_int(first, *rest)
+    return -first if not rest else first - sum(rest)
+
+
+def builtin_multiply(*values):
+    check_int(*values)
+    product = 1
+    for value in values:
+        product *= value
+    return product
+
+
+def compare(test):
+    def builtin(first, second):
+        check_int(first, second)
+        return test(first, second)
+    return builtin
+
+
+def builtin_length(items):
+    count = 0
+    while isinstance(items, Pair):
+        count += 1
+        items = items.cdr
+    return count
+
+
+def builtin_raise(payload):
+    raise Raised(payload)
+
+
+def global_environment(output: list) -> Environment:
+    def display(value):
+        output.append(write(value))
+        return None
+
+    table = {
+        "+": builtin_add, "-": builtin_subtract, "*": builtin_multiply,
+        "<": compare(lambda a, b: a < b), ">": compare(lambda a, b: a > b), "=": compare(lambda a, b: a == b),
+        "car": builtin_car, "cdr": builtin_cdr, "cons": lambda a, b: Pair(a, b),
+        "list": lambda *items: from_list(list(items)), "length": builtin_length,
+        "null?": lambda x: x is NIL, "pair?": lambda x: isinstance(x, Pair), "not": lambda x: x is False,
+        "symbol?": lambda x: type(x) is Symbol, "number?": lambda x: type(x) is int,
+        "eq?": lambda a, b: a is b or (type(a) is type(b) and type(a) in (int, Symbol) and a == b),
+        "raise": builtin_raise, "display": display,
+    }
+    return Environment([Symbol(name) for name in table], list(table.values()))
+
+
+def write(value) -> str:
+    """The text ``display`` shows for the values the programs use."""
+    if value is True:
+        return "#t"
+    if value is False:
+        return "#f"
+    if value is NIL:
+        return "()"
+    if isinstance(value, Pair):
+        parts = []
+        while isinstance(value, Pair):
+            parts.append(write(value.car))
+            value = value.cdr
+        tail = "" if value is NIL else " . " + write(value)
+        return "(" + " ".join(parts) + tail + ")"
+    if type(value) is Symbol:
+        return value.name
+    return str(value)
+
+
+def apply(procedure, arguments):
+    if type(procedure) is Procedure:
+        if len(arguments) != len(procedure.parameters):
+            raise Raised(Fault("arity"))
+        environment = Environment(procedure.parameters, arguments, procedure.environment)
+        return evaluate_body(procedure.body, environment)
+    if callable(procedure):
+        try:
+            return procedure(*arguments)
+        except TypeError:  # a builtin given the wrong number of arguments
+            raise Raised(Fault("arity")) from None
+    raise Raised(Fault("not-a-procedure"))
+
+
+def evaluate_body(forms, environment):
+    for form in forms[:-1]:
+        evaluate(form, environment)
+    return evaluate(forms[-1], environment)
+
+
+def evaluate(form, environment):
+    """The value of ``form``; forms in tail position loop here instead of recursing."""
+    while True:
+        if type(form) is Symbol:
+            return environment.find(form).table[form]
+        if not isinstance(form, Pair):
+            return form
+        head, items = form.car, to_list(form.cdr)
+        if head is QUOTE:
+            return items[0]
+        if head is IF:
+            if evaluate(items[0], environment) is not False:
+                form = items[1]
+            elif len(items) == 3:
+                form = items[2]
+            else:
+                return None
+            continue
+        if head is DEFINE:
+            if isinstance(items[0], Pair):  # (define (name parameter...) body...)
+                name = items[0].car
+                value = Procedure(to_list(items[0].cdr), items[1:], environment, name.name)
+            else:
+                name, value = items[0], evaluate(items[1], environment)
+            environment.table[name] = value
+            return None
+        if head is SET:
+            environment.find(items[0]).table[items[0]] = evaluate(items[1], environment)
+            return None
+        if head is LAMBDA:
+            return Procedure(to_list(items[0]), items[1:], environment)
+        if head is LET and type(items[0]) is Symbol:  # named let
+            name, bindings, body = items[0], to_list(items[1]), items[2:]
+            loop_environment = Environment([name], [None], environment)
+            procedure = Procedure([b.car for b in bindings], body, loop_environment, name.name)
+            loop_environment.table[name] = procedure
+            arguments = [evaluate(b.cdr.car, environment) for b in bindings]
+            environment = Environment(procedure.parameters, arguments, loop_environment)
+            form = from_list(body, NIL)
+            form = Pair(BEGIN, form)
+            continue
+        if head is LET:
+            bindings = to_list(items[0])
+            values = [evaluate(b.cdr.car, environment) for b in bindings]
+            environment = Environment([b.car for b in bindings], values, environment)
+            form = Pair(BEGIN, from_list(items[1:]))
+            continue
+        if head is LET_STAR:
+            for binding in to_list(items[0]):
+                environment = Environment([binding.car], [evaluate(binding.cdr.car, environment)], environment)
+            form = Pair(BEGIN, from_list(items[1:]))
+            continue
+        if head is BEGIN:
+            if not items:
+                return None
+            for item in items[:-1]:
+                evaluate(item, environment)
+            form = items[-1]
+            continue
+        if head is WHEN or head is UNLESS:
+            test = evaluate(items[0], environment) is not False
+            if test != (head is WHEN):
+                return None
+            form = Pair(BEGIN, from_list(items[1:]))
+            continue
+        if head is AND or head is OR:
+            if not items:
+                return head is AND
+            for item in items[:-1]:
+                value = evaluate(item, environment)
+                if (value is False) == (head is AND):
+                    return value
+            form = items[-1]
+            continue
+        if head is COND:
+            for clause in items:
+                parts = to_list(clause)
+                if parts[0] is ELSE:
+                    break
+                value = evaluate(parts[0], environment)
+                if value is not False:
+                    if len(parts) == 1:
+                        return value
+                    break
+            else:
+                return None
+            form = Pair(BEGIN, from_list(parts[1:]))
+            continue
+        if head is GUARD:  # (guard (variable clause...) body...), clauses like cond, re-raise when none fits
+            variable, clauses = items[0].car, to_list(items[0].cdr)
+            try:
+                return evaluate_body(items[1:], environment)
+            except Raised as raised:
+                handler_environment = Environment([variable], [raised.payload], environment)
+                for clause in clauses:
+                    parts = to_list(clause)
+                    if parts[0] is ELSE or evaluate(parts[0], handler_environment) is not False:
+                        return evaluate_body(parts[1:], handler_environment)
+                raise
+        procedure = evaluate(head, environment)
+        arguments = [evaluate(item, environment) for item in items]
+        if type(procedure) is Procedure:
+            if len(arguments) != len(procedure.parameters):
+                raise Raised(Fault("arity"))
+            environment = Environment(procedure.parameters, arguments, procedure.environment)
+            form = Pair(BEGIN, from_list(procedure.body))
+            continue
+        return apply(procedure, arguments)
+
+
+def run_program(forms) -> tuple:
+    """``("value", last value, output)`` or ``("raised", payload, output)`` for a list of forms."""
+    output: list = []
+    environment = global_environment(output)
+    value = None
+    try:
+        for form in forms:
+            value = evaluate(form, environment)
+    except Raised as raised:
+        return ("raised", raised.payload, "".join(output))
+    return ("value", value, "".join(output))
