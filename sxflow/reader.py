@@ -545,16 +545,6 @@ class _Builder:
                 found = value
         return found
 
-
-    def _labelled_before(self, placeholder):
-        """The datum of the last #N= written before the reference ``placeholder`` (its scope), or _MISSING."""
-        where = (placeholder.token.line, placeholder.token.column)
-        found = _MISSING
-        for position, value in self.labels.get(placeholder.number, ()):
-            if position < where:
-                found = value
-        return found
-
     # -- datum: exactly one datum, as (value, position) -------------------------
 
     def datum_atom(self, children):
