@@ -98,20 +98,24 @@ _call_with("call-with-input-file", "r")
 _call_with("call-with-output-file", "w")
 
 
+def _call_redirected(interpreter, name, path, mode, redirections, thunk):
+    """Call thunk with the file at path opened as the innermost of redirections; close it however the call ends."""
+    port = open_file(interpreter, name, path, mode)
+    depth = len(redirections)
+    redirections.append(port)
+    try:
+        return apply_procedure(thunk, ())
+    finally:
+        del redirections[depth:]
+        close(port)
+
+
 @interpreter_builtin("with-input-from-file", types=("string", "procedure"))
 def make_with_input_from_file(interpreter):
     def with_input_from_file(path, thunk):
         if not is_procedure(thunk):
             raise TypeError("expected a procedure")  # explained from the declared types
-        port = open_file(interpreter, "with-input-from-file", path, "r")
-        redirections = input_redirections()
-        depth = len(redirections)
-        redirections.append(port)
-        try:
-            return apply_procedure(thunk, ())
-        finally:
-            del redirections[depth:]
-            close(port)
+        return _call_redirected(interpreter, "with-input-from-file", path, "r", input_redirections(), thunk)
 
     return with_input_from_file
 
@@ -123,14 +127,7 @@ def make_with_output_to_file(interpreter):
     def with_output_to_file(path, thunk):
         if not is_procedure(thunk):
             raise TypeError("expected a procedure")  # explained from the declared types
-        port = open_file(interpreter, "with-output-to-file", path, "w")
-        depth = len(redirections)
-        redirections.append(port)
-        try:
-            return apply_procedure(thunk, ())
-        finally:
-            del redirections[depth:]
-            close(port)
+        return _call_redirected(interpreter, "with-output-to-file", path, "w", redirections, thunk)
 
     return with_output_to_file
 
