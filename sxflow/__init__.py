@@ -6,6 +6,8 @@ from .printer import display_string, write_shared_string, write_string
 from .reader import read, read_all
 from .runtime import Environment, to_python, to_scheme
 from .interpreter import Interpreter
+from .fed import procedures as _fed_procedures  # registers the fed-* procedures with the flow library
+from . import ray as _ray  # registers ray-connect! with the flow library
 from .dynamic import runtime_state
 from .library.system import SchemeExit
 

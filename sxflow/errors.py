@@ -84,6 +84,8 @@ class SchemeError(SxError):
     # handler stack inward were already called; the guard clause chosen at the raise point.
     handlers_passed = None
     guard_choice = None
+    # Set by a Python caller that knows more than the raise did (e.g. which store key).
+    note: str | None = None
 
     @property
     def payload(self):
@@ -112,10 +114,12 @@ class SchemeError(SxError):
     def message(self) -> str:
         payload = self.payload
         if isinstance(payload, ErrorObject):
-            return payload.describe()
-        from .limits import write_brief
+            text = payload.describe()
+        else:
+            from .limits import write_brief
 
-        return f"uncaught raise: {write_brief(payload)}"
+            text = f"uncaught raise: {write_brief(payload)}"
+        return f"{text} ({self.note})" if self.note else text
 
     @property
     def filename(self):

@@ -40,34 +40,88 @@ as ``sxflow.SchemeError`` whose ``.payload`` is the raised symbol, e.g.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from pathlib import Path
 
 from .data import NIL, Symbol, make_list
+from .errors import SchemeError
+from .library.plaindata import copy_plain_data
+from .library.registry import interpreter_builtin
 from .runtime import to_scheme
+from .source import name_text
 
-_NOT_COPIED = object()  # copy_plain_data's answer for data that is not plain
+_NOT_COPIED = object()
+_PUT_FAULTS = (Symbol("flow-store-not-plain"), Symbol("flow-store-bad-key"))  # copy_plain_data's answer for data that is not plain
 
 LIBRARY_FILES = ("store.sx", "remote.sx", "run.sx")
 LOADERS = ("flow-load-store!", "flow-load-remote!", "flow-load-run!")
+# The global of each file holding the code its loader evaluates (errors inside name both).
+SOURCE_GLOBALS = ("flow-store-src", "flow-remote-src", "flow-run-src")
+
+
+# The library's own state and helpers: globals every interpreter with the flow
+# library has, but not part of its documented face, so ``Interpreter.keys()`` and
+# REPL completion leave them out (``interp[name]`` still reaches them).
+INTERNAL_NAMES = frozenset({
+    "flow-store-src", "flow-remote-src", "flow-run-src", "flow-store-table", "flow-store-file",
+    "flow-store-failed", "flow-store-path", "flow-store-entry?", "flow-store-key?", "flow-load-run!",
+    "flow-assoc", "flow-failover-step", "flow-replicas-remove", "flow-replicate-one!", "flow-replicators",
+    "flow-standbys", "flow-active-calls", "flow-active-step", "flow-check-run-id", "flow-check-shape!",
+    "flow-condition-message", "flow-data->level", "flow-level->data", "flow-level", "flow-name?",
+    "flow-record", "flow-run-failed!", "flow-run-key", "flow-run-level!", "flow-run-save!", "flow-run-step",
+    "flow-text", "flow-written", "flow-definitions", "flow-steps",
+})
+
+# Installers of the procedures other layers add beside the library (the fed-* and
+# ray-* procedures): those modules register here when imported (sxflow/__init__.py
+# imports them), so this module does not import the layers built on it.
+EXTENSIONS: list[Callable[[object], None]] = []
+
+
+def add_extension(install: Callable[[object], None]) -> None:
+    """Have ``load_flow`` call ``install(interpreter)`` after the library's own files."""
+    if install not in EXTENSIONS:
+        EXTENSIONS.append(install)
+
+
+def flow_library_directory() -> Path:
+    """Where the .sx files of the flow library are: inside the installed package, or lib/flow in a checkout."""
+    package = Path(__file__).resolve().parent
+    installed = package / "flowlib"  # the wheel maps lib/flow to sxflow/flowlib
+    if (installed / "remote.sx").is_file():
+        return installed
+    return package.parent / "lib" / "flow"
 
 
 def load_flow(interpreter) -> None:
     """Evaluate store.sx, remote.sx and run.sx and install them in the interpreter's global environment, once."""
-    if getattr(interpreter, "_flow_loaded", False):
+    if interpreter.flow_loaded:
         return
-    from .interpreter import flow_library_directory
-
     directory = flow_library_directory()
-    for filename in LIBRARY_FILES:
+    for filename, source in zip(LIBRARY_FILES, SOURCE_GLOBALS):
         interpreter.load(directory / filename)
+        text = interpreter[source]
+        if isinstance(text, str):
+            name_text(text, f"lib/flow/{filename} ({source})")
     for loader in LOADERS:
         interpreter.call(loader, interpreter.environment)
-    from .fed.procedures import install as install_fed
+    for install in EXTENSIONS:
+        install(interpreter)
+    interpreter.hidden_names.update(INTERNAL_NAMES)
+    interpreter.flow_loaded = True
 
-    install_fed(interpreter)
-    from .ray import install as install_ray
 
-    install_ray(interpreter)
-    interpreter._flow_loaded = True
+@interpreter_builtin("flow-load!")
+def make_flow_load(interpreter):
+    """(flow-load!): load the flow library (store.sx, remote.sx, run.sx) into the interaction environment.
+
+    What ``Interpreter.load_flow()`` and ``sxflow run`` do; a no-op once loaded, so it is
+    safe at the top of any program that needs the flow procedures.
+    """
+
+    def flow_load():
+        load_flow(interpreter)
+
+    return flow_load
 
 
 def _function_name(name) -> Symbol:
@@ -189,7 +243,6 @@ class Flow:
         A copy, so that changing it from Python cannot change what a later
         ``restore_from`` brings back (``flow-replica-get`` itself returns the replica).
         """
-        from .library.plaindata import copy_plain_data
 
         data = self._call("flow-replica-get", address)
         if data is False:
@@ -234,7 +287,12 @@ class FlowStore(MutableMapping):
         return self._call("flow-store-get", key)
 
     def __setitem__(self, key, value) -> None:
-        self._call("flow-store-put!", key, value)
+        try:
+            self._call("flow-store-put!", key, value)
+        except SchemeError as error:
+            if error.payload in _PUT_FAULTS:
+                error.note = f"flow.store[{key!r}] = {type(value).__name__} value"
+            raise
 
     def __delitem__(self, key) -> None:
         if not self._call("flow-store-has?", key):

@@ -1,17 +1,19 @@
 """The embedding API: an Interpreter owns a global environment and evaluates text, files and calls."""
 
-from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
+from typing import Any, Self
 
-from . import library
+from . import flow, library
 from .compiler import run_forms
 from .data import Symbol
 from .reader import read_forms
 from .runtime import (
     DEFAULT_MAX_DEPTH,
+    UNBOUND,
     Environment,
     BUILTIN_INFO,
     BuiltinProcedure,
@@ -22,8 +24,15 @@ from .runtime import (
 )
 
 
-class Interpreter:
+class Interpreter(MutableMapping):
     """A Scheme interpreter with its own global environment.
+
+    It is a ``collections.abc.MutableMapping`` of global names (``str``) to values:
+    ``interp["x"]``, ``interp["x"] = 1``, ``del interp["x"]``, ``"x" in interp``,
+    ``interp.keys()``. The keys are the standard procedures and the user's globals;
+    the flow library's internals (``flow-store-table``, ``flow-store-src``, ...) are
+    left out of ``keys()`` (and of REPL completion) although ``interp[name]`` still
+    reaches them.
 
     ``max_depth`` bounds the nesting of non-tail calls (approximately: it sets
     Python's recursion limit while Scheme runs); a deeper recursion raises a
@@ -42,17 +51,37 @@ class Interpreter:
     independently (their dynamic state is per thread and per interpreter).
     """
 
+    max_depth: int
+    lock: threading.RLock
+    output: Any  # a text stream, or None for the current sys.stdout
+    allow_files: bool
+    allow_process_exit: bool  # (exit) may end the process: set by the command line only
+    command_line: list[str]  # what (command-line) answers
+    environment: Environment  # the global (interaction) environment
+    flow_loaded: bool  # the flow library is loaded (load_flow sets it)
+    hidden_names: set[str]  # globals left out of keys(): the flow library's internals
+    _flow: Any  # the Flow wrapper, made on first use
+    _fed_state: Any  # the federation state (sxflow.fed.state), made on first use
+
     def __init__(
-        self, *, max_depth: int = DEFAULT_MAX_DEPTH, output=None, store_path=None, allow_files: bool = True
+        self,
+        *,
+        max_depth: int = DEFAULT_MAX_DEPTH,
+        output: Any = None,
+        store_path: str | os.PathLike[str] | None = None,
+        allow_files: bool = True,
     ) -> None:
         self.max_depth = max_depth
         self.lock = threading.RLock()
         self.output = output
         self.allow_files = allow_files
-        self.command_line: list[str] = []
+        self.allow_process_exit = False
+        self.command_line = []
         self.environment = self.new_environment("interaction")
-        self._flow_loaded = False
+        self.flow_loaded = False
+        self.hidden_names = set()
         self._flow = None
+        self._fed_state = None
         if store_path is not None:
             self.load_flow()
             self.call("flow-store-open!", os.fspath(store_path))
@@ -67,12 +96,12 @@ class Interpreter:
 
     # -- evaluation ----------------------------------------------------------------
 
-    def eval(self, text: str, filename: str = "<string>", environment: Environment | None = None):
+    def eval(self, text: str, filename: str = "<string>", environment: Environment | None = None) -> Any:
         """Evaluate every form in ``text``; the value of the last one (None when there is none)."""
         forms = read_forms(text, filename)
         return self.eval_forms([form for form, _ in forms], environment, [where for _, where in forms])
 
-    def eval_forms(self, forms, environment: Environment | None = None, positions=None):
+    def eval_forms(self, forms: list[Any], environment: Environment | None = None, positions: list[Any] | None = None) -> Any:
         """Compile and run data forms in order, each compiled just before it runs.
 
         ``positions``, when given, holds the source position of each form (the reader
@@ -80,20 +109,20 @@ class Interpreter:
         """
         return entered(self, self.max_depth, _run_forms, forms, environment or self.environment, positions)
 
-    def load(self, path, environment: Environment | None = None):
+    def load(self, path: str | os.PathLike[str], environment: Environment | None = None) -> Any:
         """Evaluate the file at ``path``; the value of its last form."""
         path = os.fspath(path)
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
         return self.eval(text, path, environment)
 
-    def call(self, name: str, *args):
+    def call(self, name: str, *args: Any) -> Any:
         """Call the global procedure ``name`` with Python arguments."""
         return call_from_python(self.environment.lookup(Symbol(name)), args, self.max_depth, self)
 
     # -- globals as a mapping ------------------------------------------------------
 
-    def __getitem__(self, name: str):
+    def __getitem__(self, name: str) -> Any:
         """The value of a global; a builtin comes wrapped so that calling it from Python
         converts arguments and raises SchemeError like every Scheme procedure."""
         value = self.environment.lookup(Symbol(name))
@@ -101,50 +130,45 @@ class Interpreter:
             return BuiltinProcedure(value, self)
         return value
 
-    def __setitem__(self, name: str, value) -> None:
+    def __setitem__(self, name: str, value: Any) -> None:
         self.environment.define(Symbol(name), to_scheme(value))  # a fetched builtin is unwrapped
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and self.environment.is_bound(Symbol(name))
 
     def __delitem__(self, name: str) -> None:
-        from .runtime import UNBOUND
-
         if name not in self:
             raise KeyError(name)
         self.environment.cell(Symbol(name)).value = UNBOUND
 
-    def keys(self) -> list[str]:
-        return self.environment.bound_names()
+    def keys(self) -> list[str]:  # type: ignore[override]  # a list, as before MutableMapping
+        """The bound global names, without the flow library's internals."""
+        hidden = self.hidden_names
+        return [name for name in self.environment.bound_names() if name not in hidden]
 
-    def __iter__(self):
+    # An interpreter is itself, not equal to another with the same globals (the
+    # Mapping default), and hashable (weak tables key per-interpreter state by it).
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+    def __iter__(self) -> Iterator[str]:
         return iter(self.keys())
 
     def __len__(self) -> int:
         return len(self.keys())
 
-    def get(self, name: str, default=None):
-        try:
-            return self[name]
-        except KeyError:
-            return default
-
     # -- the flow library ----------------------------------------------------------
 
-    def load_flow(self) -> "Interpreter":
+    def load_flow(self) -> Self:
         """Load lib/flow/store.sx, remote.sx and run.sx and install them in this interpreter's globals."""
-        from .flow import load_flow
-
-        load_flow(self)
+        flow.load_flow(self)
         return self
 
     @property
-    def flow(self):
+    def flow(self) -> flow.Flow:
         """A ``sxflow.flow.Flow`` for this interpreter (the flow library is loaded on first use)."""
         if self._flow is None:
-            from .flow import Flow
-
-            self._flow = Flow(self)
+            self._flow = flow.Flow(self)
         return self._flow
 
 
@@ -160,12 +184,3 @@ def _is_builtin(value) -> bool:
         return value in BUILTIN_INFO
     except TypeError:  # unhashable: not a builtin
         return False
-
-
-def flow_library_directory() -> Path:
-    """Where the .sx files of the flow library are: inside the installed package, or lib/flow in a checkout."""
-    package = Path(__file__).resolve().parent
-    installed = package / "flowlib"  # the wheel maps lib/flow to sxflow/flowlib
-    if (installed / "remote.sx").is_file():
-        return installed
-    return package.parent / "lib" / "flow"

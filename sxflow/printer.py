@@ -1,6 +1,5 @@
 """The printer: data to text as R7RS ``write`` and ``display`` do, iteratively, with datum labels for cycles."""
 
-from __future__ import annotations
 
 import math
 import re
@@ -247,7 +246,7 @@ class _CycleFound(Exception):
         self.labels = labels
 
 
-def write_string(value) -> str:
+def write_string(value: object) -> str:
     """R7RS ``write``: text that ``read`` turns back into an equal datum.
 
     Strings are quoted with backslash escapes (control characters as ``\\xHH;``),
@@ -266,7 +265,7 @@ def write_string(value) -> str:
     return _render(value, WRITE_ATOMS)
 
 
-def display_string(value) -> str:
+def display_string(value: object) -> str:
     """R7RS ``display``: like ``write_string`` but strings, characters and symbols appear raw, at any depth.
 
     An object with an ``sx_display()`` method is shown as it returns; else as ``write_string`` shows it.
@@ -280,7 +279,7 @@ def display_string(value) -> str:
     return _render(value, DISPLAY_ATOMS)
 
 
-def write_shared_string(value) -> str:
+def write_shared_string(value: object) -> str:
     """R7RS ``write-shared``: like ``write_string``, but every pair or vector met more than once
     (shared, not only cyclic) gets a datum label: ``(#0=(x) #0#)``."""
     writer = WRITE_ATOMS.get(type(value))

@@ -44,8 +44,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from . import flow
+from .data import Symbol, list_to_python
 from .errors import SxError
 from .fed.state import DEFAULT_TIMEOUT  # seconds a call may take, as for HTTP peers
+from .runtime import fault, register_builtin
 
 NAMESPACE = "sxflow"
 DEFAULT_MAX_RESTARTS = 3
@@ -409,18 +412,12 @@ def install(interpreter) -> None:
     timeout. Replication to a Ray peer is fed's: ``(fed-replicate-to addr)``,
     ``(fed-fetch-replica addr origin)``, and flow-standby! through flow-set-replicator!.
     """
-    from .data import Symbol
-    from .runtime import register_builtin
-
     function = _ray_connect(interpreter)
     register_builtin(function, "ray-connect!")
     interpreter.environment.define(Symbol("ray-connect!"), function)
 
 
 def _ray_connect(interpreter):
-    from .data import list_to_python
-    from .runtime import fault
-
     def ray_connect(addr, actor_name, names=False, timeout=DEFAULT_TIMEOUT):
         if not isinstance(actor_name, str) or not actor_name:
             raise fault("ray-connect!: the actor name is a non-empty string", kind="wrong-type")
@@ -437,3 +434,6 @@ def _ray_connect(interpreter):
             raise fault(f"ray-connect!: {error}", kind="error") from None
 
     return ray_connect
+
+
+flow.add_extension(install)

@@ -7,7 +7,6 @@ lark-cython when it is installed. Environment variables, read when the parser is
 ``SXFLOW_READER_CACHE=0`` turns off Lark's cache of the analysed grammar.
 """
 
-from __future__ import annotations
 
 import cmath
 import gc
@@ -889,7 +888,7 @@ def _get_parser():
 # -- reading ---------------------------------------------------------------------------
 
 
-def read_all(text: str, filename: str = "<string>") -> list:
+def read_all(text: str, filename: str = "<string>") -> list[object]:
     """Every datum in ``text``, as a Python list. Bad syntax raises SxSyntaxError and nothing else.
 
     Lists are made of SourcePair cells: the first cell of a list has the position of
@@ -899,7 +898,7 @@ def read_all(text: str, filename: str = "<string>") -> list:
     return _read_items(text, filename)[0::2]
 
 
-def read_forms(text: str, filename: str = "<string>") -> list:
+def read_forms(text: str, filename: str = "<string>") -> list[tuple[object, object]]:
     """Every datum in ``text`` with its position, as ``(datum, (source, line, column))`` pairs.
 
     The position of a top-level atom (a lone symbol, say) is known only here.
@@ -950,15 +949,23 @@ def _read_items(text: str, filename: str) -> list:
     raise _explain(failure, lexed, source) from None
 
 
-def read(text: str, filename: str = "<string>"):
-    """The first datum in ``text`` (the whole text must be well formed); SxSyntaxError if there is none."""
-    data = read_all(text, filename)
-    if not data:
+def read(text: str, filename: str = "<string>") -> object:
+    """The one datum in ``text``; SxSyntaxError if there is none, or if a second datum follows.
+
+    Trailing blanks and comments are fine; trailing data is an error (it would
+    otherwise be dropped silently): use ``read_all`` for several data.
+    """
+    forms = read_forms(text, filename)
+    if not forms:
         source = Source(filename, text)
         line = text.count("\n") + 1
         column = len(text) - (text.rfind("\n") + 1) + 1
         raise _syntax_error("no datum to read: the text is empty or only comments", source, line, column, True)
-    return data[0]
+    if len(forms) > 1:
+        source, line, column = forms[1][1]
+        raise _syntax_error("read: more than one datum (read_all reads several); the second starts here",
+                            source, line, column)
+    return forms[0][0]
 
 
 # -- errors ------------------------------------------------------------------------------

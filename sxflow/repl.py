@@ -79,7 +79,7 @@ class Repl:
                  interactive: bool | None = None) -> None:
         self.interpreter = interpreter
         self.debug = debug
-        self.flow_loaded = bool(getattr(interpreter, "_flow_loaded", False)) if flow_loaded is None else flow_loaded
+        self.flow_loaded = interpreter.flow_loaded if flow_loaded is None else flow_loaded
         if interactive is None:
             interactive = sys.stdin is not None and sys.stdin.isatty()
         self.interactive = interactive

@@ -13,7 +13,6 @@ The depth is bounded by Python's recursion limit, which ``dynamic.run`` raises
 for the time Scheme code runs; a RecursionError becomes a catchable Scheme error.
 """
 
-from __future__ import annotations
 
 import difflib
 import sys
@@ -510,7 +509,7 @@ class BuiltinProcedure:
         return f"<sxflow builtin {BUILTIN_INFO[self.procedure].name}>"
 
 
-def to_scheme(value):
+def to_scheme(value: object) -> object:
     """A Python value as a Scheme value: lists and tuples become Scheme lists (deeply); the rest is kept."""
     kind = type(value)
     if kind is not list and kind is not tuple:
@@ -553,7 +552,7 @@ def to_scheme(value):
     return converted[id(value)]
 
 
-def to_python(value):
+def to_python(value: object) -> object:
     """A Scheme value as plain Python: lists and vectors become Python lists (deeply), a dotted tail the last item."""
     if not isinstance(value, Pair) and type(value) is not list:
         return value

@@ -44,3 +44,14 @@ def caret_excerpt(position) -> str:
     # Tabs keep their width so the caret lines up under the same character.
     pad = "".join("\t" if ch == "\t" else " " for ch in text[: max(column - 1, 0)])
     return f"  {text}\n  {pad}^"
+
+
+# Names for program texts that reach ``scheme-parse-all`` as strings: the flow library
+# keeps its code in string globals, and an error inside it should name the library
+# file and the global, not "<scheme-parse-all>". Filled by flow.load_flow.
+TEXT_NAMES: dict[str, str] = {}
+
+
+def name_text(text: str, name: str) -> None:
+    """Have ``scheme-parse-all`` of exactly ``text`` read it under the file name ``name``."""
+    TEXT_NAMES[text] = name

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sxflow.check import check_files, read_with_recovery, toplevel_starts
-from sxflow.interpreter import flow_library_directory
+from sxflow.flow import flow_library_directory
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 

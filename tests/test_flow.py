@@ -17,7 +17,7 @@ from sxflow import NIL, Interpreter, Pair, SchemeError, Symbol, read, to_python,
 from sxflow.data import make_list
 from sxflow.errors import ErrorObject
 from sxflow.flow import Flow, FlowStore, load_flow, peer_table
-from sxflow.interpreter import flow_library_directory
+from sxflow.flow import flow_library_directory
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPORTED = [

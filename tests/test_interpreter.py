@@ -213,7 +213,7 @@ def test_flow_property_gives_a_flow_helper(interp):
 
 
 def test_flow_library_files_are_found():
-    from sxflow.interpreter import flow_library_directory
+    from sxflow.flow import flow_library_directory
 
     directory = flow_library_directory()
     assert (directory / "remote.sx").is_file()
@@ -354,3 +354,35 @@ def test_a_fetched_builtin_stays_the_same_procedure_in_scheme():
     interp["my-car"] = first
     assert interp.eval("(eq? my-car car)") is True
     assert interp.eval("(my-car '(5 6))") == 5
+
+
+def test_interpreter_is_a_mutable_mapping_whose_keys_leave_out_flow_internals():
+    from collections.abc import MutableMapping
+
+    interp = Interpreter()
+    assert isinstance(interp, MutableMapping)
+    interp.update({"a-global": 1})
+    assert interp.pop("a-global") == 1 and "a-global" not in interp
+    assert interp != Interpreter() and len({interp, interp}) == 1  # identity, hashable
+    interp.load_flow()
+    names = set(interp.keys())
+    assert {"flow-store-put!", "remote-failover", "flow-load!"} <= names
+    assert not {"flow-store-table", "flow-store-src", "flow-remote-src", "flow-run-src"} & names
+    assert "flow-store-table" in interp  # still reachable by name
+    assert len(interp) == len(names)
+
+
+def test_public_signatures_show_plain_annotations():
+    import inspect
+
+    shown = str(inspect.signature(Interpreter.eval)) + str(inspect.signature(sxflow.read))
+    assert "'str'" not in shown and "text: str" in shown
+
+
+def test_errors_inside_the_flow_library_name_the_library_file():
+    interp = Interpreter()
+    interp.load_flow()
+    with pytest.raises(sxflow.SchemeError) as raised:
+        interp.flow.store["the-key"] = lambda value: value
+    assert raised.value.filename == "lib/flow/store.sx (flow-store-src)"
+    assert "flow-store-not-plain" in raised.value.message and "'the-key'" in raised.value.message

@@ -277,9 +277,13 @@ def test_read_all_and_read():
     assert read_all("") == []
     assert read_all("  \n\t ") == []
     assert read_all("1 2 (3)") == [1, 2, L(3)]
-    assert read("1 2") == 1
+    assert read(" (3) ; a trailing comment\n") == L(3)
     with pytest.raises(SxSyntaxError, match="no datum"):
         read("  ; just a comment\n")
+    # Trailing data is an error (it used to be dropped silently), at the second datum.
+    with pytest.raises(SxSyntaxError, match="more than one datum") as raised:
+        read("1\n  2")
+    assert (raised.value.line, raised.value.column) == (2, 3)
 
 
 def test_whitespace_kinds():

@@ -26,6 +26,7 @@ from ..data import NIL, Symbol, list_to_python
 from ..runtime import apply_procedure, fault, register_builtin
 from . import host, proxy
 from .state import DEFAULT_TIMEOUT, fed_state
+from .. import flow
 
 MAX_KEY_LENGTH = 256
 
@@ -150,3 +151,6 @@ PROCEDURES = {
     "fed-set-secret!": _set_secret,
     "fed-last-failure": _last_failure,
 }
+
+
+flow.add_extension(install)

@@ -41,10 +41,10 @@ _creating = threading.Lock()
 
 def fed_state(interpreter) -> FedState:
     """The interpreter's federation state, made on first use."""
-    state = getattr(interpreter, "_fed_state", None)
+    state = interpreter._fed_state
     if state is None:
         with _creating:
-            state = getattr(interpreter, "_fed_state", None)
+            state = interpreter._fed_state
             if state is None:
                 state = interpreter._fed_state = FedState()
     return state

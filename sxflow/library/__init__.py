@@ -6,4 +6,4 @@ from . import environments, hashtables, plaindata, storefile, storetable  # noqa
 from . import characters, clock, output, ports, strings, vectors  # noqa: F401
 from . import binary_ports, bytevectors, complex_numbers, files, libraries  # noqa: F401
 
-from . import case_lambda, parameters, records  # noqa: F401
+from . import case_lambda, parameters, records, unsupported  # noqa: F401

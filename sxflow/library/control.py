@@ -17,6 +17,7 @@ from ..runtime import (
     is_procedure,
     tail_apply,
 )
+from ..source import TEXT_NAMES
 from .lists import elements
 from .registry import builtin
 
@@ -309,7 +310,7 @@ def scheme_parse_all(text):
     from ..reader import read_all
 
     try:
-        return make_list(read_all(text, "<scheme-parse-all>"))
+        return make_list(read_all(text, TEXT_NAMES.get(text, "<scheme-parse-all>")))
     except SxSyntaxError as error:
         raise _as_scheme_error(error) from None
 

@@ -27,17 +27,3 @@ def make_new_environment(interpreter):
         return interpreter.new_environment()
 
     return new_environment
-
-
-@interpreter_builtin("flow-load!")
-def make_flow_load(interpreter):
-    """(flow-load!): load the flow library (store.sx, remote.sx, run.sx) into the interaction environment.
-
-    What ``Interpreter.load_flow()`` and ``sxflow run`` do; a no-op once loaded, so it is
-    safe at the top of any program that needs the flow procedures.
-    """
-
-    def flow_load():
-        interpreter.load_flow()
-
-    return flow_load
