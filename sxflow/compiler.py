@@ -252,6 +252,10 @@ def run_forms(forms, environment: Environment, positions=None):
 class Compiler:
     """Compiles forms for one global environment."""
 
+    # Scope analysis reporting (sxflow check): an object told of every global this compiler
+    # resolves, as ``observer.global_name(name, position, scope, defining)``; None: nobody asks.
+    observer = None
+
     def __init__(self, environment: Environment) -> None:
         self.environment = environment
         self.expansion_depth = 0
@@ -325,6 +329,8 @@ class Compiler:
         found = resolve(name, scope)
         if found is None:
             root = root_of(name)
+            if self.observer is not None:
+                self.observer.global_name(root, position, scope, False)
             cell = self.environment.cell(root)
             if isinstance(cell.value, Macro):
                 raise syntax_error(f"{root.name} is a macro keyword, not a variable", position)
@@ -350,6 +356,8 @@ class Compiler:
         site = Site(position, form, self.environment)
         if type(operator_form) is Symbol and resolve(operator_form, scope) is None:
             operator_form = root_of(operator_form)
+            if self.observer is not None:
+                self.observer.global_name(operator_form, operator_position, scope, False)
             cell = self.environment.cell(operator_form)
             inline = specialize.INLINE_PRIMITIVES.get((operator_form, len(operand_nodes)))
             if inline is not None and specialize.constants_fit(inline[1], operand_nodes):
@@ -490,6 +498,8 @@ class Compiler:
         found = resolve(name, scope)
         if found is None:
             name = root_of(name)  # a top-level definition a macro introduces defines the plain name
+            if self.observer is not None:
+                self.observer.global_name(name, position, scope, defining)
             cell = self.environment.cell(name)
             if defining:
                 def assign(frame, value):

@@ -259,18 +259,30 @@ def test_read_with_recovery_keeps_the_good_forms():
     assert [str(form.cdr.car) for form in forms] == ["a", "c"]
 
 
-def test_the_walk_is_iterative_over_depth_and_length():
-    from sxflow.check import ReferenceWalker, _Unit
-    from sxflow.compiler import SPECIAL_FORMS
-    from sxflow.data import NIL, Pair, Symbol, make_list
+def test_long_forms_and_nesting_within_the_limits_are_checked():
+    long = "(list " + "1 " * 300_000 + "undefined-long)"
+    deep = "(list " * 500 + "undefined-deep" + ")" * 500
+    assert unknown(long + "\n" + deep) == ["undefined-long", "undefined-deep"]
 
-    deep = Symbol("undefined-deep")
-    for _ in range(100_000):
-        deep = Pair(Symbol("list"), Pair(deep, NIL))
-    long = make_list([Symbol("list"), *([1] * 300_000), Symbol("undefined-long")])
-    walker = ReferenceWalker(SPECIAL_FORMS, known={"list"})
-    walker.walk_unit(_Unit([deep, long], "t.sx", "t.sx"))
-    assert [name.name for name, *_ in walker.candidates] == ["undefined-deep", "undefined-long"]
+
+def test_the_compiler_reports_the_globals_it_resolves():
+    """check's scope analysis is the compiler's: a reporting hook in its name resolution."""
+    from sxflow import Interpreter
+    from sxflow.compiler import Compiler
+    from sxflow.reader import read_all
+
+    heard = []
+
+    class Observer:
+        def global_name(self, name, position, scope, defining):
+            heard.append((name.name, position[1:] if position else None, defining))
+
+    compiler = Compiler(Interpreter().new_environment("check"))
+    compiler.observer = Observer()
+    for form in read_all("(define (f x) (g x y))\n(set! z (lambda (y) y))"):
+        compiler.compile_toplevel(form)
+    assert sorted(heard) == [("f", (1, 1), True), ("g", (1, 15), False), ("y", (1, 20), False),
+                             ("z", (2, 1), False)]
 
 
 def test_deeply_nested_quoted_data_checks_quickly():
