@@ -21,12 +21,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sxflow  # noqa: E402
+from bench_eval import median_time  # noqa: E402  (this folder is on sys.path when a benchmark runs)
 
 # name -> (definitions with a (main), the written form of (main)'s value)
 PROGRAMS = {
@@ -161,12 +161,8 @@ def time_sxflow(definitions: str, repeat: int) -> tuple[float, str]:
     interpreter = sxflow.Interpreter()
     interpreter.eval(definitions)
     result = sxflow.write_string(interpreter.eval("(main)"))  # warm-up, and the answer
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        interpreter.eval("(main)")
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+    median, _ = median_time(lambda: interpreter.eval("(main)"), repeat)
+    return median, result
 
 
 GUILE_RUNNER = """

@@ -10,15 +10,14 @@ program that uses macros heavily, against the same program hand-expanded.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sxflow  # noqa: E402
 from sxflow.reader import read_all  # noqa: E402
+from bench_eval import median_time  # noqa: E402  (this folder is on sys.path when a benchmark runs)
 
 MACROS = """
 (define-syntax while
@@ -58,16 +57,6 @@ BY_HAND = """
         (loop)))
     (list i a b hits)))
 """
-
-
-def median_time(function, repeat: int) -> tuple[float, object]:
-    times = []
-    result = None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def main() -> int:
