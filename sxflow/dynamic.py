@@ -22,8 +22,6 @@ undoing twice is harmless.
   last active entry in the process leaves, all under one lock.
 """
 
-from __future__ import annotations
-
 import gc
 import sys
 import threading

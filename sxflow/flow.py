@@ -37,10 +37,10 @@ as ``sxflow.SchemeError`` whose ``.payload`` is the raised symbol, e.g.
 ``Symbol("flow-remote-unreachable")``.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from pathlib import Path
+import os
+from typing import Any, Protocol, TypeAlias
 
 from .data import NIL, Symbol, make_list
 from .errors import SchemeError
@@ -48,6 +48,27 @@ from .library.plaindata import copy_plain_data
 from .library.registry import interpreter_builtin
 from .runtime import to_scheme
 from .source import name_text
+
+# What the Python face takes: an address is a string, a function name a str or Symbol,
+# a store key or run id a str (a Scheme string) or Symbol (a symbol), values plain data.
+Address: TypeAlias = str
+Name: TypeAlias = str | Symbol
+Key: TypeAlias = str | Symbol
+PeerFunctions: TypeAlias = Mapping[Name, Callable[..., Any]] | Iterable[tuple[Name, Callable[..., Any]]]
+
+
+class FlowHost(Protocol):
+    """What the flow library needs of an interpreter (``sxflow.Interpreter`` is one; it imports this module)."""
+
+    environment: Any
+    flow_loaded: bool
+    hidden_names: set[str]
+
+    def load(self, path: str | os.PathLike[str], environment: Any = None) -> Any: ...
+
+    def call(self, name: str, *args: Any) -> Any: ...
+
+    def __getitem__(self, name: str) -> Any: ...
 
 _NOT_COPIED = object()
 _PUT_FAULTS = (Symbol("flow-store-not-plain"), Symbol("flow-store-bad-key"))  # copy_plain_data's answer for data that is not plain
@@ -74,10 +95,10 @@ INTERNAL_NAMES = frozenset({
 # Installers of the procedures other layers add beside the library (the fed-* and
 # ray-* procedures): those modules register here when imported (sxflow/__init__.py
 # imports them), so this module does not import the layers built on it.
-EXTENSIONS: list[Callable[[object], None]] = []
+EXTENSIONS: list[Callable[[Any], None]] = []
 
 
-def add_extension(install: Callable[[object], None]) -> None:
+def add_extension(install: Callable[[Any], None]) -> None:
     """Have ``load_flow`` call ``install(interpreter)`` after the library's own files."""
     if install not in EXTENSIONS:
         EXTENSIONS.append(install)
@@ -92,7 +113,7 @@ def flow_library_directory() -> Path:
     return package.parent / "lib" / "flow"
 
 
-def load_flow(interpreter) -> None:
+def load_flow(interpreter: FlowHost) -> None:
     """Evaluate store.sx, remote.sx and run.sx and install them in the interpreter's global environment, once."""
     if interpreter.flow_loaded:
         return
@@ -111,24 +132,24 @@ def load_flow(interpreter) -> None:
 
 
 @interpreter_builtin("flow-load!")
-def make_flow_load(interpreter):
+def make_flow_load(interpreter: FlowHost) -> Callable[[], None]:
     """(flow-load!): load the flow library (store.sx, remote.sx, run.sx) into the interaction environment.
 
     What ``Interpreter.load_flow()`` and ``sxflow run`` do; a no-op once loaded, so it is
     safe at the top of any program that needs the flow procedures.
     """
 
-    def flow_load():
+    def flow_load() -> None:
         load_flow(interpreter)
 
     return flow_load
 
 
-def _function_name(name) -> Symbol:
+def _function_name(name: Name) -> Symbol:
     return Symbol(name) if isinstance(name, str) else name
 
 
-def peer_table(functions) -> object:
+def peer_table(functions: PeerFunctions) -> Any:
     """The ``(fn-name proc)`` list remote.sx expects, from a mapping or pairs of name -> procedure."""
     items = functions.items() if isinstance(functions, Mapping) else functions
     return make_list([make_list([_function_name(name), procedure]) for name, procedure in items])
@@ -137,34 +158,36 @@ def peer_table(functions) -> object:
 class Flow:
     """The flow library of one interpreter, from Python (loads it on first use)."""
 
-    def __init__(self, interpreter) -> None:
+    def __init__(self, interpreter: FlowHost) -> None:
         load_flow(interpreter)
         self.interpreter = interpreter
         self.store = FlowStore(interpreter)
 
-    def _call(self, name: str, *args):
+    def _call(self, name: str, *args: Any) -> Any:
         return self.interpreter.call(name, *args)
 
-    def register_peer(self, address, functions) -> None:
+    def register_peer(self, address: Address, functions: PeerFunctions) -> None:
         """Register a (mock) peer: ``functions`` maps names to Python callables or Scheme procedures.
 
         Registering an address again replaces what it exposes (the newest entry wins).
         """
         self._call("flow-peer-register!", address, peer_table(functions))
 
-    def transport(self, address, function, value):
+    def transport(self, address: Address, function: Name, value: Any) -> Any:
         """Run ``function`` on the peer at ``address`` with ``value`` (flow-transport)."""
         return self._call("flow-transport", address, _function_name(function), value)
 
-    def node(self, address, function) -> Callable:
+    def node(self, address: Address, function: Name) -> Callable[[Any], Any]:
         """A one-argument node that runs ``function`` on the peer each time it is called (remote-node)."""
         return self._call("remote-node", address, _function_name(function))
 
-    def failover(self, addresses: Iterable, function, local: Callable) -> Callable:
+    def failover(self, addresses: Iterable[Address], function: Name,
+                 local: Callable[[Any], Any]) -> Callable[[Any], Any]:
         """A node trying each address in order, then ``local`` (remote-failover)."""
         return self._call("remote-failover", make_list(list(addresses)), _function_name(function), local)
 
-    def connect(self, address, url: str, names=None, timeout: float = 5.0, secret=None) -> list[str]:
+    def connect(self, address: Address, url: str, names: Iterable[Name] | None = None, timeout: float = 5.0,
+                secret: str | bytes | None = None) -> list[str]:
         """Register ``address`` as the sxflow server at ``url`` (fed-connect!): one proxy per function.
 
         ``names`` given: proxies for those names without contacting the server; else the
@@ -181,7 +204,7 @@ class Flow:
 
     # -- durable runs (lib/flow/run.sx) -------------------------------------------
 
-    def define(self, name, steps: Iterable):
+    def define(self, name: Key, steps: Iterable[Callable[[Any], Any] | Key]) -> Key:
         """Define the flow ``name`` as ``steps`` (flow-define): Python callables, Scheme procedures or flow names.
 
         Names and run ids keep their kind, as store keys do: a Python ``str`` is a Scheme
@@ -189,7 +212,7 @@ class Flow:
         """
         return self._call("flow-define", name, make_list(list(steps)))
 
-    def start(self, run_id, flow_name, input=NIL):
+    def start(self, run_id: Key, flow_name: Key, input: Any = NIL) -> Any:
         """Run the flow ``flow_name`` on ``input`` as the run ``run_id`` and return its output (flow-start!).
 
         ``input`` is plain data (Python lists and tuples become Scheme lists). A step that
@@ -198,11 +221,11 @@ class Flow:
         """
         return self._call("flow-start!", run_id, flow_name, to_scheme(input))
 
-    def resume(self, run_id):
+    def resume(self, run_id: Key) -> Any:
         """Continue an unfinished run from its last checkpoint, or return a done run's output (flow-resume!)."""
         return self._call("flow-resume!", run_id)
 
-    def status(self, run_id) -> dict:
+    def status(self, run_id: Key) -> dict[str, Any]:
         """The run's status as a dict (flow-run-status): flow, status ("running", "done" or
         "failed"), next (the index of the next step), steps, and error (the last failure's
         message, or None)."""
@@ -216,28 +239,28 @@ class Flow:
             status[field] = value
         return status
 
-    def runs(self) -> list:
+    def runs(self) -> list[Key]:
         """The ids of every run in the store, in the order they were started (flow-runs)."""
         return list(self._call("flow-runs"))
 
-    def step_key(self):
+    def step_key(self) -> str | None:
         """The running step's stable key (flow-current-step-key), or None outside a step."""
         key = self._call("flow-current-step-key")
         return None if key is False else key
 
-    def standby(self, addresses: Iterable) -> None:
+    def standby(self, addresses: Iterable[Address]) -> None:
         """Replicate the store to each address after every checkpoint (flow-standby!); [] stops."""
         self._call("flow-standby!", make_list(list(addresses)))
 
-    def replicate_to(self, address) -> None:
+    def replicate_to(self, address: Address) -> None:
         """Copy this instance's store export to the replica slot of ``address``."""
         self._call("flow-replicate-to", address)
 
-    def restore_from(self, address) -> bool:
+    def restore_from(self, address: Address) -> bool:
         """Import the replica held for ``address``: True, or False (store untouched) when there is none."""
         return self._call("flow-restore-from", address)
 
-    def replica(self, address):
+    def replica(self, address: Address) -> Any:
         """A copy of the export replicated to ``address``, or None when there is none.
 
         A copy, so that changing it from Python cannot change what a later
@@ -250,7 +273,8 @@ class Flow:
         copied = copy_plain_data(data, _NOT_COPIED)
         return data if copied is _NOT_COPIED else copied
 
-    def connect_ray(self, address, actor_name: str, names=None, timeout: float | None = None, *,
+    def connect_ray(self, address: Address, actor_name: str, names: Iterable[Name] | None = None,
+                    timeout: float | None = None, *,
                     namespace: str | None = None, ray_address: str | None = None) -> list[str]:
         """Register ``address`` as the peer actor ``actor_name`` (ray-connect!): one proxy per function.
 
@@ -266,7 +290,7 @@ class Flow:
                            namespace=namespace or NAMESPACE, ray_address=ray_address)
 
 
-class FlowStore(MutableMapping):
+class FlowStore(MutableMapping[Key, Any]):
     """The flow store as a Python mapping: ``store[key] = value`` is flow-store-put!, and so on.
 
     Keys are strings (or ``Symbol``s); values are plain data, Python lists and tuples
@@ -275,18 +299,18 @@ class FlowStore(MutableMapping):
     flow-store-import!.
     """
 
-    def __init__(self, interpreter) -> None:
+    def __init__(self, interpreter: FlowHost) -> None:
         self.interpreter = interpreter
 
-    def _call(self, name: str, *args):
+    def _call(self, name: str, *args: Any) -> Any:
         return self.interpreter.call(name, *args)
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: Key) -> Any:
         if not self._call("flow-store-has?", key):
             raise KeyError(key)
         return self._call("flow-store-get", key)
 
-    def __setitem__(self, key, value) -> None:
+    def __setitem__(self, key: Key, value: Any) -> None:
         try:
             self._call("flow-store-put!", key, value)
         except SchemeError as error:
@@ -294,15 +318,15 @@ class FlowStore(MutableMapping):
                 error.note = f"flow.store[{key!r}] = {type(value).__name__} value"
             raise
 
-    def __delitem__(self, key) -> None:
+    def __delitem__(self, key: Key) -> None:
         if not self._call("flow-store-has?", key):
             raise KeyError(key)
         self._call("flow-store-delete!", key)
 
-    def __contains__(self, key) -> bool:
+    def __contains__(self, key: object) -> bool:
         return self._call("flow-store-has?", key)
 
-    def __iter__(self) -> Iterator:
+    def __iter__(self) -> Iterator[Key]:
         value = self._call("flow-store-keys")
         while value is not NIL:
             yield value.car
@@ -314,11 +338,11 @@ class FlowStore(MutableMapping):
     def clear(self) -> None:
         self._call("flow-store-clear!")
 
-    def export(self):
+    def export(self) -> Any:
         """A snapshot: the Scheme list of ``(key value)`` entries (flow-store-export)."""
         return self._call("flow-store-export")
 
-    def import_(self, data) -> None:
+    def import_(self, data: Any) -> None:
         """Replace the whole store from an export (flow-store-import!); bad data raises and changes nothing."""
         self._call("flow-store-import!", to_scheme(data))
 

@@ -16,6 +16,7 @@ for the time Scheme code runs; a RecursionError becomes a catchable Scheme error
 
 import difflib
 import sys
+from typing import Any
 
 from . import dynamic
 from .data import NIL, UNASSIGNED, Char, ExactComplex, MultipleValues, Pair, Symbol, _Marker, list_spine, make_list
@@ -53,7 +54,7 @@ class Environment:
 
     __slots__ = ("cells", "name", "interpreter", "__weakref__")
 
-    def __init__(self, name: str = "global", interpreter=None) -> None:
+    def __init__(self, name: str = "global", interpreter: Any = None) -> None:
         self.cells: dict[Symbol, Cell] = {}
         self.name = name
         self.interpreter = interpreter  # whose lock, state and max_depth its closures run under
@@ -65,10 +66,10 @@ class Environment:
             cell = self.cells[name] = Cell(name)
         return cell
 
-    def define(self, name: Symbol, value) -> None:
+    def define(self, name: Symbol, value: Any) -> None:
         self.cell(name).value = value
 
-    def lookup(self, name: Symbol):
+    def lookup(self, name: Symbol) -> Any:
         cell = self.cells.get(name)
         if cell is None or cell.value is UNBOUND:
             raise KeyError(name.name)

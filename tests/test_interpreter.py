@@ -1,10 +1,13 @@
 """The embedding API: eval, load, globals as a mapping, calls across the boundary, conversions."""
 
+import inspect
 import io
+import typing
 
 import pytest
 
 import sxflow
+from sxflow.flow import Flow, FlowStore
 from sxflow import Interpreter, NIL, Pair, SchemeError, Symbol, SxError, SxSyntaxError
 
 
@@ -386,3 +389,30 @@ def test_errors_inside_the_flow_library_name_the_library_file():
         interp.flow.store["the-key"] = lambda value: value
     assert raised.value.filename == "lib/flow/store.sx (flow-store-src)"
     assert "flow-store-not-plain" in raised.value.message and "'the-key'" in raised.value.message
+
+
+# -- the public API is fully annotated (py.typed promises it) -------------------------------
+
+def _public_callables():
+    for name in sxflow.__all__:
+        value = getattr(sxflow, name)
+        if inspect.isfunction(value):
+            yield name, value
+    for owner in (Interpreter, Flow, FlowStore, sxflow.Environment):
+        for name, value in vars(owner).items():
+            if inspect.isfunction(value) and (not name.startswith("_") or name in ("__init__", "__getitem__", "__setitem__", "__delitem__", "__contains__", "__iter__", "__len__")):
+                yield f"{owner.__name__}.{name}", value
+
+
+@pytest.mark.parametrize("name, function", list(_public_callables()), ids=lambda item: item if isinstance(item, str) else "")
+def test_public_api_is_annotated(name, function):
+    signature = inspect.signature(function)
+    missing = [parameter for parameter in signature.parameters.values()
+               if parameter.name != "self" and parameter.annotation is inspect.Parameter.empty]
+    assert not missing, f"{name}: parameters without annotations: {missing}"
+    assert signature.return_annotation is not inspect.Signature.empty, f"{name}: no return annotation"
+    # Every annotation names something real (no stale names, no doubly quoted strings).
+    hints = typing.get_type_hints(function)
+    assert not any(isinstance(hint, str) for hint in hints.values()), hints
+    shown = [parameter.annotation for parameter in signature.parameters.values()] + [signature.return_annotation]
+    assert not any(isinstance(annotation, str) for annotation in shown), f"help() shows quoted annotations: {signature}"
