@@ -9,8 +9,11 @@ A name bound locally shadows a special form of the same name.
 
 from __future__ import annotations
 
-from .data import NIL, UNASSIGNED, Char, MultipleValues, Pair, SourcePair, Symbol, make_list
+from .data import NIL, UNASSIGNED, Char, MultipleValues, Pair, SourcePair, Symbol, is_eqv, list_to_python, make_list
+from .dynamic import current
 from .errors import SchemeError, SxSyntaxError
+from .printer import display_string, write_string
+from .promises import Promise
 from .runtime import (
     UNBOUND,
     call_other,
@@ -141,8 +144,6 @@ def write_head(form) -> str:
 
 
 def form_error(handler, form, position, detail: str = "") -> SxSyntaxError:
-    from .printer import write_string
-
     text = write_string(form)
     if len(text) > 60:
         text = text[:57] + "..."
@@ -833,8 +834,6 @@ def compile_cond(compiler, form, scope, tail, position):
 
 @special_form("case", shape="(case key ((datum...) body...)... [(else body...)])")
 def compile_case(compiler, form, scope, tail, position):
-    from .data import is_eqv
-
     items = arguments_of(form, position, compile_case, 1)
     key_node = compiler.compile(items[0][0], scope, False, items[0][1])
     clauses = []
@@ -1003,8 +1002,6 @@ def quasi(compiler, template, depth, scope, position):
         return constant_node(strip_syntax(template))
     if type(template) is list:
         inner = quasi(compiler, make_list(template), depth, scope, position)
-        from .data import list_to_python
-
         return lambda frame: list_to_python(inner(frame))
     if is_form(template, UNQUOTE):
         if depth == 1:
@@ -1145,22 +1142,6 @@ def compile_let_values(compiler, form, scope, tail, position):
     return node
 
 
-class Promise:
-    """What ``delay``, ``delay-force`` and ``make-promise`` return.
-
-    ``box`` is ``[done, value]`` or ``[False, (node, frame)]``; promises chained by
-    ``delay-force`` come to share one box, as in R7RS's reference implementation.
-    """
-
-    __slots__ = ("box",)
-
-    def __init__(self, done: bool, payload) -> None:
-        self.box = [done, payload]
-
-    def sx_write(self) -> str:
-        return "#<promise>"
-
-
 @special_form("delay", shape="(delay expression)")
 def compile_delay(compiler, form, scope, tail, position):
     (expression, where), = arguments_of(form, position, compile_delay, 1, 1)
@@ -1181,8 +1162,6 @@ def compile_delay_force(compiler, form, scope, tail, position):
 
 @special_form("guard", shape="(guard (variable clause...) body...)")
 def compile_guard(compiler, form, scope, tail, position):
-    from .dynamic import current
-
     items = arguments_of(form, position, compile_guard, 2)
     spec, spec_where = items[0]
     if not isinstance(spec, Pair) or type(spec.car) is not Symbol:
@@ -1203,7 +1182,7 @@ def compile_guard(compiler, form, scope, tail, position):
     select = specialize.select_node(clauses)
 
     def node(frame):
-        marker = (frame, select)  # see library.control.signal
+        marker = (frame, select)  # see handlers.signal
         state = current.state
         outer = state.handlers
         depth = outer[2]
@@ -1296,8 +1275,6 @@ def compile_syntax_rules_outside(compiler, form, scope, tail, position):
 @special_form("syntax-error", shape='(syntax-error "message" form...)')
 def compile_syntax_error(compiler, form, scope, tail, position):
     """R7RS 4.3.3: a macro reports a bad use at expansion time, at the position of the use."""
-    from .printer import display_string, write_string
-
     items = arguments_of(form, position, compile_syntax_error, 1)
     message = display_string(strip_syntax(items[0][0]))
     details = " ".join(write_string(strip_syntax(item)) for item, _ in items[1:])
