@@ -19,6 +19,7 @@ import sys
 from typing import Any
 
 from . import dynamic
+from .brief import write_brief
 from .data import NIL, UNASSIGNED, Char, ExactComplex, MultipleValues, Pair, Symbol, _Marker, list_spine, make_list
 from .errors import ErrorObject, SchemeError
 from .source import format_position
@@ -203,8 +204,6 @@ class BuiltinInfo:
                 continue
             check, description = TYPE_CHECKS[type_name]
             if not check(value):
-                from .limits import write_brief
-
                 where = f" as argument {index + 1}" if len(args) > 1 else ""
                 return f"{self.name}: expected {description}{where}, got {write_brief(value)}"
         return None
@@ -327,8 +326,6 @@ def recursion_error(procedure, site) -> SchemeError:
 def not_a_procedure(value, site) -> SchemeError:
     if value is UNBOUND and site is not None and isinstance(site.form, Pair):
         return unbound_variable(site.form.car, site.environment or Environment(), site.position)
-    from .limits import write_brief
-
     where = f" in {write_brief(site.form)}" if site is not None and site.form is not None else ""
     return fault(f"not a procedure: {write_brief(value)}{where}", kind="not-a-procedure",
                  position=site.position if site else None)
