@@ -11,17 +11,29 @@ Exit statuses:
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
-import traceback
+
+from . import __version__
+from .check import check_files
+from .data import Symbol, list_to_python
+from .errors import ErrorObject, SchemeError, SxError, SxSyntaxError
+from .fed.command import ServeUsageError
+from .fed.command import command_serve as serve
+from .interpreter import Interpreter
+from .library.system import SchemeExit
+from .printer import write_string
+from .ray import DEFAULT_MAX_RESTARTS
+from .ray import command_serve as serve_ray
+from .reader import read_all, read_forms
+from .repl import Repl
+from .reporting import (COMMANDS, UsageError, flush_quietly, print_error, print_internal_error, read_program,
+                        write_result)
 
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 70  # EX_SOFTWARE in sysexits.h
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
-
-COMMANDS = ("run", "eval", "check", "repl", "serve", "runs", "resume")
 
 DESCRIPTION = """\
 Run SX flow programs (a Scheme subset).
@@ -58,10 +70,6 @@ exit status: 0 success (or the status given to (exit)), 1 Scheme or syntax error
 """
 
 
-class UsageError(Exception):
-    """A problem with the command line or its files: reported in one line, exit status 2."""
-
-
 # ---------------------------------------------------------------------------
 # Arguments
 
@@ -83,8 +91,6 @@ def _store_option(parser: argparse.ArgumentParser, *, top: bool) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import __version__
-
     parser = argparse.ArgumentParser(
         prog="sxflow", description=DESCRIPTION, epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -185,94 +191,10 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
 
 
 # ---------------------------------------------------------------------------
-# Files
-
-
-def read_program(path: str) -> str:
-    """The text of a program file ('-' is standard input); UsageError naming the path if unreadable."""
-    try:
-        if path == "-":
-            text = sys.stdin.read()
-        else:
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read()
-    except FileNotFoundError:
-        raise UsageError(f"cannot read {path}: no such file{_command_hint(path)}") from None
-    except IsADirectoryError:
-        raise UsageError(f"cannot read {path}: it is a directory") from None
-    except PermissionError:
-        raise UsageError(f"cannot read {path}: permission denied") from None
-    except UnicodeDecodeError as error:
-        raise UsageError(f"cannot read {path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
-    except OSError as error:
-        raise UsageError(f"cannot read {path}: {error.strerror or error}") from None
-    return strip_shebang(text)
-
-
-def strip_shebang(text: str) -> str:
-    """Blank a '#!/...' first line (keeping the line count) so executable scripts read as Scheme."""
-    if text.startswith("#!/") or text.startswith("#! "):
-        end = text.find("\n")
-        return "" if end < 0 else text[end:]
-    return text
-
-
-def _command_hint(path: str) -> str:
-    close = difflib.get_close_matches(path, COMMANDS, n=1, cutoff=0.7)
-    return f" (did you mean the command '{close[0]}'?)" if close else ""
-
-
-# ---------------------------------------------------------------------------
-# Reporting
-
-
-def print_error(error: BaseException, debug: bool = False) -> None:
-    """An SxError as the user sees it everywhere: position, caret excerpt, Scheme call trace."""
-    _flush(sys.stdout)
-    if debug:
-        traceback.print_exception(error, file=sys.stderr)
-    print(str(error), file=sys.stderr)
-    sys.stderr.flush()
-
-
-def print_internal_error(error: BaseException, debug: bool = False) -> None:
-    _flush(sys.stdout)
-    if debug:
-        traceback.print_exception(error, file=sys.stderr)
-    text = str(error)
-    print(f"sxflow: internal error: {type(error).__name__}{': ' + text if text else ''}", file=sys.stderr)
-    if not debug:
-        print("This is a bug in sxflow; run again with --debug to see the Python traceback.", file=sys.stderr)
-    sys.stderr.flush()
-
-
-def _flush(stream) -> None:
-    try:
-        stream.flush()
-    except (OSError, ValueError):
-        pass
-
-
-def write_result(value, stream=None) -> None:
-    """Write a result with ``write``, one line per value; the unspecified value writes nothing."""
-    from .data import MultipleValues
-    from .printer import write_string
-
-    stream = stream or sys.stdout
-    values = value.values if type(value) is MultipleValues else (value,)
-    for item in values:
-        if item is not None:
-            stream.write(write_string(item) + "\n")
-    stream.flush()
-
-
-# ---------------------------------------------------------------------------
 # Commands
 
 
 def make_interpreter(options, program: str):
-    from .interpreter import Interpreter
-
     interpreter = Interpreter()
     interpreter.command_line = [program, *options.program_arguments]
     # The command owns the process, so (emergency-exit) may end it at once.
@@ -289,8 +211,6 @@ def make_interpreter(options, program: str):
 
 def open_store(interpreter, path: str) -> None:
     """Back the interpreter's flow store with the file at ``path``; a file that cannot be used is a UsageError."""
-    from .errors import ErrorObject, SchemeError
-
     try:
         interpreter.call("flow-store-open!", path)
     except SchemeError as error:
@@ -301,15 +221,13 @@ def open_store(interpreter, path: str) -> None:
 
 
 def command_run(options) -> int:
-    from .reader import read_forms
-
     texts = [(path, read_program(path)) for path in options.files]
     # Every file is read before any runs, so a syntax error in one stops the program before it starts.
     programs = [read_forms(text, "<stdin>" if path == "-" else path) for path, text in texts]
     interpreter = make_interpreter(options, options.files[0])
     for forms in programs:
         interpreter.eval_forms([form for form, _ in forms], positions=[where for _, where in forms])
-    _flush(sys.stdout)
+    flush_quietly(sys.stdout)
     return EXIT_OK
 
 
@@ -320,8 +238,6 @@ def command_eval(options, expression: str) -> int:
 
 
 def command_check(options) -> int:
-    from .check import check_files
-
     sources = [(path, read_program(path)) for path in options.files]
     report = check_files(sources, flow=not options.no_flow)
     for diagnostic in report.diagnostics:
@@ -333,8 +249,6 @@ def command_check(options) -> int:
 
 def command_runs(options) -> int:
     """List every run in the store: id (written: "a" is a string id, a a symbol id), status, steps done of steps, flow, last error."""
-    from .printer import write_string
-
     _require_store(options, "runs")
     interpreter = make_interpreter(options, "sxflow")
     rows = []
@@ -346,21 +260,16 @@ def command_runs(options) -> int:
     widths = [max((len(row[column]) for row in rows), default=0) for column in range(4)]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths + [0])).rstrip())
-    _flush(sys.stdout)
+    flush_quietly(sys.stdout)
     return EXIT_OK
 
 
 def _scheme_list(value) -> list:
-    from .data import list_to_python
-
     return list_to_python(value)
 
 
 def command_resume(options) -> int:
     """Load the definitions, then resume the run and write its output."""
-    from .printer import write_string
-    from .reader import read_forms
-
     _require_store(options, "resume")
     run_id = _run_id(options.run_id)
     texts = [(path, read_program(path)) for path in options.files]
@@ -370,7 +279,7 @@ def command_resume(options) -> int:
         interpreter.eval_forms([form for form, _ in forms], positions=[where for _, where in forms])
     runs = _scheme_list(interpreter.call("flow-runs"))
     if run_id not in runs:
-        _flush(sys.stdout)
+        flush_quietly(sys.stdout)
         print(f"sxflow: no run {write_string(run_id)} in the store {options.store} (flow-run-unknown)"
               f"{_other_kind_hint(run_id, runs)}", file=sys.stderr)
         return EXIT_ERROR
@@ -380,10 +289,6 @@ def command_resume(options) -> int:
 
 def _run_id(text: str):
     """RUN-ID as sxflow runs writes it: "order-1" (quotes included) is a string id, order-1 a symbol id."""
-    from .data import Symbol
-    from .errors import SxSyntaxError
-    from .reader import read_all
-
     try:
         forms = read_all(text, "RUN-ID")
     except SxSyntaxError as error:
@@ -396,9 +301,6 @@ def _run_id(text: str):
 
 def _other_kind_hint(run_id, runs) -> str:
     """When the same name is a run id of the other kind, say how to write that one."""
-    from .data import Symbol
-    from .printer import write_string
-
     other = run_id.name if type(run_id) is Symbol else Symbol(run_id)
     if other not in runs:
         return ""
@@ -412,16 +314,11 @@ def _require_store(options, command: str) -> None:
 
 
 def command_repl(options) -> int:
-    from .repl import Repl
-
     interpreter = make_interpreter(options, "sxflow")
     return Repl(interpreter, debug=options.debug, flow_loaded=not options.no_flow).run()
 
 
 def command_serve(options) -> int:
-    from .fed.command import ServeUsageError
-    from .fed.command import command_serve as serve
-
     if options.ray is not None:
         return command_serve_ray(options)
     if options.name is None:
@@ -433,8 +330,6 @@ def command_serve(options) -> int:
 
 
 def _ray_serve_options(serve: argparse.ArgumentParser) -> None:
-    from .ray import DEFAULT_MAX_RESTARTS
-
     serve.add_argument("--ray", metavar="NAME",
                        help="instead of an HTTP server, start the peer as the named, detached Ray actor NAME "
                             "in a running Ray cluster, then exit (needs pip install \"sxflow[ray]\")")
@@ -447,8 +342,6 @@ def _ray_serve_options(serve: argparse.ArgumentParser) -> None:
 
 
 def command_serve_ray(options) -> int:
-    from .ray import command_serve as serve_ray
-
     if options.listen or options.secret_file:
         raise UsageError("serve --ray: --listen and --secret-file are for the HTTP server; "
                          "a Ray actor is reached through its cluster")
@@ -481,9 +374,6 @@ def dispatch(options) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``sxflow`` command; returns the exit status."""
-    from .errors import SxError
-    from .library.system import SchemeExit
-
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         options = parse_arguments(argv)
@@ -497,17 +387,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return dispatch(options)
     except UsageError as error:
-        _flush(sys.stdout)
+        flush_quietly(sys.stdout)
         print(f"sxflow: {error}", file=sys.stderr)
         return EXIT_USAGE
     except SchemeExit as exit_request:
-        _flush(sys.stdout)
+        flush_quietly(sys.stdout)
         return exit_request.status & 0xFF
     except SxError as error:
         print_error(error, debug)
         return EXIT_ERROR
     except KeyboardInterrupt:
-        _flush(sys.stdout)
+        flush_quietly(sys.stdout)
         print("sxflow: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as error:

@@ -38,6 +38,7 @@ from fractions import Fraction
 
 from .data import NIL, Char, Pair, Symbol
 from .errors import SxError
+from .printer import write_string
 
 _SMALL = 2**63  # integers below this in magnitude are JSON numbers
 _SPECIAL_FLOATS = {"+nan.0": float("nan"), "+inf.0": float("inf"), "-inf.0": float("-inf")}
@@ -201,8 +202,6 @@ def _refusal(value) -> CodecError:
 
 def describe_not_plain(value, limit: int = 80) -> str:
     """Words naming the first part of ``value`` that is not plain data (for error messages)."""
-    from .printer import write_string
-
     def shown(item) -> str:
         try:
             text = write_string(item)

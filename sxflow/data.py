@@ -61,6 +61,11 @@ class Nil:
 NIL = Nil()
 
 
+# How a pair shows in Python (repr): the printer's ``write_string``, which the printer
+# puts here when it is imported (the printer is built on this module, not under it).
+REPR_WRITER = [object.__repr__]
+
+
 class Pair:
     """A mutable cons cell. Python equality is Scheme ``equal?`` (iterative, so deep data is safe)."""
 
@@ -87,9 +92,7 @@ class Pair:
     __hash__ = None  # mutable, compared by structure
 
     def __repr__(self) -> str:
-        from .printer import write_string
-
-        return write_string(self)
+        return REPR_WRITER[0](self)
 
     def __reduce__(self):
         return (Pair, (self.car, self.cdr))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .brief import write_brief
+from .printer import write_string
 from .source import caret_excerpt, format_position
 
 # How many Scheme call frames an error keeps: the innermost ones, plus a count of the rest.
@@ -50,14 +52,10 @@ class ErrorObject:
         """The message followed by the irritants, written as Scheme data."""
         if not self.irritants:
             return self.message
-        from .limits import write_brief
-
         # Irritants are cut short here (a message is for reading); .irritants keeps them whole.
         return " ".join([self.message, *(write_brief(item) for item in self.irritants)])
 
     def sx_write(self) -> str:
-        from .printer import write_string
-
         return "#<error " + " ".join([write_string(self.message), *(write_string(i) for i in self.irritants)]) + ">"
 
     def __repr__(self) -> str:
@@ -80,7 +78,7 @@ class SchemeError(SxError):
     trace_dropped = 0
     own_call_skipped = False
     continuable = False
-    # Set by the raise machinery (library/control.py): the handlers from this index of the
+    # Set by the raise machinery (sxflow/handlers.py): the handlers from this index of the
     # handler stack inward were already called; the guard clause chosen at the raise point.
     handlers_passed = None
     guard_choice = None
@@ -116,8 +114,6 @@ class SchemeError(SxError):
         if isinstance(payload, ErrorObject):
             text = payload.describe()
         else:
-            from .limits import write_brief
-
             text = f"uncaught raise: {write_brief(payload)}"
         return f"{text} ({self.note})" if self.note else text
 
@@ -153,3 +149,11 @@ class SchemeError(SxError):
             repeat = f" (repeated {count} times)" if count > 1 else ""
             lines.append(f"  {where}: call to {name}{repeat}")
         return lines
+
+
+def as_scheme_error(error: SxSyntaxError) -> SchemeError:
+    """A syntax error met while a program runs (scheme-parse-all, eval, load, read) as a Scheme condition of kind syntax."""
+    scheme_error = SchemeError(ErrorObject(error.message, (), "syntax", error.position))
+    scheme_error.position = error.position
+    scheme_error.__cause__ = error
+    return scheme_error

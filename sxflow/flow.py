@@ -104,6 +104,16 @@ def add_extension(install: Callable[[Any], None]) -> None:
         EXTENSIONS.append(install)
 
 
+# How ``Flow.connect`` ("http") and ``Flow.connect_ray`` ("ray") reach a peer: the fed
+# and ray layers put their connect functions here when imported, as with EXTENSIONS.
+CONNECTORS: dict[str, Callable[..., list[str]]] = {}
+
+
+def add_connector(kind: str, connect: Callable[..., list[str]]) -> None:
+    """Have ``Flow.connect`` (kind "http") or ``Flow.connect_ray`` (kind "ray") call ``connect(interpreter, ...)``."""
+    CONNECTORS[kind] = connect
+
+
 def flow_library_directory() -> Path:
     """Where the .sx files of the flow library are: inside the installed package, or lib/flow in a checkout."""
     package = Path(__file__).resolve().parent
@@ -195,12 +205,7 @@ class Flow:
         per-call limit in seconds; ``secret`` defaults to (fed-set-secret!) or
         ``SXFLOW_FED_SECRET``. Returns the names. Needs the ``sxflow[fed]`` extra.
         """
-        from .fed.client import HttpTransport
-        from .fed.proxy import connect
-        from .fed.state import fed_state
-
-        transport = HttpTransport(url, secret=secret if secret is not None else fed_state(self.interpreter).secret)
-        return connect(self.interpreter, address, transport, names, timeout)
+        return CONNECTORS["http"](self.interpreter, address, url, names, timeout, secret)
 
     # -- durable runs (lib/flow/run.sx) -------------------------------------------
 
@@ -284,10 +289,8 @@ class Flow:
         (else ``ray_address``, ``RAY_ADDRESS`` or a local ``ray start`` cluster). Needs the
         ``sxflow[ray]`` extra. Returns the names.
         """
-        from .ray import NAMESPACE, connect_ray
-
-        return connect_ray(self.interpreter, address, actor_name, names, timeout,
-                           namespace=namespace or NAMESPACE, ray_address=ray_address)
+        return CONNECTORS["ray"](self.interpreter, address, actor_name, names, timeout,
+                                 namespace=namespace, ray_address=ray_address)
 
 
 class FlowStore(MutableMapping[Key, Any]):

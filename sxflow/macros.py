@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from .data import NIL, Pair, SourcePair, Symbol, is_equal
 from .errors import SxSyntaxError
+from .printer import write_string
 
 ELLIPSIS, UNDERSCORE = Symbol("..."), Symbol("_")
 SYNTAX_RULES = Symbol("syntax-rules")
@@ -187,8 +188,6 @@ class SyntaxRules(Macro):
             bindings: dict = {}
             if self.match(pattern.cdr, form.cdr, bindings, use_scope, compiler):
                 return self.instantiate(template, bindings, {}, position, True)
-        from .printer import write_string
-
         text = write_string(form)
         if len(text) > 60:
             text = text[:57] + "..."

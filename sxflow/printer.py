@@ -2,53 +2,14 @@
 
 
 import math
-import re
 from fractions import Fraction
 
+from . import data
+from .bigtext import integer_text
 from .data import EOF_OBJECT, NIL, UNASSIGNED, Char, ExactComplex, MultipleValues, Pair, SourcePair, Symbol
+from .lexical import CHARACTER_NAMES_WRITTEN, STRING_ESCAPES_WRITTEN, symbol_reads_plain
 
 __all__ = ["write_string", "display_string", "write_shared_string"]
-
-# Names written for characters (the reader accepts all of them).
-CHARACTER_NAMES_WRITTEN = {
-    "\a": "alarm",
-    "\b": "backspace",
-    "\x7f": "delete",
-    "\x1b": "escape",
-    "\n": "newline",
-    "\0": "null",
-    "\r": "return",
-    " ": "space",
-    "\t": "tab",
-}
-
-# Escapes written inside strings and |symbols|; other unprintable characters become \xHH;.
-STRING_ESCAPES_WRITTEN = {
-    "\\": "\\\\",
-    "\n": "\\n",
-    "\t": "\\t",
-    "\r": "\\r",
-    "\a": "\\a",
-    "\b": "\\b",
-}
-
-# A symbol name that the reader takes as a plain atom (the last alternative of the
-# grammar's ATOM terminal); whether it then reads as that symbol is checked by decoding it.
-PLAIN_ATOM = re.compile(r"(?:[^\s()\[\]{}\";'`,|#]|#[^\s()\[\]{}\";'`,|#\\])[^\s()\[\]{}\";'`,|]*\Z")
-
-# An identifier as R7RS 7.1.1 spells it (non-ASCII characters count as letters), so a
-# symbol written without bars reads back as itself in other Schemes too: `1+`, `a#b` and
-# `\123` are sxflow symbols but not R7RS identifiers, and are written |1+| |a#b| |\\123|.
-_INITIAL = r"[A-Za-z!$%&*/:<=>?^_~\u0080-\U0010ffff]"
-_SUBSEQUENT = r"[A-Za-z!$%&*/:<=>?^_~\u0080-\U0010ffff0-9+\-.@]"
-_SIGN_SUBSEQUENT = r"[A-Za-z!$%&*/:<=>?^_~\u0080-\U0010ffff+\-@]"
-_DOT_SUBSEQUENT = r"[A-Za-z!$%&*/:<=>?^_~\u0080-\U0010ffff+\-@.]"
-R7RS_IDENTIFIER = re.compile(
-    rf"(?:{_INITIAL}{_SUBSEQUENT}*|[+-]|[+-]{_SIGN_SUBSEQUENT}{_SUBSEQUENT}*"
-    rf"|[+-]?\.{_DOT_SUBSEQUENT}{_SUBSEQUENT}*)\Z")
-# Peculiar identifiers that begin like an infinity or NaN (+nan.0abc) are written in bars,
-# as chibi does: a reader with more number syntax may take them as numbers.
-_NUMBER_LIKE_START = ("+inf.", "-inf.", "+nan.", "-nan.")
 
 # Printing counts pairs and vectors; past this many, it checks once for a cycle.
 # Data smaller than this never pays for the check (a walk with a table of every
@@ -82,8 +43,6 @@ def _string_written(text: str) -> str:
 def _int_text(number: int) -> str:
     if number.bit_length() <= SAFE_BITS:
         return str(number)
-    from .bigtext import integer_text
-
     return integer_text(number)  # subquadratic: 1,000,000 digits in about a second
 
 
@@ -163,16 +122,8 @@ def _symbol_written(symbol: Symbol) -> str:
 
 def _symbol_text(name: str) -> str:
     """The name itself when it is an R7RS identifier that reads back as this symbol, else the name in |bars|."""
-    if (name.isprintable() and PLAIN_ATOM.match(name) and R7RS_IDENTIFIER.match(name)
-            and not name.lower().startswith(_NUMBER_LIKE_START)):
-        from .reader import AtomError, decode_atom_text
-
-        try:
-            plain = decode_atom_text(name) is Symbol(name)
-        except AtomError:  # bad syntax such as #foo
-            plain = False
-        if plain:
-            return name
+    if symbol_reads_plain(name):
+        return name
     return "|" + "".join([_escape_character(character, "|") for character in name]) + "|"
 
 
@@ -536,3 +487,6 @@ def _cycle_labels(root) -> dict:
             frame[0] = True
             stack.pop()
     return targets
+
+
+data.REPR_WRITER[0] = write_string

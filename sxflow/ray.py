@@ -42,12 +42,17 @@ Ray is an optional extra (``pip install "sxflow[ray]"``) imported only when used
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 from . import flow
 from .data import Symbol, list_to_python
 from .errors import SxError
+from .fed.host import Host
+from .fed.proxy import TransportFailure, connect
 from .fed.state import DEFAULT_TIMEOUT  # seconds a call may take, as for HTTP peers
+from .interpreter import Interpreter
+from .reader import read_forms
 from .runtime import fault, register_builtin
 
 NAMESPACE = "sxflow"
@@ -95,8 +100,6 @@ def ensure_ray(address: str | None = None):
 
 def _check_listening(address: str) -> None:
     """ConnectionError at once when nothing listens at a HOST:PORT address (Ray itself retries for a minute)."""
-    import socket
-
     host, _, port = address.rpartition(":")
     if "://" in address or not host or not port.isdigit():
         return  # "auto", a ray:// client address: Ray's own checks apply
@@ -120,8 +123,6 @@ class PeerActor:
     """
 
     def __init__(self, name: str, sources: list, store_path: str | None = None) -> None:
-        from .fed.host import Host
-
         self.name = name
         self.host = None
         self.failure: str | None = None
@@ -161,8 +162,6 @@ class PeerActor:
 
 
 def _peer_interpreter(store_path: str | None):
-    from .interpreter import Interpreter
-
     # Only a store kept in a file survives a restart of the actor.
     interpreter = Interpreter(store_path=store_path) if store_path is not None else Interpreter()
     interpreter.load_flow()
@@ -216,8 +215,6 @@ class RayPeer:
 
 def read_sources(files) -> list[tuple[str, str]]:
     """``(path, text)`` of each file, read and syntax-checked here before any actor starts."""
-    from .reader import read_forms
-
     sources = []
     for path in files:
         path = os.fspath(path)
@@ -330,8 +327,6 @@ class RayTransport:
         return actor
 
     def _failure(self, why: str):
-        from .fed.proxy import TransportFailure
-
         return TransportFailure(f"Ray actor {self.actor_name} (namespace {self.namespace}): {why}")
 
     def _invoke(self, method: str, timeout: float, *args):
@@ -387,15 +382,13 @@ def _first_line(error: BaseException) -> str:
 
 
 def connect_ray(interpreter, addr, actor_name: str, names=None, timeout: float | None = None, *,
-                namespace: str = NAMESPACE, ray_address: str | None = None) -> list[str]:
+                namespace: str | None = NAMESPACE, ray_address: str | None = None) -> list[str]:
     """Register ``addr`` with a proxy per function the actor ``actor_name`` exposes (ray-connect!).
 
     ``names`` given: proxies for those without asking the actor (it may be down now).
     A missing or dead actor, when asked, raises flow-remote-unreachable. Returns the names.
     """
-    from .fed.proxy import connect
-
-    transport = RayTransport(actor_name, namespace=namespace, ray_address=ray_address)
+    transport = RayTransport(actor_name, namespace=namespace or NAMESPACE, ray_address=ray_address)
     return connect(interpreter, addr, transport, names, DEFAULT_TIMEOUT if timeout is None else timeout)
 
 
@@ -437,3 +430,4 @@ def _ray_connect(interpreter):
 
 
 flow.add_extension(install)
+flow.add_connector("ray", connect_ray)

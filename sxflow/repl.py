@@ -13,10 +13,11 @@ import os
 import sys
 
 from . import __version__
-from .cli import print_error, print_internal_error, read_program, write_result, UsageError
+from .compiler import SPECIAL_FORMS
 from .errors import SxError, SxSyntaxError
 from .library.system import SchemeExit
 from .reader import read_all, read_forms
+from .reporting import UsageError, print_error, print_internal_error, read_program, write_result
 
 PROMPT = "sx> "
 CONTINUATION_PROMPT = "..> "
@@ -336,8 +337,6 @@ class Repl:
         return sorted(prefix + name for name in self.names() if name.startswith(text))
 
     def names(self) -> set[str]:
-        from .compiler import SPECIAL_FORMS
-
         names = set(self.interpreter.keys())
         names.update(symbol.name for symbol in SPECIAL_FORMS)
         return names

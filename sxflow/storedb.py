@@ -32,7 +32,6 @@ postfix order, so nesting depth never reaches the JSON parser's recursion. Forma
 from __future__ import annotations
 
 import os
-import sqlite3
 
 from .codec import CodecError, collector_paused, dumps, from_tokens, loads, to_tokens
 from .data import Symbol
@@ -55,6 +54,17 @@ class StoreFileError(Exception):
     """A store file that cannot be opened, read or written; the message names the file and the reason."""
 
 
+# sqlite3 costs a tenth of the interpreter's cold start and most programs never open a
+# store file: it is imported by the first StoreFile (every use below comes after one).
+sqlite3 = None
+
+
+def _import_sqlite() -> None:
+    global sqlite3
+    if sqlite3 is None:
+        import sqlite3
+
+
 # -- the file ---------------------------------------------------------------------------
 
 
@@ -69,6 +79,7 @@ class StoreFile:
                                  f"{', '.join(SYNCHRONOUS_MODES)}, not {synchronous!r}")
         if os.path.isdir(self.path):
             raise StoreFileError(f"cannot open store file {self.path}: it is a directory")
+        _import_sqlite()
         try:
             # isolation_level=None: autocommit, so each statement is its own transaction and
             # import's BEGIN/COMMIT are ours. Access is serialised by whoever owns the

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sxflow.data import EOF_OBJECT, NIL, Char, ExactComplex, MultipleValues, Pair, Symbol, is_equal, make_list
-from sxflow import printer
+from sxflow import lexical, printer
 from sxflow.printer import display_string, write_shared_string, write_string
 from sxflow.reader import read
 
@@ -536,4 +536,4 @@ def test_symbols_read_back_as_themselves(name):
     text = write_string(symbol)
     assert read(text) is symbol, text
     if not text.startswith("|"):
-        assert printer.R7RS_IDENTIFIER.match(name), text
+        assert lexical.R7RS_IDENTIFIER.match(name), text

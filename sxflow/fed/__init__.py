@@ -9,12 +9,11 @@ Only ``client``, ``server`` and ``command`` need the ``sxflow[fed]`` extra.
 """
 
 from __future__ import annotations
+from .server import serve as serve_http
 
 
 def serve(interpreter, name: str, host: str = "127.0.0.1", port: int = 0, secret=None, **options):
     """Serve ``interpreter`` over HTTP in a background thread; a handle with ``.url``, ``.port``, ``.close()``."""
-    from .server import serve as serve_http
-
     return serve_http(interpreter, name=name, host=host, port=port, secret=secret, **options)
 
 

@@ -15,18 +15,21 @@ from urllib.parse import quote, urlsplit
 from . import auth
 from .proxy import TransportFailure
 
-try:
-    import httpx
-except ImportError:  # pragma: no cover - depends on the installation
-    httpx = None
+# httpx is imported by the first HttpTransport: it is an optional extra, and importing
+# it costs more than the interpreter's whole cold start (most programs never connect).
+httpx = None
 
 API = "/v1"
 CONNECT_TIMEOUT = 2.0  # connecting to a live peer on a network takes milliseconds
 
 
 def _require_httpx():
+    global httpx
     if httpx is None:
-        raise ImportError('connecting to sxflow peers over HTTP needs httpx: pip install "sxflow[fed]"')
+        try:
+            import httpx
+        except ImportError:  # pragma: no cover - depends on the installation
+            raise ImportError('connecting to sxflow peers over HTTP needs httpx: pip install "sxflow[fed]"') from None
 
 
 class HttpTransport:

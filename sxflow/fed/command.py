@@ -12,6 +12,13 @@ import logging
 import signal
 import sys
 
+from ..reader import read_forms
+from ..reporting import read_program
+from . import auth
+from .host import Host
+from .server import FederationApp, bind, make_server, url_of
+from .state import fed_state
+
 INSTALL_HINT = 'sxflow serve needs the federation extra (uvicorn and httpx): pip install "sxflow[fed]"'
 
 
@@ -37,19 +44,11 @@ def command_serve(options, make_interpreter) -> int:
         import httpx  # noqa: F401
     except ImportError:
         raise ServeUsageError(INSTALL_HINT) from None
-    from ..reader import read_forms
-    from . import auth
-    from .host import Host
-    from .server import FederationApp, bind, make_server, url_of
-    from .state import fed_state
-
     host_name, port = parse_listen(options.listen)
     try:
         secret = auth.resolve_secret(None, options.secret_file)
     except auth.SecretError as error:
         raise ServeUsageError(f"serve: {error}") from None
-    from ..cli import read_program
-
     programs = [read_forms(read_program(path), path) for path in options.files]
     interpreter = make_interpreter(options, options.files[0])
     interpreter.load_flow()

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from ..data import Symbol
+from ..data import list_to_python
 from ..errors import ErrorObject, SchemeError
 from ..flow import load_flow
 from ..runtime import call_from_python
@@ -132,8 +133,6 @@ def expose(interpreter, table) -> None:
 
 
 def _entries(table):
-    from ..data import list_to_python
-
     try:
         entries = [list_to_python(entry) for entry in list_to_python(table)]
     except (ValueError, TypeError):

@@ -22,11 +22,12 @@ httpx is imported only when fed-connect! makes an HTTP transport.
 
 from __future__ import annotations
 
+from .. import flow
 from ..data import NIL, Symbol, list_to_python
 from ..runtime import apply_procedure, fault, register_builtin
 from . import host, proxy
+from .client import HttpTransport
 from .state import DEFAULT_TIMEOUT, fed_state
-from .. import flow
 
 MAX_KEY_LENGTH = 256
 
@@ -62,12 +63,18 @@ def _connect(interpreter):
                 raise fault("fed-connect!: names must be a proper list of symbols", kind="wrong-type") from None
         else:
             raise fault("fed-connect!: names must be a list of symbols or #f", kind="wrong-type")
-        from .client import HttpTransport
-
-        transport = HttpTransport(url, secret=fed_state(interpreter).secret)
-        proxy.connect(interpreter, addr, transport, names, timeout)
+        connect_http(interpreter, addr, url, names, timeout)
 
     return fed_connect
+
+
+def connect_http(interpreter, address, url: str, names=None, timeout: float = DEFAULT_TIMEOUT, secret=None) -> list[str]:
+    """Register ``address`` as the sxflow server at ``url`` with one proxy per function (Flow.connect, fed-connect!).
+
+    ``secret`` None: the interpreter's (fed-set-secret!), else ``SXFLOW_FED_SECRET``.
+    """
+    transport = HttpTransport(url, secret=secret if secret is not None else fed_state(interpreter).secret)
+    return proxy.connect(interpreter, address, transport, names, timeout)
 
 
 def _call_key(interpreter):
@@ -154,3 +161,4 @@ PROCEDURES = {
 
 
 flow.add_extension(install)
+flow.add_connector("http", connect_http)

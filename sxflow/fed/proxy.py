@@ -26,7 +26,7 @@ from typing import Protocol
 
 from ..data import Symbol
 from ..flow import load_flow, peer_table
-from ..library.control import raise_
+from ..handlers import raise_payload
 from ..library.storetable import entries_of
 from ..runtime import fault, register_builtin
 from . import wire
@@ -71,7 +71,7 @@ def connect(interpreter, addr, transport: Transport, names=None, timeout: float 
             names = transport.names(timeout)
         except TransportFailure as failure:
             link.last_failure = str(failure)
-            raise_(UNREACHABLE)
+            raise_payload(UNREACHABLE)
     names = [_function_name(name) for name in names]
     state = fed_state(interpreter)
     previous = state.peers.get(addr)
@@ -120,12 +120,12 @@ def make_proxy(interpreter, link: PeerLink, function: str):
             kind, result = wire.decode_outcome(answer)
         except (TransportFailure, wire.WireError) as failure:
             link.last_failure = str(failure)
-            raise_(UNREACHABLE)
+            raise_payload(UNREACHABLE)
         if kind == wire.VALUE:
             return result
         if kind == wire.NO_FUNCTION:
-            raise_(NO_FUNCTION)
-        raise_(result)
+            raise_payload(NO_FUNCTION)
+        raise_payload(result)
 
     register_builtin(proxy, f"{function}@{link.address}")
     return proxy
@@ -153,7 +153,7 @@ def replicate_to(interpreter, addr) -> None:
                     "or sxflow serve --name", kind="error")
     link = state.peers.get(addr)
     if link is None:
-        raise_(UNREACHABLE)
+        raise_payload(UNREACHABLE)
     # The store's entries are encoded as they stand, without flow-store-export's deep
     # copy: the encoding is itself a copy, made at once (and it checks them again).
     with wire.collector_paused():  # an export of a big store is millions of new objects
@@ -162,16 +162,16 @@ def replicate_to(interpreter, addr) -> None:
         link.transport.push_replica(state.name, export, link.timeout)
     except TransportFailure as failure:
         link.last_failure = str(failure)
-        raise_(UNREACHABLE)
+        raise_payload(UNREACHABLE)
 
 
 def fetch_replica(interpreter, addr, origin: str):
     """The replica of ``origin`` that the peer at ``addr`` holds (``#f`` when none)."""
     link = fed_state(interpreter).peers.get(addr)
     if link is None:
-        raise_(UNREACHABLE)
+        raise_payload(UNREACHABLE)
     try:
         return wire.decode(link.transport.fetch_replica(origin, link.timeout))
     except (TransportFailure, wire.WireError) as failure:
         link.last_failure = str(failure)
-        raise_(UNREACHABLE)
+        raise_payload(UNREACHABLE)

@@ -17,7 +17,6 @@ and every other client — keeps going while a function runs or a client dawdles
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import socket
@@ -128,6 +127,8 @@ class FederationApp:
                 if not message.get("more_body", False):
                     return
 
+        import asyncio  # loaded already: uvicorn runs on it (not at import: it is a tenth of the cold start)
+
         try:
             await asyncio.wait_for(read_all(), self.body_timeout)
         except asyncio.TimeoutError:
@@ -194,6 +195,8 @@ class Workers:
     async def run(self, function, *args):
         if self._stopped:
             raise Refusal(503, "the server is shutting down")
+        import asyncio  # loaded already, as above
+
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         self._jobs.put((loop, future, function, args))

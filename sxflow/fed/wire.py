@@ -23,6 +23,7 @@ from ..codec import loads as _loads
 from ..data import NIL, Pair, make_list
 from ..errors import ErrorObject
 from ..library.plaindata import copy_plain_data
+from ..printer import write_string
 
 __all__ = ["VERSION", "WireError", "encode", "decode", "encode_value", "encode_raise", "encode_no_function",
            "decode_outcome", "collector_paused", "describe_not_plain"]
@@ -118,8 +119,6 @@ def encode_no_function(function: str) -> bytes:
 
 
 def _written(item) -> str:
-    from ..printer import write_string
-
     try:
         return write_string(item)
     except Exception:

@@ -15,8 +15,10 @@ import sys
 import weakref
 
 from ..data import EOF_OBJECT
+from ..printer import write_string
 from ..runtime import fault
 from .bytevectors import _byte, _bytevector
+from .current_output import current_output
 from .indexes import check_range
 from .registry import builtin, interpreter_builtin
 
@@ -99,8 +101,6 @@ def binary_input(port, name: str) -> BinaryInputPort:
             if wrapper is None:
                 wrapper = _standard_inputs[buffer] = BinaryInputPort(buffer, "<stdin>")
             return wrapper
-    from ..printer import write_string
-
     raise fault(f"{name}: expected a binary input port, got {write_string(port)}", kind="wrong-type")
 
 
@@ -116,8 +116,6 @@ def binary_output(port, current, name: str):
             raise fault(f"{name}: the current output port is textual; give a binary output port",
                         kind="wrong-type")
     if not is_binary_output(port):
-        from ..printer import write_string
-
         raise fault(f"{name}: expected a binary output port, got {write_string(port)}", kind="wrong-type")
     if port.closed:
         raise fault(f"{name}: the output port is closed", kind="wrong-type")
@@ -137,8 +135,6 @@ def open_output_bytevector():
 @builtin("get-output-bytevector", types=("any",))
 def get_output_bytevector(port):
     if not isinstance(port, io.BytesIO):
-        from ..printer import write_string
-
         raise fault(f"get-output-bytevector: expected a bytevector output port, got {write_string(port)}",
                     kind="wrong-type")
     return bytearray(port.getvalue())
@@ -184,8 +180,6 @@ def read_bytevector_into(target, port=None, start=0, end=None):
 
 @interpreter_builtin("write-u8", types=("byte", "any"))
 def make_write_u8(interpreter):
-    from .output import current_output
-
     current = current_output(interpreter)
 
     def write_u8(byte, port=None):
@@ -196,8 +190,6 @@ def make_write_u8(interpreter):
 
 @interpreter_builtin("write-bytevector", types=("bytevector", "any", "index", "index"))
 def make_write_bytevector(interpreter):
-    from .output import current_output
-
     current = current_output(interpreter)
 
     def write_bytevector(value, port=None, start=0, end=None):

@@ -13,7 +13,7 @@ import math
 from fractions import Fraction
 
 from ..data import ExactComplex
-from ..reader import make_complex
+from ..lexical import make_complex
 from .numbers import NumberTypeError, _number
 from .registry import builtin
 

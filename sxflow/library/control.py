@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from ..data import NIL, MultipleValues, Pair, Symbol, make_list
 from ..compiler import run_forms
+from ..data import NIL, MultipleValues, Pair, Symbol, make_list
 from ..dynamic import current
-from ..errors import ErrorObject, SchemeError, SxSyntaxError
+from ..errors import ErrorObject, SxSyntaxError, as_scheme_error
+from ..handlers import raise_continuable, raise_payload, with_handler
+from ..printer import display_string
+from ..promises import Promise, force, make_promise
+from ..reader import read_all
 from ..runtime import (
     Closure,
     Environment,
     apply_procedure,
     bind_arguments,
     call_other,
-    complete,
     fault,
     is_procedure,
     tail_apply,
@@ -21,9 +24,8 @@ from ..source import TEXT_NAMES
 from .lists import elements
 from .registry import builtin
 
-# The exception handlers installed by with-exception-handler and a (frame, select) tuple
-# for each running guard are a chain ``(entry, outer, depth)`` in ``current.state.handlers``
-# (see sxflow.dynamic), per thread and interpreter: ``signal`` walks it at the raise point.
+# Raising and handlers are sxflow.handlers (the chain the compiler's guard uses too);
+# promises are sxflow.promises: the builtins here are their Scheme names.
 
 
 @builtin("procedure?", types=("any",))
@@ -114,107 +116,27 @@ def dynamic_wind(before, thunk, after):
 # -- exceptions ----------------------------------------------------------------
 
 
-def signal(payload, continuable: bool):
-    """Raise ``payload`` at this point, as R7RS describes, from the innermost handler outward.
-
-    A handler installed by with-exception-handler is called here, before anything
-    unwinds, with the handlers outside it current. A running guard is on the stack
-    as a tuple ``(frame, select)``: it is asked here which clause it would take; if
-    one, the error to raise (unwinding to it) is returned; if none, the guard is
-    passed over (as its re-raise would do) and the next handler out is asked.
-    Returns the value of a continuable handler, or the SchemeError to raise.
-    """
-    state = current.state
-    installed = state.handlers
-    node = installed
-    try:
-        while node[2]:
-            entry, outer, depth = node
-            index = depth - 1  # the handler's position from the outside, 0 first
-            # The handler runs with the handlers outside it current.
-            state.handlers = outer
-            try:
-                if type(entry) is tuple:
-                    choice = entry[1]([entry[0], payload])
-                else:
-                    result = apply_procedure(entry, (payload,))
-            except SchemeError as error:
-                pass_handlers(error, index)
-                raise
-            if type(entry) is tuple:
-                if choice is not None:
-                    error = SchemeError(payload)
-                    if continuable:
-                        error.continuable = True
-                    error.guard_choice = (entry, choice)
-                    error.handlers_passed = index
-                    return error
-                node = outer  # a guard with no clause for it: as if it raised again
-                continue
-            if continuable:
-                return result
-            secondary = fault("exception handler returned from a non-continuable raise", payload,
-                              kind="handler-returned")
-            pass_handlers(secondary, index)
-            return secondary
-    finally:
-        state.handlers = installed
-    error = SchemeError(payload)
-    error.continuable = continuable
-    error.handlers_passed = 0
-    return error
-
-
-def pass_handlers(error: SchemeError, index: int) -> None:
-    """Record that the handlers from ``index`` inward have dealt with ``error`` already."""
-    if error.handlers_passed is None or index < error.handlers_passed:
-        error.handlers_passed = index
-
-
 @builtin("raise", types=("any",))
 def raise_(payload):
-    raise signal(payload, False)
+    raise_payload(payload)
 
 
 @builtin("raise-continuable", types=("any",))
-def raise_continuable(payload):
-    result = signal(payload, True)
-    if type(result) is SchemeError:
-        raise result
-    return result
+def raise_continuable_(payload):
+    return raise_continuable(payload)
 
 
 @builtin("with-exception-handler", types=("procedure", "procedure"))
 def with_exception_handler(handler, thunk):
     if not is_procedure(handler) or not is_procedure(thunk):
         raise TypeError("expected procedures")  # explained from the declared types
-    state = current.state
-    outer = state.handlers
-    depth = outer[2]
-    try:
-        state.handlers = (handler, outer, depth + 1)  # inside the try: an interrupt cannot leave it installed
-        return apply_procedure(thunk, ())
-    except SchemeError as error:
-        if error.handlers_passed is not None and error.handlers_passed <= depth:
-            raise  # raised by raise/error: this handler was already called at the raise point
-        caught = error
-    finally:
-        state.handlers = outer
-    # A runtime fault (raised by Python code, so the stack has unwound already): the
-    # handler runs now, with the outer handlers current; if it returns, that is an error.
-    apply_procedure(handler, (caught.payload,))
-    secondary = fault("exception handler returned from a non-continuable raise", caught.payload,
-                      kind="handler-returned")
-    secondary.__cause__ = caught
-    raise secondary
+    return with_handler(handler, thunk)
 
 
 @builtin("error", types=("any",), rest="any")
 def error(message, *irritants):
-    from ..printer import display_string
-
     text = message if type(message) is str else display_string(message)
-    raise signal(ErrorObject(text, irritants), False)
+    raise_payload(ErrorObject(text, irritants))
 
 
 @builtin("error-object?", types=("any",), inline={1: ((None,), "type({0}) is ErrorObject")})
@@ -258,61 +180,29 @@ def is_file_error(value):
 
 
 @builtin("force", types=("any",))
-def force(promise):
-    from ..compiler import Promise
-
-    if type(promise) is not Promise:
-        return promise
-    # R7RS iterative forcing: a chain of delay-force runs in constant stack.
-    while True:
-        box = promise.box
-        if box[0]:
-            return box[1]
-        node, frame = box[1]
-        inner = complete(node(frame))
-        if type(inner) is not Promise:
-            raise fault("force: delay-force must produce a promise", inner, kind="wrong-type")
-        box = promise.box
-        if not box[0]:  # forcing the body may have forced this promise already
-            inner_box = inner.box
-            box[0], box[1] = inner_box[0], inner_box[1]
-            inner.box = box
+def force_(promise):
+    return force(promise)
 
 
 @builtin("make-promise", types=("any",))
-def make_promise(value):
-    from ..compiler import Promise
-
-    if type(value) is Promise:
-        return value
-    return Promise(True, value)
+def make_promise_(value):
+    return make_promise(value)
 
 
 @builtin("promise?", types=("any",))
 def is_promise(value):
-    from ..compiler import Promise
-
     return type(value) is Promise
 
 
 # -- evaluation and environments ----------------------------------------------
 
 
-def _as_scheme_error(error: SxSyntaxError) -> SchemeError:
-    scheme_error = SchemeError(ErrorObject(error.message, (), "syntax", error.position))
-    scheme_error.position = error.position
-    scheme_error.__cause__ = error
-    return scheme_error
-
-
 @builtin("scheme-parse-all", types=("string",))
 def scheme_parse_all(text):
-    from ..reader import read_all
-
     try:
         return make_list(read_all(text, TEXT_NAMES.get(text, "<scheme-parse-all>")))
     except SxSyntaxError as error:
-        raise _as_scheme_error(error) from None
+        raise as_scheme_error(error) from None
 
 
 @builtin("scheme-eval-program", types=("list", "environment"))
@@ -320,7 +210,7 @@ def scheme_eval_program(forms, environment):
     try:
         return run_forms(elements(forms), environment)
     except SxSyntaxError as error:
-        raise _as_scheme_error(error) from None
+        raise as_scheme_error(error) from None
 
 
 @builtin("eval", types=("any", "environment"))
@@ -328,7 +218,7 @@ def eval_(form, environment):
     try:
         return run_forms([form], environment)
     except SxSyntaxError as error:
-        raise _as_scheme_error(error) from None
+        raise as_scheme_error(error) from None
 
 
 @builtin("environment?", types=("any",))

@@ -13,10 +13,12 @@ from __future__ import annotations
 import io
 import os
 
-from ..errors import SxSyntaxError
+from ..compiler import run_forms
+from ..errors import SxSyntaxError, as_scheme_error
+from ..reader import read_forms
 from ..runtime import apply_procedure, fault, is_procedure
 from .binary_ports import BinaryFileOutputPort, BinaryInputPort
-from .output import output_state
+from .current_output import output_state
 from .ports import FileInputPort, close, input_redirections
 from .registry import interpreter_builtin
 
@@ -159,10 +161,6 @@ def make_delete_file(interpreter):
 def make_load(interpreter):
     def load(path, environment=None):
         """(load file [environment]): evaluate the file's forms in the environment (the interaction one)."""
-        from ..compiler import run_forms
-        from ..reader import read_forms
-        from .control import _as_scheme_error
-
         check_allowed(interpreter, "load")
         path = _path("load", path)
         try:
@@ -175,7 +173,7 @@ def make_load(interpreter):
         try:
             forms = read_forms(text, path)
         except SxSyntaxError as error:
-            raise _as_scheme_error(error) from None
+            raise as_scheme_error(error) from None
         run_forms([form for form, _ in forms], environment or interpreter.environment,
                   [where for _, where in forms])
         return None

@@ -18,6 +18,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..data import NIL, Char, ExactComplex, Pair, Symbol, make_list
+from ..printer import write_string
 from ..runtime import TYPE_CHECKS, apply_procedure, fault
 from .registry import BUILTINS, builtin
 
@@ -137,8 +138,6 @@ def _atom_key(value):
 
 def _structure_key(value):
     """The lookup key of a pair or vector under equal?: its written text plus the identities of non-data inside."""
-    from ..printer import write_string
-
     text = write_string(value)
     if "#<" not in text:
         return _Tagged("structure", text)  # only data atoms inside (non-data always prints as #<...>)
@@ -273,8 +272,6 @@ def _comparator(equality):
     for name, lookup_key in _COMPARATORS.items():
         if BUILTINS.get(name) is equality:
             return lookup_key
-    from ..printer import write_string
-
     raise fault(f"make-hash-table: unsupported equality predicate {write_string(equality)} "
                 "(supported: equal?, eqv?, eq?, =, string=?)", kind="wrong-type")
 
@@ -316,8 +313,6 @@ def hash_table_ref(table, key, failure=_MISSING, success=_MISSING):
     value = table.values.get(table.lookup_key(key), _MISSING)
     if value is _MISSING:
         if failure is _MISSING:
-            from ..printer import write_string
-
             raise fault(f"hash-table-ref: no such key: {write_string(key)}", kind="key-not-found")
         return apply_procedure(failure, ())
     if success is not _MISSING:

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from ..compiler import constant_node, form_error, special_form, syntax_error, position_of
 from ..data import NIL, Symbol, list_spine, make_list
+from ..printer import write_string
 from ..runtime import Environment, fault
 from .registry import builtin, interpreter_builtin
+from .registry import BUILTINS, INTERPRETER_BUILTINS
 
 # The libraries of R7RS-small, plus the SRFIs whose procedures sxflow provides.
 STANDARD_LIBRARIES = frozenset([
@@ -40,8 +42,6 @@ def _elements(value) -> list | None:
 
 
 def _library_text(name) -> str:
-    from ..printer import write_string
-
     return write_string(name)
 
 
@@ -89,8 +89,6 @@ def import_set_aliases(spec, describe) -> list:
 
 
 def _all_names() -> list:
-    from .registry import BUILTINS, INTERPRETER_BUILTINS
-
     return [(Symbol(name), Symbol(name)) for name in (*BUILTINS, *INTERPRETER_BUILTINS)]
 
 
@@ -132,8 +130,6 @@ def make_environment(interpreter):
 
 def _report_version(name: str, version) -> None:
     if type(version) is not int or version not in (5, 7):
-        from ..printer import write_string
-
         raise fault(f"{name}: unsupported version {write_string(version)}: sxflow gives the environments of "
                     "R5RS and R7RS, versions 5 and 7", kind="wrong-type")
 

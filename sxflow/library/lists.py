@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from ..data import NIL, Pair, is_equal, is_eqv, list_spine, list_to_python, make_list
+from ..data import MultipleValues
 from ..limits import build_list, check_allocation
 from ..runtime import apply_procedure, fault, is_procedure
+from ..runtime import is_procedure
 from .registry import builtin
 
 
@@ -350,8 +352,6 @@ def remove(predicate, value):
 
 @builtin("partition", types=("procedure", "list"))
 def partition(predicate, value):
-    from ..data import MultipleValues
-
     inside, outside = [], []
     for item in elements(value):
         (inside if apply_procedure(predicate, (item,)) is not False else outside).append(item)
@@ -557,8 +557,6 @@ def merge_sort(items: list, less) -> list:
 @builtin("sort", "list-sort", types=("any", "any"))
 def sort(first, second):
     # Both argument orders are in use: (sort list less?) in SRFI-95, (list-sort less? list) in R6RS/SRFI-132.
-    from ..runtime import is_procedure
-
     if is_procedure(first) and not is_procedure(second):
         first, second = second, first
     if type(first) is list:

@@ -7,7 +7,9 @@ import math
 from fractions import Fraction
 
 from ..bigtext import integer_text
-from ..data import ExactComplex, Symbol
+from ..data import ExactComplex, MultipleValues, Symbol
+from ..lexical import decode_atom_text, parse_number
+from ..printer import _complex_text, _float_text, exact_complex_text
 from .registry import builtin
 
 _NUMERIC = frozenset((int, float, Fraction, complex, ExactComplex))
@@ -210,15 +212,11 @@ def floor_quotient(left, right):
 
 @builtin("floor/", types=("integer", "integer"))
 def floor_divide(left, right):
-    from ..data import MultipleValues
-
     return MultipleValues((floor_quotient(left, right), modulo(left, right)))
 
 
 @builtin("truncate/", types=("integer", "integer"))
 def truncate_divide(left, right):
-    from ..data import MultipleValues
-
     return MultipleValues((quotient(left, right), remainder(left, right)))
 
 
@@ -319,8 +317,6 @@ def expt(base, power):
 
 @builtin("exact-integer-sqrt", types=("index",))
 def exact_integer_sqrt(number):
-    from ..data import MultipleValues
-
     root = math.isqrt(number)
     return MultipleValues((root, number - root * root))
 
@@ -609,12 +605,8 @@ def format_number(number, radix: int = 10) -> str:
     if kind is complex:
         if radix != 10:
             raise ValueError("a complex number is written in radix 10 only")
-        from ..printer import _complex_text
-
         return _complex_text(number)
     if kind is ExactComplex:
-        from ..printer import exact_complex_text
-
         return exact_complex_text(number, lambda part: format_number(part, radix))
     if number != number:
         return "+nan.0"
@@ -622,8 +614,6 @@ def format_number(number, radix: int = 10) -> str:
         return "+inf.0" if number > 0 else "-inf.0"
     if radix != 10:
         return _float_in_radix(number, radix)
-    from ..printer import _float_text
-
     return _float_text(number)
 
 
@@ -660,8 +650,6 @@ def number_to_string(number, radix=10):
 
 @builtin("string->number", types=("string", "exact-integer"))
 def string_to_number(text, radix=10):
-    from ..reader import decode_atom_text, parse_number
-
     if type(text) is not str:
         raise NumberTypeError("expected a string")
     try:

@@ -14,44 +14,13 @@ full; ``write-shared`` labels all shared structure (``printer.write_shared_strin
 from __future__ import annotations
 
 import sys
-import weakref
 
 from ..printer import display_string, write_shared_string, write_string
 from ..runtime import apply_procedure, fault, is_procedure
+from .current_output import current_output, output_state
+from .indexes import check_range
 from .ports import StringOutputPort
 from .registry import builtin, interpreter_builtin
-
-
-class OutputState:
-    """Per interpreter: the ports ``with-output-to-string`` has made current, innermost last."""
-
-    __slots__ = ("redirections",)
-
-    def __init__(self) -> None:
-        self.redirections: list = []
-
-
-_states: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
-def output_state(interpreter) -> OutputState:
-    state = _states.get(interpreter)
-    if state is None:
-        state = _states[interpreter] = OutputState()
-    return state
-
-
-def current_output(interpreter):
-    """A function returning the interpreter's current output port at the time it is called."""
-    redirections = output_state(interpreter).redirections
-
-    def current():
-        if redirections:
-            return redirections[-1]
-        port = interpreter.output
-        return sys.stdout if port is None else port
-
-    return current
 
 
 def output_writer(port, current, name: str):
@@ -111,8 +80,6 @@ def make_write_string(interpreter):
         if type(text) is not str:
             raise TypeError("expected a string")
         if start != 0 or end is not None:
-            from .indexes import check_range
-
             start, end = check_range("write-string", start, end, len(text), "string")
             text = text[start:end]
         output_writer(port, current, "write-string")(text)

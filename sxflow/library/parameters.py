@@ -15,6 +15,7 @@ import threading
 
 from ..compiler import arguments_of, cells_with_positions, form_error, special_form
 from ..data import NIL, Pair
+from ..printer import write_string
 from ..runtime import Closure, apply_procedure, fault
 from .registry import builtin
 
@@ -54,8 +55,6 @@ def make_parameter(value, converter=None):
 
 def parameter_state(value, position):
     if type(value) is not Closure or value.body is not parameter_body:
-        from ..printer import write_string
-
         raise fault(f"parameterize: expected a parameter (made by make-parameter), got {write_string(value)}",
                     kind="wrong-type", position=position)
     return value.env

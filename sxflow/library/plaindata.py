@@ -16,6 +16,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..data import NIL, Char, Pair, Symbol, make_list
+from ..printer import write_string
 from ..runtime import fault
 from .registry import builtin
 
@@ -225,7 +226,5 @@ def plain_data_copy(value, failure=_NOT_PLAIN):
     """(plain-data-copy value [failure]): a deep copy of plain data; otherwise failure, or an error without it."""
     result = copy_plain_data(value, failure)
     if result is _NOT_PLAIN:
-        from ..printer import write_string
-
         raise fault(f"plain-data-copy: not plain data: {write_string(value)}", kind="wrong-type")
     return result

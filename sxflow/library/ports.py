@@ -14,8 +14,10 @@ import sys
 import threading
 import weakref
 
+from .. import reader
 from ..data import EOF_OBJECT, Char
-from ..errors import SxSyntaxError
+from ..errors import SxSyntaxError, as_scheme_error
+from ..printer import write_string
 from ..runtime import apply_procedure, fault, is_procedure
 from .binary_ports import BinaryFileOutputPort, BinaryInputPort, BytevectorOutputPort
 from .registry import builtin
@@ -93,8 +95,6 @@ class InputPort:
 
     def read_datum(self):
         """The next datum, read by sxflow's reader, or the eof object when only blanks and comments remain."""
-        from ..reader import read
-
         self._check_open("read")
         while True:
             status, end = datum_extent(self.text, self.position)
@@ -110,11 +110,9 @@ class InputPort:
         text = self.text[self.position:end]
         self.position = end
         try:
-            return read(text, self.name)
+            return reader.read(text, self.name)
         except SxSyntaxError as error:
-            from .control import _as_scheme_error
-
-            raise _as_scheme_error(error) from None
+            raise as_scheme_error(error) from None
 
     def close(self) -> None:
         self.closed = True
@@ -303,8 +301,6 @@ def input_port(value, name: str) -> InputPort:
         if port is None:
             port = _file_ports[value] = FileInputPort(value)
         return port
-    from ..printer import write_string
-
     raise fault(f"{name}: expected an input port, got {write_string(value)}", kind="wrong-type")
 
 
@@ -465,8 +461,6 @@ def _weak(value) -> bool:
 @builtin("close-port", "close-input-port", "close-output-port", types=("any",))
 def close_port(port):
     if not (is_input_port(port) or is_output_port(port)):
-        from ..printer import write_string
-
         raise fault(f"close-port: expected a port, got {write_string(port)}", kind="wrong-type")
     close(port)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from ..compiler import SourcePair, arguments_of, form_error, position_of, special_form, syntax_error
 from ..data import NIL, Pair, Symbol
 from ..macros import rename, spine
+from ..printer import write_string
 from ..runtime import fault, register_builtin
 
 DEFINE, BEGIN = Symbol("define"), Symbol("begin")
@@ -48,8 +49,6 @@ class Record:
 
 
 def _written(value) -> str:
-    from ..printer import write_string
-
     text = write_string(value)
     return text if len(text) <= 60 else text[:57] + "..."
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from ..data import Symbol
 from ..runtime import fault
+from ..storedb import StoreFile, StoreFileError
+from .hashtables import HashTable, equal_key
 from .registry import builtin
 
 
@@ -18,8 +20,6 @@ def _file_error(error: Exception):
 
 
 def _checked(file):
-    from ..storedb import StoreFile
-
     if type(file) is not StoreFile:
         raise fault("flow-store-file: expected a store file", file, kind="wrong-type")
     return file
@@ -28,8 +28,6 @@ def _checked(file):
 @builtin("flow-store-file-open", types=("string", "any"))
 def store_file_open(path, synchronous="normal"):
     """(flow-store-file-open path [synchronous]): open or create the store file at path, held exclusively."""
-    from ..storedb import StoreFile, StoreFileError
-
     if type(path) is not str:
         raise fault("flow-store-open!: a store path is a string", path, kind="wrong-type")
     if type(synchronous) is Symbol:
@@ -45,9 +43,6 @@ def store_file_open(path, synchronous="normal"):
 @builtin("flow-store-file-table", types=("any",))
 def store_file_table(file):
     """(flow-store-file-table file): a fresh equal? hash table of the file's entries, in key order."""
-    from ..storedb import StoreFileError
-    from .hashtables import HashTable, equal_key
-
     try:
         entries = _checked(file).entries()
     except StoreFileError as error:
@@ -59,8 +54,6 @@ def store_file_table(file):
 
 
 def _write(file, method: str, *arguments) -> None:
-    from ..storedb import StoreFileError
-
     try:
         getattr(_checked(file), method)(*arguments)
     except StoreFileError as error:
@@ -88,8 +81,6 @@ def store_file_clear(file):
 @builtin("flow-store-file-import!", types=("any", "hash-table"))
 def store_file_import(file, table):
     """(flow-store-file-import! file table): replace the file's content by a store table's entries, all or nothing."""
-    from ..storedb import StoreFileError
-
     originals = table.originals
     try:
         _checked(file).replace([(originals.get(key, key), value) for key, value in table.values.items()])

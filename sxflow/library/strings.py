@@ -22,10 +22,11 @@ Strings are immutable in sxflow (``eq?`` compares them by value): ``string-set!`
 from __future__ import annotations
 
 from ..data import NIL, Char, Pair, Symbol, make_list
+from ..limits import check_allocation
+from ..printer import write_string
 from ..runtime import apply_procedure, fault, is_procedure
 from .indexes import check_index, check_range
 from .lists import elements
-from ..limits import check_allocation
 from .registry import builtin
 
 
@@ -44,8 +45,6 @@ def _characters_to_text(name: str, items) -> str:
     try:
         return "".join([item.char for item in items])
     except AttributeError:
-        from ..printer import write_string
-
         for item in items:
             if type(item) is not Char:
                 raise fault(f"{name}: expected a character, got {write_string(item)}", kind="wrong-type")
@@ -295,8 +294,6 @@ def string_join(value, delimiter=" "):
     _string(delimiter)
     for text in texts:
         if type(text) is not str:
-            from ..printer import write_string
-
             raise fault(f"string-join: expected a list of strings, got {write_string(text)} in it",
                         kind="wrong-type")
     return delimiter.join(texts)

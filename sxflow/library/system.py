@@ -16,6 +16,8 @@ import os
 import sys
 
 from ..data import make_list
+from ..data import Pair
+from ..runtime import fault
 from .registry import builtin, interpreter_builtin
 
 
@@ -70,8 +72,6 @@ def make_emergency_exit(interpreter):
 def _check_environment_allowed(interpreter, name: str) -> None:
     # Environment variables often hold secrets: reading them is part of the file capability.
     if not getattr(interpreter, "allow_files", True):
-        from ..runtime import fault
-
         raise fault(f"{name}: environment access is disabled in this interpreter (Interpreter(allow_files=False))",
                     kind="file")
 
@@ -89,8 +89,6 @@ def make_get_environment_variable(interpreter):
 @interpreter_builtin("get-environment-variables")
 def make_get_environment_variables(interpreter):
     def get_environment_variables():
-        from ..data import Pair
-
         _check_environment_allowed(interpreter, "get-environment-variables")
         return make_list(Pair(name, value) for name, value in os.environ.items())
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from ..data import NIL, Pair
+from ..limits import check_allocation
 from ..runtime import apply_procedure, is_procedure
+from ..runtime import fault
 from .indexes import check_index, check_range
 from .lists import elements
-from ..limits import check_allocation
 from .registry import builtin
 
 
@@ -86,8 +87,6 @@ def vector_copy_into(target, at, source, start=0, end=None):
     if type(at) is not int:
         raise VectorTypeError("expected an index")
     if at < 0 or at > len(target) or at + (end - start) > len(target):
-        from ..runtime import fault
-
         raise fault(f"vector-copy!: copying {end - start} elements to index {at} overruns "
                     f"the target vector of length {len(target)}", kind="wrong-type")
     target[at:at + end - start] = source[start:end]
