@@ -25,6 +25,7 @@ from .compiler import Compiler
 from .data import Pair, Symbol
 from .errors import SchemeError, SxError, SxSyntaxError
 from .interpreter import Interpreter
+from .lexical import BAR_SYMBOL_TOKEN, CHARACTER_START, LINE_COMMENT, STRING_TOKEN
 from .macros import Macro
 from .reader import read_all
 from .runtime import entered
@@ -71,7 +72,7 @@ class CheckReport:
 
 # A '(' in the first column starts a top-level form in conventionally laid out code:
 # after a syntax error the text is cut there and each piece read on its own.
-_SCAN = re.compile(r'"(?:[^"\\]|\\.)*"?|\|(?:[^|\\]|\\.)*\|?|;[^\n]*|#\\.|#\||\n\(', re.S)
+_SCAN = re.compile(f"{STRING_TOKEN}|{BAR_SYMBOL_TOKEN}|{LINE_COMMENT}|{CHARACTER_START}|#\\||\n\\(", re.S)
 _BLOCK_MARK = re.compile(r"#\||\|#")
 
 

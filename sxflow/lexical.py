@@ -17,6 +17,25 @@ from .data import Char, ExactComplex, Symbol
 __all__ = ["AtomError", "CHARACTER_NAMES", "ABBREVIATIONS", "decode_atom_text", "parse_number", "make_complex",
            "symbol_reads_plain", "CHARACTER_NAMES_WRITTEN", "STRING_ESCAPES_WRITTEN"]
 
+# -- token shapes -------------------------------------------------------------------------
+# The lexer's terminals are in grammar.lark (Lark needs them there). The scans that look
+# at text without the lexer (the reader's block-comment, directive and nesting scans,
+# sxflow check's recovery scan, the printer's plain-symbol test) are built from these
+# pieces, which spell the same shapes as the grammar's ATOM once, here.
+
+# A character that may continue an atom (anything but blanks, brackets, quotes, `;` and `|`).
+CONSTITUENT = r"[^\s()\[\]{}\";'`,|]"
+# The first character of a plain atom (a symbol, number or `#` syntax: not a string,
+# |symbol| or character literal).
+ATOM_START = r"(?:[^\s()\[\]{}\";'`,|#]|#[^\s()\[\]{}\";'`,|#\\])"
+# A string and a |symbol|, unterminated ones included (they run to the end of the text).
+STRING_TOKEN = r'"[^"\\]*(?:\\.[^"\\]*)*"?'
+BAR_SYMBOL_TOKEN = r"\|[^|\\]*(?:\\.[^|\\]*)*\|?"
+# A line comment, and the first character of a character literal (#\( is a character).
+LINE_COMMENT = r";[^\n]*"
+CHARACTER_START = r"#\\."
+
+
 # Names of characters, as in R7RS (plus `nul`, the R6RS spelling of `null`).
 CHARACTER_NAMES = {
     "alarm": "\a",
@@ -398,7 +417,7 @@ STRING_ESCAPES_WRITTEN = {
 
 # A symbol name that the reader takes as a plain atom (the last alternative of the
 # grammar's ATOM terminal); whether it then reads as that symbol is checked by decoding it.
-PLAIN_ATOM = re.compile(r"(?:[^\s()\[\]{}\";'`,|#]|#[^\s()\[\]{}\";'`,|#\\])[^\s()\[\]{}\";'`,|]*\Z")
+PLAIN_ATOM = re.compile(ATOM_START + CONSTITUENT + r"*\Z")
 
 # An identifier as R7RS 7.1.1 spells it (non-ASCII characters count as letters), so a
 # symbol written without bars reads back as itself in other Schemes too: `1+`, `a#b` and

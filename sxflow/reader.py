@@ -22,7 +22,8 @@ from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedToken
 
 from .data import NIL, Pair, SourcePair
 from .errors import SxSyntaxError
-from .lexical import ABBREVIATIONS, AtomError, decode_atom_text
+from .lexical import (ABBREVIATIONS, ATOM_START, BAR_SYMBOL_TOKEN, CHARACTER_START, CONSTITUENT, LINE_COMMENT,
+                      STRING_TOKEN, AtomError, decode_atom_text)
 from .limits import MAX_NESTING
 from .printer import write_string
 from .source import Source
@@ -310,15 +311,9 @@ def _build_list(items: list, position, tail):
 # characters, line comments, atoms; plus `#(` and `#;`, which are tokens of their
 # own. Group 1 is a block comment opening. Anything else (spaces, parentheses,
 # quote marks) is skipped by `search`.
-_CONSTITUENT = r"[^\s()\[\]{}\";'`,|]"
 _COMMENT_SCAN = re.compile(
-    r'"[^"\\]*(?:\\.[^"\\]*)*"?'
-    r"|\|[^|\\]*(?:\\.[^|\\]*)*\|?"
-    r"|#\\." + _CONSTITUENT + r"*"
-    r"|#[(;]"
-    r"|(#\|)"
-    r"|;[^\n]*"
-    r"|(?:[^\s()\[\]{}\";'`,|#]|#[^\s()\[\]{}\";'`,|#\\])" + _CONSTITUENT + r"*",
+    f"{STRING_TOKEN}|{BAR_SYMBOL_TOKEN}|{CHARACTER_START}{CONSTITUENT}*|#[(;]|(#\\|)|{LINE_COMMENT}"
+    f"|{ATOM_START}{CONSTITUENT}*",
     re.S,
 )
 _COMMENT_MARK = re.compile(r"#\||\|#")
@@ -332,11 +327,8 @@ _DIRECTIVES = ("#!fold-case", "#!no-fold-case")
 # are), line comments, characters (group 1: `#\` and the first character, group 2 the
 # rest of a name), and atoms (group 3), among them the directives.
 _FOLD_SCAN = re.compile(
-    r'"[^"\\]*(?:\\.[^"\\]*)*"?'
-    r"|\|[^|\\]*(?:\\.[^|\\]*)*\|?"
-    r"|;[^\n]*"
-    r"|(#\\.)(" + _CONSTITUENT + r"*)"
-    r"|((?:[^\s()\[\]{}\";'`,|#]|#[^\s()\[\]{}\";'`,|#\\])" + _CONSTITUENT + r"*)",
+    f"{STRING_TOKEN}|{BAR_SYMBOL_TOKEN}|{LINE_COMMENT}|({CHARACTER_START})({CONSTITUENT}*)"
+    f"|({ATOM_START}{CONSTITUENT}*)",
     re.S,
 )
 
@@ -413,12 +405,8 @@ def _blank_block_comments(text: str, source: Source) -> str:
 # Everything but a bracket that opens or closes a list or vector: strings, |symbols|,
 # line comments, characters (#\( is no bracket) and atoms, or any other character.
 _NOT_A_BRACKET = re.compile(
-    r'"[^"\\]*(?:\\.[^"\\]*)*"?'
-    r"|\|[^|\\]*(?:\\.[^|\\]*)*\|?"
-    r"|;[^\n]*"
-    r"|#\\." + _CONSTITUENT + r"*"
-    r"|(?:[^\s()\[\]{}\";'`,|#]|#[^\s()\[\]{}\";'`,|#\\])" + _CONSTITUENT + r"*"
-    r"|[^()]",
+    f"{STRING_TOKEN}|{BAR_SYMBOL_TOKEN}|{LINE_COMMENT}|{CHARACTER_START}{CONSTITUENT}*"
+    f"|{ATOM_START}{CONSTITUENT}*|[^()]",
     re.S,
 )
 _BRACKET_STEPS = {"(": 1, ")": -1}
