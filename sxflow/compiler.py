@@ -9,6 +9,8 @@ A name bound locally shadows a special form of the same name.
 
 from __future__ import annotations
 
+import sys
+
 from .data import NIL, UNASSIGNED, Char, MultipleValues, Pair, SourcePair, Symbol, is_eqv, list_to_python, make_list
 from .dynamic import current
 from .errors import SchemeError, SxSyntaxError
@@ -1281,4 +1283,4 @@ def compile_syntax_error(compiler, form, scope, tail, position):
     raise syntax_error(f"{message} {details}" if details else message, position)
 
 
-procedures.install()
+procedures.install(sys.modules[__name__])

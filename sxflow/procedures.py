@@ -32,7 +32,6 @@ from __future__ import annotations
 
 from types import FunctionType
 
-from . import compiler as scheme_compiler
 from . import specialize
 from .data import NIL, Char, Pair, Symbol
 from .macros import Macro, root_of
@@ -550,9 +549,15 @@ _SUPPORTED = frozenset()
 _ATOMS = frozenset(("int", "float", "str", "bool", "Char", "Fraction", "complex"))
 
 
-def install() -> None:
-    """The special forms this back end writes out (called once compiler.py has defined them)."""
-    global _SUPPORTED
+# The closure compiler whose forms this back end writes out: compiler.py imports this
+# module and hands itself over with install() (so imports go one way, compiler -> here).
+scheme_compiler = None
+
+
+def install(compiler_module) -> None:
+    """Take the compiler module and the special forms this back end writes out (called once compiler.py has defined them)."""
+    global _SUPPORTED, scheme_compiler
+    scheme_compiler = compiler_module
     _SUPPORTED = frozenset((
         scheme_compiler.compile_quote, scheme_compiler.compile_if, scheme_compiler.compile_cond,
         scheme_compiler.compile_when, scheme_compiler.compile_and, scheme_compiler.compile_or,
