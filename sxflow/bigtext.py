@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import decimal  # loaded anyway: fractions imports it
+
 # Below this many bits str() is fast and within sys.int_max_str_digits (4,300 digits).
 SAFE_BITS = 13_000
 _BITS_PER_LEAF = 128
@@ -16,8 +18,6 @@ def integer_text(number: int) -> str:
     """
     if number.bit_length() <= SAFE_BITS:
         return str(number)
-    import decimal  # only for huge numbers: it would cost every start-up a few milliseconds
-
     two = decimal.Decimal(2)
     powers: dict = {}
 
