@@ -84,12 +84,12 @@ SOURCE_GLOBALS = ("flow-store-src", "flow-remote-src", "flow-run-src")
 # REPL completion leave them out (``interp[name]`` still reaches them).
 INTERNAL_NAMES = frozenset({
     "flow-store-src", "flow-remote-src", "flow-run-src", "flow-store-table", "flow-store-file",
-    "flow-store-failed", "flow-store-path", "flow-store-entry?", "flow-store-key?", "flow-load-run!",
+    "flow-store-failed", "flow-store-key?",
     "flow-assoc", "flow-failover-step", "flow-replicas-remove", "flow-replicate-one!", "flow-replicators",
     "flow-standbys", "flow-active-calls", "flow-active-step", "flow-check-run-id", "flow-check-shape!",
     "flow-condition-message", "flow-data->level", "flow-level->data", "flow-level", "flow-name?",
     "flow-record", "flow-run-failed!", "flow-run-key", "flow-run-level!", "flow-run-save!", "flow-run-step",
-    "flow-text", "flow-written", "flow-definitions", "flow-steps",
+    "flow-written", "flow-definitions", "flow-steps",
 })
 
 # Installers of the procedures other layers add beside the library (the fed-* and

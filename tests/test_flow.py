@@ -58,10 +58,16 @@ def test_library_files_are_found_and_remote_sx_is_loaded_verbatim():
     directory = flow_library_directory()
     assert (directory / "store.sx").is_file() and (directory / "remote.sx").is_file()
     sx = Interpreter().load_flow()
-    # the string the loader evaluated is exactly the one in the user's file
     forms = sxflow.read_all((directory / "remote.sx").read_text(encoding="utf-8"))
-    assert forms[0].cdr.cdr.car == sx["flow-remote-src"]
     assert len(forms) == 2
+    source = forms[0].cdr.cdr.car
+    # The code the loader evaluated is the string in the user's file: a fault inside the
+    # library is shown at that string's own line (a registry that is not a list of peers).
+    sx.eval('(flow-peer-register! "p" 5)')
+    with pytest.raises(SchemeError) as raised:
+        sx.eval("(flow-transport \"p\" 'f 1)")
+    assert raised.value.filename == "lib/flow/remote.sx (flow-remote-src)"
+    assert source.splitlines()[raised.value.line - 1].strip() in str(raised.value)
 
 
 def test_loading_twice_keeps_peers_and_store(sx):
