@@ -259,6 +259,7 @@ def test_read_with_recovery_keeps_the_good_forms():
     assert [str(form.cdr.car) for form in forms] == ["a", "c"]
 
 
+@pytest.mark.slow
 def test_long_forms_and_nesting_within_the_limits_are_checked():
     long = "(list " + "1 " * 300_000 + "undefined-long)"
     deep = "(list " * 500 + "undefined-deep" + ")" * 500
@@ -285,6 +286,7 @@ def test_the_compiler_reports_the_globals_it_resolves():
                              ("z", (2, 1), False)]
 
 
+@pytest.mark.slow
 def test_deeply_nested_quoted_data_checks_quickly():
     depth = 100_000
     assert unknown("'" + "(" * depth + ")" * depth + " (undefined-after)") == ["undefined-after"]

@@ -400,6 +400,7 @@ def sxflow_with_environment(*args, **extra) -> subprocess.CompletedProcess:
                           timeout=TIMEOUT, env=environment(**extra))
 
 
+@pytest.mark.slow
 def test_run_with_a_store_then_runs_and_resume(tmp_path):
     flows = write(tmp_path, "flows.sx", CHECKOUT_FLOW)
     start = write(tmp_path, "start.sx", '(write (flow-start! "order-1" (quote checkout) 2))\n'
@@ -426,6 +427,7 @@ def test_run_with_a_store_then_runs_and_resume(tmp_path):
             'run id "order-1": give it as written there') in symbol.stderr
 
 
+@pytest.mark.slow
 def test_string_and_symbol_run_ids_are_two_runs_on_the_command_line(tmp_path):
     flows = write(tmp_path, "flows.sx", "(flow-define 'inc (list (lambda (x) (+ x 1))))\n")
     start = write(tmp_path, "start.sx", "(flow-start! \"a\" 'inc 1) (flow-start! 'a 'inc 10) (flow-start! '|b c| 'inc 5)\n")

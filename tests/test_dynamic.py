@@ -135,6 +135,7 @@ def test_deep_recursion_in_one_thread_survives_others_starting_and_stopping():
     assert_resting(limit)
 
 
+@pytest.mark.slow
 def test_a_deep_recursion_in_a_worker_thread_does_not_crash():
     interpreter = Interpreter()
     interpreter.eval(COUNT)
@@ -281,6 +282,7 @@ RANDOM_PROGRAM = """
 
 
 # An interrupt that lands in a weakref callback or a __del__ is reported and dropped by Python.
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_hundreds_of_random_interrupts_leave_everything_at_rest():
     if threading.current_thread() is not threading.main_thread():

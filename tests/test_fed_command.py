@@ -15,7 +15,7 @@ from fedpeers import PEER_PROGRAM, ROOT, SECRET, Peer
 from sxflow import Interpreter, Symbol
 from sxflow.fed import serve
 
-pytestmark = pytest.mark.xdist_group("fed")
+pytestmark = [pytest.mark.xdist_group("fed"), pytest.mark.slow]  # real server processes
 
 
 def run_sxflow(*args, env=None, code=None):

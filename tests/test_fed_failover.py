@@ -14,7 +14,7 @@ import pytest
 from fedpeers import SECRET, start_peers
 from sxflow import Interpreter, Symbol
 
-pytestmark = pytest.mark.xdist_group("fed")
+pytestmark = [pytest.mark.xdist_group("fed"), pytest.mark.slow]  # real server processes
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 from fedpeers import ROOT, SECRET, start_peers
 from sxflow import Interpreter, Symbol, to_python, write_string
 
-pytestmark = pytest.mark.xdist_group("fed")
+pytestmark = [pytest.mark.xdist_group("fed"), pytest.mark.slow]  # real server processes
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 PEER_A = """
 (define (double x) (* 2 x))

@@ -19,7 +19,7 @@ from sxflow import Interpreter, SchemeError, Symbol
 from sxflow.errors import ErrorObject
 from sxflow.fed import auth, wire
 
-pytestmark = pytest.mark.xdist_group("fed")
+pytestmark = [pytest.mark.xdist_group("fed"), pytest.mark.slow]  # real server processes
 UNREACHABLE = Symbol("flow-remote-unreachable")
 
 

@@ -64,6 +64,7 @@ plain = st.recursive(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(plain)
 def test_every_plain_value_round_trips_exactly(value):
@@ -94,6 +95,7 @@ def test_huge_integers_beyond_the_decimal_digit_limit_cross_exactly():
     assert decode(encode(Fraction(value, value + 2))) == Fraction(value, value + 2)
 
 
+@pytest.mark.slow
 def test_deep_and_long_data_cross_without_recursion():
     deep = NIL
     for _ in range(100_000):

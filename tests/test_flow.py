@@ -447,6 +447,7 @@ def test_export_is_a_snapshot(flow):
     assert write_string(flow.store["list"]) == "(1 (2 3))"
 
 
+@pytest.mark.slow
 def test_store_with_many_keys(flow):
     put = flow.interpreter["flow-store-put!"]
     get = flow.interpreter["flow-store-get"]

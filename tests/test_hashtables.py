@@ -78,6 +78,7 @@ def test_structure_keys_holding_procedures_compare_them_by_identity(sx):
     assert run(sx, "(hash-table-ref/default h (list 1 f2) #f)") == "with-f"
 
 
+@pytest.mark.slow
 def test_deep_and_long_keys_do_not_recurse():
     sx = Interpreter()
     deep = NIL

@@ -33,7 +33,8 @@ holding a marker comment::
   ran in, so it sees that case's definitions and effects.
 - a line ``;;! max-depth: N`` anywhere in a file creates that file's interpreters
   with ``Interpreter(max_depth=N)``; ``;;! allow-files: no`` with
-  ``Interpreter(allow_files=False)``; ``;;! flow-library: yes`` loads the flow
+  ``Interpreter(allow_files=False)``; ``;;! slow: yes`` marks every case of the file
+  ``slow`` (left out of the quick subset, ``-m "not slow"``); ``;;! flow-library: yes`` loads the flow
   library into each of them; ``;;! scratch-directory: NAME`` defines the global
   NAME as the path (ending in a separator) of a fresh temporary directory for the
   file's file tests, removed when the tests end.
@@ -155,10 +156,12 @@ def parse_file(path: Path) -> tuple[list[Case], dict]:
 def collect():
     params = []
     for path in sorted(SX_DIRECTORY.glob("*.sx")):
-        cases, _ = parse_file(path)
+        cases, options = parse_file(path)
         for number, case in enumerate(cases):
             # One file's cases on one worker: a chain of continuing cases then runs once, in order.
             marks = [pytest.mark.xdist_group(path.name)]
+            if options.get("slow") == "yes":
+                marks.append(pytest.mark.slow)
             if case.xfail:
                 marks.append(pytest.mark.xfail(strict=True, reason=case.xfail))
             params.append(pytest.param(path, number, id=case.name, marks=marks))

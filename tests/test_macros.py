@@ -34,6 +34,7 @@ def test_strip_syntax_replaces_aliases_and_copies_only_when_needed():
     assert strip_syntax(untouched) is untouched
 
 
+@pytest.mark.slow
 def test_strip_syntax_handles_long_and_circular_data():
     alias = rename(Symbol("y"), None)
     long = make_list([*range(300_000), alias])

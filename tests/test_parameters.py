@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 import sxflow
 
 
+@pytest.mark.slow
 def test_a_parameterization_is_seen_only_by_its_own_thread():
     interpreter = sxflow.Interpreter()
     inside, release = threading.Event(), threading.Event()

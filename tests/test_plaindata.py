@@ -76,6 +76,7 @@ def test_copy_with_failure_value_and_error(sx):
         sx.eval("(plain-data-copy (list car))")
 
 
+@pytest.mark.slow
 def test_deep_and_long_data():
     deep = NIL
     for _ in range(100_000):

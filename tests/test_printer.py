@@ -275,6 +275,7 @@ def test_cyclic_multiple_values():
 # -- deep and long data ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_million_element_list():
     data = make_list(range(1_000_000))
     text = write_string(data)
@@ -282,6 +283,7 @@ def test_a_million_element_list():
     assert display_string(data) == text
 
 
+@pytest.mark.slow
 def test_nesting_a_hundred_thousand_deep():
     depth = 100_000
     data = NIL
@@ -343,6 +345,7 @@ def _pairs(children):
 data = st.recursive(atoms, _pairs, max_leaves=25)
 
 
+@pytest.mark.slow
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data)
 def test_read_of_write_is_equal(datum):
@@ -456,6 +459,7 @@ def same_graph(first, second, one_to_one: bool) -> bool:
     return True
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cyclic_data())
 def test_labelled_cyclic_data_reads_back(datum):

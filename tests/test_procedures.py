@@ -183,6 +183,7 @@ def test_common_procedures_are_generated_and_others_keep_the_nodes(interp):
     assert interp.eval("(sum 100)") == 5050
 
 
+@pytest.mark.slow
 def test_million_deep_recursion_and_ten_million_tail_loop(interp):
     interp.eval("(define (count n) (if (= n 0) 0 (+ 1 (count (- n 1)))))")
     assert is_generated(interp["count"])

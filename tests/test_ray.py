@@ -33,6 +33,8 @@ from sxflow.data import NIL, make_list
 from sxflow.errors import ErrorObject
 from sxflow.fed.proxy import TransportFailure
 
+pytestmark = pytest.mark.slow  # a Ray cluster and actor processes
+
 ROOT = Path(__file__).resolve().parent.parent
 UNREACHABLE = Symbol("flow-remote-unreachable")
 NO_FN = Symbol("flow-remote-no-fn")

@@ -449,6 +449,7 @@ def test_non_string_input_is_a_type_error():
 # -- deep and long input -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_million_element_list():
     text = "(" + " ".join(["x"] * 1_000_000) + ")"
     form = read(text)
@@ -579,6 +580,7 @@ def mutated_programs(draw):
     return text
 
 
+@pytest.mark.slow
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated_programs())
 def test_fuzz_mutated_programs(text):

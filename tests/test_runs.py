@@ -25,6 +25,8 @@ from sxflow import Interpreter, SchemeError, Symbol, read, write_string
 
 from runs_child import RUN_ID, install_flow
 
+pytestmark = pytest.mark.slow  # child processes killed at every step
+
 CHILD = Path(__file__).resolve().parent / "runs_child.py"
 TIMEOUT = 60  # seconds for a child to reach its pause or to finish, on a loaded machine
 KEYS = [f'"{RUN_ID}"/{index}' for index in range(4)]  # a step key starts with the run id as written

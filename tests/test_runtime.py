@@ -13,6 +13,7 @@ def interp():
     return Interpreter()
 
 
+@pytest.mark.slow
 def test_tail_loop_of_ten_million_iterations_runs_in_constant_stack(interp):
     limit_before = sys.getrecursionlimit()
     assert interp.eval("(let loop ((i 0)) (if (< i 10000000) (loop (+ i 1)) i))") == 10_000_000
@@ -31,6 +32,7 @@ def test_apply_in_tail_position_is_a_tail_call(interp):
     assert interp.eval("(loop 1000000)") is Symbol("done")
 
 
+@pytest.mark.slow
 def test_deep_non_tail_recursion(interp):
     interp.eval("(define (count n) (if (= n 0) 0 (+ 1 (count (- n 1)))))")
     assert interp.eval("(count 1000000)") == 1_000_000
@@ -76,12 +78,14 @@ def test_recursion_through_python_callables_is_bounded():
     assert interp.eval("(down 10)") is Symbol("bottom")
 
 
+@pytest.mark.slow
 def test_deep_map_recursion(interp):
     interp.eval("(define (nest n) (if (= n 0) '() (list (nest (- n 1)))))")
     interp.eval("(define (depth t) (if (null? t) 0 (+ 1 (apply max (map depth t)))))")
     assert interp.eval("(depth (nest 100000))") == 100_000
 
 
+@pytest.mark.slow
 def test_builtins_on_long_lists(interp):
     interp.eval("(define big (iota 1000000))")
     assert interp.eval("(length (append big big))") == 2_000_000
@@ -89,6 +93,7 @@ def test_builtins_on_long_lists(interp):
     assert interp.eval("(equal? big (list-copy big))") is True
 
 
+@pytest.mark.slow
 def test_builtins_on_deep_nesting(interp):
     interp.eval("(define (nest n) (let loop ((i 0) (acc '())) (if (= i n) acc (loop (+ i 1) (list acc)))))")
     assert interp.eval("(equal? (nest 100000) (nest 100000))") is True

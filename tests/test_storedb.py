@@ -64,6 +64,7 @@ def test_round_trip_keeps_the_kinds_apart():
     assert items[10] == Fraction(1, 3) and math.copysign(1, items[11]) == -1
 
 
+@pytest.mark.slow
 def test_nesting_depth_does_not_matter():
     deep = NIL
     for _ in range(100_000):
