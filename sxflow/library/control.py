@@ -6,7 +6,7 @@ from ..compiler import run_forms
 from ..data import NIL, MultipleValues, Pair, Symbol, make_list
 from ..dynamic import current
 from ..errors import ErrorObject, SxSyntaxError, as_scheme_error
-from ..handlers import raise_continuable, raise_payload, with_handler
+from ..handlers import raise_continuable, signal, with_handler
 from ..printer import display_string
 from ..promises import Promise, force, make_promise
 from ..reader import read_all
@@ -118,7 +118,7 @@ def dynamic_wind(before, thunk, after):
 
 @builtin("raise", types=("any",))
 def raise_(payload):
-    raise_payload(payload)
+    raise signal(payload, False)
 
 
 @builtin("raise-continuable", types=("any",))
@@ -136,7 +136,7 @@ def with_exception_handler(handler, thunk):
 @builtin("error", types=("any",), rest="any")
 def error(message, *irritants):
     text = message if type(message) is str else display_string(message)
-    raise_payload(ErrorObject(text, irritants))
+    raise signal(ErrorObject(text, irritants), False)
 
 
 @builtin("error-object?", types=("any",), inline={1: ((None,), "type({0}) is ErrorObject")})
