@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .data import NIL, Pair, Symbol
+from .data import NIL, Pair, Symbol, Vector
 from .errors import SxSyntaxError
 
 # Code nested deeper than this (pairs inside pairs, counting through car) is refused by
@@ -27,7 +27,7 @@ def check_form(form, position, is_macro_use=None) -> None:
     that contains itself, is "not a proper list"; nesting beyond the limit is "nested
     too deeply".
     """
-    if not isinstance(form, Pair) and type(form) is not list:
+    if not isinstance(form, Pair) and type(form) is not Vector:
         return
     on_path: set = set()  # the pairs and vectors enclosing the one being walked
     stack: list = [(form, 1, False)]
@@ -43,7 +43,7 @@ def check_form(form, position, is_macro_use=None) -> None:
             raise SxSyntaxError("not a proper list: this form contains itself (a cyclic list)", position)
         on_path.add(key)
         stack.append((value, depth, True))
-        if type(value) is list:
+        if type(value) is Vector:
             children = value
         else:
             head = value.car
@@ -53,7 +53,7 @@ def check_form(form, position, is_macro_use=None) -> None:
             if head is _QUOTE:
                 continue
         for child in children:
-            if isinstance(child, Pair) or type(child) is list:
+            if isinstance(child, Pair) or type(child) is Vector:
                 stack.append((child, depth + 1, False))
 
 
@@ -145,7 +145,7 @@ def _preview(value, budget, depth, limit, seen):
         budget[0] -= len(value)
         return value if len(value) <= limit else value[:limit]
     is_pair = isinstance(value, Pair)
-    if not is_pair and type(value) is not list:
+    if not is_pair and type(value) is not Vector:
         budget[0] -= 1
         return value
     if depth >= 16:
@@ -182,7 +182,7 @@ def _preview(value, budget, depth, limit, seen):
         budget[0] -= 1
         items.append(_preview(item, budget, depth + 1, limit, seen))
     if not is_pair:
-        return items
+        return Vector(items)
     result = tail
     for item in reversed(items):
         result = Pair(item, result)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..data import NIL, Char, ExactComplex, Pair, Symbol, make_list
+from ..data import NIL, Char, ExactComplex, Pair, Symbol, Vector, make_list
 from ..runtime import TYPE_CHECKS, apply_procedure, fault
 from .registry import BUILTINS, builtin
 
@@ -165,8 +165,8 @@ def _non_data_inside(value, budget: int) -> list:
     while stack:
         item = stack.pop()
         kind = type(item)
-        if kind is list or isinstance(item, Pair):
-            if kind is list:
+        if kind is Vector or isinstance(item, Pair):
+            if kind is Vector:
                 steps += 1
                 if steps > budget:
                     return _non_data_inside_once(value)
@@ -196,7 +196,7 @@ def _non_data_inside_once(value) -> list:
     while stack:
         item = stack.pop()
         kind = type(item)
-        if kind is list:
+        if kind is Vector:
             if id(item) in seen:
                 continue
             seen.add(id(item))
@@ -242,7 +242,7 @@ def equal_key(value):
     kind = type(value)
     if kind is str or kind is Symbol:
         return value
-    if kind is list or isinstance(value, Pair):
+    if kind is Vector or isinstance(value, Pair):
         return _structure_key(value)
     if kind is bytearray:  # equal? compares bytevectors by content
         return _Tagged("bytevector", bytes(value))
@@ -254,7 +254,7 @@ def eqv_key(value):
     kind = type(value)
     if kind is str or kind is Symbol:
         return value
-    if kind is list or isinstance(value, Pair):
+    if kind is Vector or isinstance(value, Pair):
         return _Identity(value)
     return _atom_key(value)
 
