@@ -39,16 +39,23 @@ def vector(*items):
 
 @builtin("vector-length", types=("vector",))
 def vector_length(value):
+    if type(value) is Vector:  # the common case first, without a helper call
+        return len(value)
     return len(_vector(value))
 
 
 @builtin("vector-ref", types=("vector", "index"))
 def vector_ref(value, index):
+    if type(value) is Vector and type(index) is int and 0 <= index < len(value):  # the common case, inline
+        return value[index]
     return _vector(value)[check_index("vector-ref", index, len(value), "vector")]
 
 
 @builtin("vector-set!", types=("vector", "index", "any"))
 def vector_set(value, index, item):
+    if type(value) is Vector and type(index) is int and 0 <= index < len(value):  # the common case, inline
+        value[index] = item
+        return
     _vector(value)[check_index("vector-set!", index, len(value), "vector")] = item
 
 
