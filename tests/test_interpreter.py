@@ -285,6 +285,10 @@ def test_a_python_callable_gets_a_vector_as_a_list_it_can_change(interp):
 
     interp["double-all!"] = double_all
     assert sxflow.write_string(interp.eval("(let ((v (vector 1 2 3))) (double-all! v) v)")) == "#(2 4 6)"
+    vector = sxflow.Vector([1, 2])
+    interp.call("vector-set!", vector, 0, "changed")  # and a Vector from Python is changed in place
+    interp["vector-set!"](vector, 1, "too")
+    assert vector == ["changed", "too"]
 
 
 def test_python_values_going_into_scheme(interp):
