@@ -270,7 +270,7 @@ class FlowStore(MutableMapping):
     """The flow store as a Python mapping: ``store[key] = value`` is flow-store-put!, and so on.
 
     Keys are strings (or ``Symbol``s); values are plain data, Python lists and tuples
-    becoming Scheme lists. Reading a missing key raises KeyError (flow-store-get itself
+    becoming Scheme lists and ``sxflow.Vector``s staying vectors. Reading a missing key raises KeyError (flow-store-get itself
     answers #f). ``export()`` and ``import_(data)`` are flow-store-export and
     flow-store-import!.
     """
