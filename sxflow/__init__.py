@@ -1,6 +1,6 @@
 """sxflow: run SX flow programs (a Scheme subset) from Python."""
 
-from .data import NIL, Char, ExactComplex, Pair, Symbol
+from .data import NIL, Char, ExactComplex, Pair, Symbol, Vector
 from .errors import ErrorObject, SchemeError, SxError, SxSyntaxError
 from .printer import display_string, write_shared_string, write_string
 from .reader import read, read_all
@@ -26,6 +26,7 @@ __all__ = [
     "SxError",
     "SxSyntaxError",
     "Symbol",
+    "Vector",
     "display_string",
     "read",
     "read_all",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .data import NIL, Pair, Symbol
+from .data import NIL, Pair, Symbol, Vector
 from .printer import write_string
 
 # An irritant written into an error message is cut after this many characters (the
@@ -40,7 +40,7 @@ def _preview(value, budget, depth, limit, seen):
         budget[0] -= len(value)
         return value if len(value) <= limit else value[:limit]
     is_pair = isinstance(value, Pair)
-    if not is_pair and type(value) is not list:
+    if not is_pair and type(value) is not Vector:
         budget[0] -= 1
         return value
     if depth >= 16:
@@ -77,7 +77,7 @@ def _preview(value, budget, depth, limit, seen):
         budget[0] -= 1
         items.append(_preview(item, budget, depth + 1, limit, seen))
     if not is_pair:
-        return items
+        return Vector(items)
     result = tail
     for item in reversed(items):
         result = Pair(item, result)

@@ -18,7 +18,7 @@ exact rational             ``["q", numerator hex, denominator hex]``
 symbol                     ``["y", name]``
 character                  ``["c", char]``
 proper list of n items     the n items' tokens, then ``["L", n]``
-vector of n items          the n items' tokens, then ``["V", n]``
+vector of n items          the n items' tokens, then ``["V", n]`` (a ``Vector``)
 =========================  ==================================================
 
 Only plain data is encoded — the store's notion (``sxflow.library.plaindata``):
@@ -36,7 +36,7 @@ import re
 from contextlib import contextmanager
 from fractions import Fraction
 
-from .data import NIL, Char, Pair, Symbol
+from .data import NIL, Char, Pair, Symbol, Vector
 from .errors import SxError
 from .printer import write_string
 
@@ -132,7 +132,7 @@ def to_tokens(value) -> list:
                     append(int(item) if -_SMALL < item < _SMALL else ["i", format(int(item), "x")])
                 else:
                     append(["q", format(item.numerator, "x"), format(item.denominator, "x")])
-            elif kind is list:
+            elif kind is Vector:
                 if id(item) in on_path:
                     raise _refusal(value)
                 on_path.add(id(item))
@@ -215,7 +215,7 @@ def describe_not_plain(value, limit: int = 80) -> str:
         item = stack.pop()
         if type(item) in _ATOMS or item is NIL:
             continue
-        if type(item) is list:
+        if type(item) is Vector:
             if id(item) in seen:
                 return "a circular (or self-containing) structure"
             seen.add(id(item))
@@ -293,7 +293,7 @@ def _tagged(token: list, stack: list):
         items = stack[start:]
         del stack[start:]
         if tag == "V":
-            return items
+            return Vector(items)
         result = NIL
         for item in reversed(items):
             result = Pair(item, result)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 
-from .data import NIL, UNASSIGNED, Char, MultipleValues, Pair, SourcePair, Symbol, is_eqv, list_to_python, make_list
+from .data import Char, MultipleValues, NIL, Pair, SourcePair, Symbol, UNASSIGNED, Vector, is_eqv, list_to_python, make_list
 from .dynamic import current
 from .errors import SchemeError, SxSyntaxError
 from .printer import display_string, write_string
@@ -292,7 +292,7 @@ class Compiler:
         if form is NIL:
             raise syntax_error("() is not an expression; quote it: '()", position)
         # R7RS: vectors are self-evaluating, like numbers, strings and characters.
-        return constant_node(strip_syntax(form) if type(form) is list else form)
+        return constant_node(strip_syntax(form) if type(form) is Vector else form)
 
     def keyword_meaning(self, name: Symbol, scope):
         """The Macro or special-form handler ``name`` stands for at the head of a form, or None."""
@@ -1002,9 +1002,9 @@ def quasi(compiler, template, depth, scope, position):
     """A node building ``template`` at quasiquote nesting ``depth``."""
     if not has_unquote(template, depth):
         return constant_node(strip_syntax(template))
-    if type(template) is list:
+    if type(template) is Vector:
         inner = quasi(compiler, make_list(template), depth, scope, position)
-        return lambda frame: list_to_python(inner(frame))
+        return lambda frame: Vector(list_to_python(inner(frame)))
     if is_form(template, UNQUOTE):
         if depth == 1:
             return compiler.compile(template.cdr.car, scope, False, position_of(template.cdr, position))
@@ -1056,7 +1056,7 @@ def has_unquote(template, depth) -> bool:
     stack = [(template, depth)]
     while stack:
         value, level = stack.pop()
-        if type(value) is list:
+        if type(value) is Vector:
             stack.extend((item, level) for item in value)
             continue
         while isinstance(value, Pair):

@@ -1,4 +1,4 @@
-"""Scheme values as Python objects: symbols, pairs, the empty list, characters and list helpers."""
+"""Scheme values as Python objects: symbols, pairs, the empty list, vectors, characters and list helpers."""
 
 from __future__ import annotations
 
@@ -114,6 +114,24 @@ class SourcePair(Pair):
 
     def __reduce__(self):
         return (Pair, (self.car, self.cdr))
+
+
+class Vector(list):
+    """A Scheme vector: a Python ``list`` of a type of its own.
+
+    Its own type is what keeps a vector a vector across the Python boundary: a plain
+    Python ``list`` coming into Scheme becomes a Scheme *list*, a ``Vector`` stays the
+    same vector. Every vector sxflow makes is exactly this type, so ``type(x) is Vector``
+    is the test (a plain ``list`` is not a vector). It is a ``list`` in every other way
+    (indexing, ``len``, ``==`` as Python compares lists), but the list operations that
+    build a new list (slices, ``+``, ``*``, ``copy()``) give a plain ``list``: wrap them,
+    ``Vector(v[1:3])``, to keep a vector.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"Vector({list.__repr__(self)})"
 
 
 class Char:
@@ -414,7 +432,7 @@ def is_equal(a, b) -> bool:
             if a is b:
                 break
             budget -= 1
-            if budget < 0 and (isinstance(a, Pair) or type(a) is list):
+            if budget < 0 and (isinstance(a, Pair) or type(a) is Vector):
                 if seen is None:
                     seen = set()
                 key = (id(a), id(b))
@@ -428,8 +446,8 @@ def is_equal(a, b) -> bool:
                 a, b = a.car, b.car
                 continue
             kind = type(a)
-            if kind is list:
-                if type(b) is not list or len(a) != len(b):
+            if kind is Vector:
+                if type(b) is not Vector or len(a) != len(b):
                     return False
                 stack.extend(zip(a, b))
                 break

@@ -29,9 +29,9 @@ again from Scheme does reload, and starts that library afresh.)
 Conventions: addresses are strings, function names are symbols (a Python ``str`` given
 as a function name becomes a symbol). A Python callable in a peer's table receives the
 Scheme value as it is (int, float, Fraction, str, bool, ``Symbol``, ``Char``, ``Pair``
-lists — ``sxflow.to_python`` turns them into Python lists — and vectors as Python
-lists) and may return any of those; a Python list or tuple it returns becomes a Scheme
-list. An exception it raises is a Scheme error: ``guard`` catches it and
+lists — ``sxflow.to_python`` turns them into Python lists — and vectors as
+``sxflow.Vector``) and may return any of those; a plain Python list or tuple it returns
+becomes a Scheme list, a ``Vector`` stays a vector. An exception it raises is a Scheme error: ``guard`` catches it and
 ``remote-failover`` moves on to the next peer. Errors raised by the library reach Python
 as ``sxflow.SchemeError`` whose ``.payload`` is the raised symbol, e.g.
 ``Symbol("flow-remote-unreachable")``.
@@ -297,7 +297,7 @@ class FlowStore(MutableMapping[Key, Any]):
     """The flow store as a Python mapping: ``store[key] = value`` is flow-store-put!, and so on.
 
     Keys are strings (or ``Symbol``s); values are plain data, Python lists and tuples
-    becoming Scheme lists. Reading a missing key raises KeyError (flow-store-get itself
+    becoming Scheme lists and ``sxflow.Vector``s staying vectors. Reading a missing key raises KeyError (flow-store-get itself
     answers #f). ``export()`` and ``import_(data)`` are flow-store-export and
     flow-store-import!.
     """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 
-from .data import NIL, Pair, Symbol
+from .data import NIL, Pair, Symbol, Vector
 from .errors import SxSyntaxError
 
 # Code nested deeper than this (pairs inside pairs, counting through car) is refused by
@@ -26,7 +26,7 @@ def check_form(form, position, is_macro_use=None) -> None:
     that contains itself, is "not a proper list"; nesting beyond the limit is "nested
     too deeply".
     """
-    if not isinstance(form, Pair) and type(form) is not list:
+    if not isinstance(form, Pair) and type(form) is not Vector:
         return
     on_path: set = set()  # the pairs and vectors enclosing the one being walked
     stack: list = [(form, 1, False)]
@@ -42,7 +42,7 @@ def check_form(form, position, is_macro_use=None) -> None:
             raise SxSyntaxError("not a proper list: this form contains itself (a cyclic list)", position)
         on_path.add(key)
         stack.append((value, depth, True))
-        if type(value) is list:
+        if type(value) is Vector:
             children = value
         else:
             head = value.car
@@ -52,7 +52,7 @@ def check_form(form, position, is_macro_use=None) -> None:
             if head is _QUOTE:
                 continue
         for child in children:
-            if isinstance(child, Pair) or type(child) is list:
+            if isinstance(child, Pair) or type(child) is Vector:
                 stack.append((child, depth + 1, False))
 
 

@@ -20,7 +20,7 @@ inside expanded code points at the use; pieces of the use itself keep their own.
 
 from __future__ import annotations
 
-from .data import NIL, Pair, SourcePair, Symbol, is_equal
+from .data import NIL, Pair, SourcePair, Symbol, Vector, is_equal
 from .errors import SxSyntaxError
 from .printer import write_string
 
@@ -67,10 +67,10 @@ def strip_syntax(datum):
     def copy(value):
         if type(value) is Symbol:
             return root_of(value)
-        if type(value) is list:
+        if type(value) is Vector:
             existing = copies.get(id(value))
             if existing is None:
-                existing = copies[id(value)] = []
+                existing = copies[id(value)] = Vector()
                 existing.extend(copy(item) for item in value)
             return existing
         if not isinstance(value, Pair):
@@ -106,7 +106,7 @@ def _has_alias(datum) -> bool:
                 if value.alias is not None:
                     return True
                 break
-            if type(value) is list:
+            if type(value) is Vector:
                 if id(value) not in seen:
                     seen.add(id(value))
                     stack.extend(value)
@@ -204,8 +204,8 @@ class SyntaxRules(Macro):
         if isinstance(pattern, Pair):
             items, tail = spine(pattern)
             form_items, form_tail = spine(form)
-        elif type(pattern) is list:
-            if type(form) is not list:
+        elif type(pattern) is Vector:
+            if type(form) is not Vector:
                 return False
             items, tail, form_items, form_tail = pattern, NIL, form, NIL
         else:
@@ -255,7 +255,7 @@ class SyntaxRules(Macro):
             return found
         if isinstance(pattern, Pair):
             items, tail = spine(pattern)
-        elif type(pattern) is list:
+        elif type(pattern) is Vector:
             items, tail = pattern, NIL
         else:
             return found
@@ -290,8 +290,8 @@ class SyntaxRules(Macro):
             for item in reversed(self.instantiate_items(items, bindings, renames, position, ellipsis_active)):
                 result = SourcePair(item, result, position) if position is not None else Pair(item, result)
             return result
-        if type(template) is list:
-            return self.instantiate_items(template, bindings, renames, position, ellipsis_active)
+        if type(template) is Vector:
+            return Vector(self.instantiate_items(template, bindings, renames, position, ellipsis_active))
         return template
 
     def instantiate_items(self, items, bindings, renames, position, ellipsis_active) -> list:
@@ -347,7 +347,7 @@ class SyntaxRules(Macro):
             if self.is_ellipsis(template.car):
                 return found  # an escape: its ellipses are not repetitions
             items, tail = spine(template)
-        elif type(template) is list:
+        elif type(template) is Vector:
             items, tail = template, NIL
         else:
             return found
@@ -422,7 +422,7 @@ def check_pattern(transformer: SyntaxRules, pattern, position) -> None:
             continue
         if isinstance(value, Pair):
             items, tail = spine(value)
-        elif type(value) is list:
+        elif type(value) is Vector:
             items, tail = value, NIL
         else:
             continue
@@ -447,7 +447,7 @@ def _is_circular(value) -> bool:
             continue
         if isinstance(current, Pair):
             children = (current.car, current.cdr)
-        elif type(current) is list:
+        elif type(current) is Vector:
             children = current
         else:
             continue

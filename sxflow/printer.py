@@ -6,7 +6,7 @@ from fractions import Fraction
 
 from . import data
 from .bigtext import integer_text
-from .data import EOF_OBJECT, NIL, UNASSIGNED, Char, ExactComplex, MultipleValues, Pair, SourcePair, Symbol
+from .data import Char, EOF_OBJECT, ExactComplex, MultipleValues, NIL, Pair, SourcePair, Symbol, UNASSIGNED, Vector
 from .lexical import CHARACTER_NAMES_WRITTEN, STRING_ESCAPES_WRITTEN, symbol_reads_plain
 
 __all__ = ["write_string", "display_string", "write_shared_string"]
@@ -247,7 +247,7 @@ def _shared_labels(root) -> dict:
     stack = list(root.values) if isinstance(root, MultipleValues) else [root]
     while stack:
         value = stack.pop()
-        while isinstance(value, (Pair, list)):
+        while isinstance(value, Pair) or type(value) is Vector:
             key = id(value)
             if key in seen:
                 targets[key] = None
@@ -296,7 +296,7 @@ def _render_labelled(root, writers, labels):
         writer = get_writer(kind)
         if writer is not None:
             append(writer(value))
-        elif kind is SourcePair or kind is Pair or kind is list or isinstance(value, (Pair, list)):
+        elif kind is SourcePair or kind is Pair or kind is Vector or isinstance(value, Pair):
             containers += 1
             if containers > check_after:
                 check_after = _check_for_cycle(root)
@@ -417,7 +417,7 @@ def _cycle_labels(root) -> dict:
     stack: list = []
 
     def enter(item) -> None:
-        if isinstance(item, (Pair, list)):
+        if isinstance(item, Pair) or type(item) is Vector:
             frame = owner.get(id(item))
             if frame is None:
                 frame = [False, item, item if isinstance(item, Pair) else 0, False]
@@ -440,7 +440,7 @@ def _cycle_labels(root) -> dict:
                 # Walk cells while their cars are atoms; stop at a car to walk first.
                 while True:
                     car = cell.car
-                    if isinstance(car, (Pair, list)):
+                    if isinstance(car, Pair) or type(car) is Vector:
                         frame[2] = None
                         frame[3] = cell
                         enter(car)
@@ -473,7 +473,7 @@ def _cycle_labels(root) -> dict:
                     elif not seen[0]:
                         targets[id(following)] = None
                     continue
-                if isinstance(following, list):
+                if type(following) is Vector:
                     enter(following)
                     continue
             frame[0] = True

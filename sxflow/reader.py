@@ -20,7 +20,7 @@ import lark
 from lark import Lark
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedToken
 
-from .data import NIL, Pair, SourcePair
+from .data import NIL, Pair, SourcePair, Vector
 from .errors import SxSyntaxError
 from .lexical import (ABBREVIATIONS, ATOM_START, BAR_SYMBOL_TOKEN, CHARACTER_START, CONSTITUENT, LINE_COMMENT,
                       STRING_TOKEN, AtomError, decode_atom_text)
@@ -130,7 +130,7 @@ class _Builder:
 
     def items_vector(self, children):
         items, open_token, inner, _ = children
-        items.append(inner[0::2] if open_token.value[1] == "(" else self.bytevector(inner))
+        items.append(Vector(inner[0::2]) if open_token.value[1] == "(" else self.bytevector(inner))
         items.append((self.source, open_token.line, open_token.column))
         return items
 
@@ -215,7 +215,7 @@ class _Builder:
 
     def datum_vector(self, children):
         open_token, inner, _ = children
-        value = inner[0::2] if open_token.value[1] == "(" else self.bytevector(inner)
+        value = Vector(inner[0::2]) if open_token.value[1] == "(" else self.bytevector(inner)
         return (value, (self.source, open_token.line, open_token.column))
 
     def datum_abbreviation(self, children):
@@ -267,7 +267,7 @@ def _patch_references(data: list) -> None:
                 car = value.car
                 if type(car) is _LabelReference:
                     value.car = car.target
-                elif isinstance(car, (Pair, list)):
+                elif isinstance(car, Pair) or type(car) is Vector:
                     stack.append(car)
                 following = value.cdr
                 if type(following) is _LabelReference:
@@ -275,17 +275,17 @@ def _patch_references(data: list) -> None:
                     break
                 if id(following) in seen:
                     break
-                if type(following) is list:
+                if type(following) is Vector:
                     stack.append(following)
                     break
                 seen.add(id(following))
                 value = following
-        elif type(value) is list:
+        elif type(value) is Vector:
             seen.add(id(value))
             for index, element in enumerate(value):
                 if type(element) is _LabelReference:
                     value[index] = element.target
-                elif isinstance(element, (Pair, list)):
+                elif isinstance(element, Pair) or type(element) is Vector:
                     stack.append(element)
 
 

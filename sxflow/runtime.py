@@ -20,7 +20,7 @@ from typing import Any
 
 from . import dynamic
 from .brief import write_brief
-from .data import NIL, UNASSIGNED, Char, ExactComplex, MultipleValues, Pair, Symbol, _Marker, list_spine, make_list
+from .data import Char, ExactComplex, MultipleValues, NIL, Pair, Symbol, UNASSIGNED, Vector, list_spine, make_list, _Marker
 from .errors import ErrorObject, SchemeError
 from .source import format_position
 
@@ -171,7 +171,7 @@ TYPE_CHECKS = {
     "string": (lambda value: type(value) is str, "a string"),
     "symbol": (lambda value: type(value) is Symbol, "a symbol"),
     "char": (lambda value: type(value) is Char, "a character"),
-    "vector": (lambda value: type(value) is list, "a vector"),
+    "vector": (lambda value: type(value) is Vector, "a vector"),
     "bytevector": (lambda value: type(value) is bytearray, "a bytevector"),
     "byte": (lambda value: type(value) is int and 0 <= value <= 255, "a byte (an exact integer from 0 to 255)"),
     "procedure": (is_procedure, "a procedure"),
@@ -508,7 +508,11 @@ class BuiltinProcedure:
 
 
 def to_scheme(value: object) -> object:
-    """A Python value as a Scheme value: lists and tuples become Scheme lists (deeply); the rest is kept."""
+    """A Python value as a Scheme value: lists and tuples become Scheme lists (deeply); the rest is kept.
+
+    Only an exact ``list`` or ``tuple`` is converted: a ``Vector`` (a list subclass) is a
+    Scheme vector already and stays the same object, elements untouched, wherever it is.
+    """
     kind = type(value)
     if kind is not list and kind is not tuple:
         # Python bytes become a bytevector (Scheme bytevectors are bytearray); a builtin
@@ -551,26 +555,30 @@ def to_scheme(value: object) -> object:
 
 
 def to_python(value: object) -> object:
-    """A Scheme value as plain Python: lists and vectors become Python lists (deeply), a dotted tail the last item."""
-    if not isinstance(value, Pair) and type(value) is not list:
+    """A Scheme value as plain Python: lists and vectors become plain Python lists (deeply), a dotted tail the last item.
+
+    Shared structure stays shared and a cycle through a car or a vector slot becomes a
+    Python list that contains itself; a list whose cdr chain is circular raises ValueError.
+    """
+    if not isinstance(value, (Pair, list)):
         return value
     root: list = []
+    converted = {id(value): root}  # id of a list head or vector -> its Python list
     stack = [(value, root)]
     while stack:
         current, target = stack.pop()
         if isinstance(current, Pair):
-            items = []
-            while isinstance(current, Pair):
-                items.append(current.car)
-                current = current.cdr
-            if current is not NIL:
-                items.append(current)
+            items, tail = list_spine(current)
+            if tail is not NIL:
+                items.append(tail)
         else:
             items = current
         for item in items:
-            if isinstance(item, Pair) or type(item) is list:
-                child: list = []
-                stack.append((item, child))
+            if isinstance(item, (Pair, list)):
+                child = converted.get(id(item))
+                if child is None:
+                    child = converted[id(item)] = []
+                    stack.append((item, child))
                 target.append(child)
             else:
                 target.append(item)

@@ -24,7 +24,7 @@ import os
 from types import FunctionType, SimpleNamespace
 
 from . import runtime
-from .data import NIL, Char, Pair, Symbol, is_eqv
+from .data import NIL, Char, Pair, Symbol, Vector, is_eqv
 from .errors import ErrorObject, SchemeError
 from .source import format_position
 
@@ -43,6 +43,7 @@ _TEMPLATE_GLOBALS = {
     "Pair": Pair,
     "NIL": NIL,
     "Symbol": Symbol,
+    "Vector": Vector,
     "Char": Char,
     "ErrorObject": ErrorObject,
     "is_eqv": is_eqv,
@@ -58,7 +59,7 @@ DUMP_VARIABLE = "SXFLOW_DUMP_CODE"
 INLINE_PRIMITIVES: dict = {}
 
 # The operand types an inline guard may name (each is tested as ``type(x) is <name>``).
-GUARD_TYPES = frozenset(("int", "float", "str", "bool", "list", "Pair", "Symbol", "Char", "ErrorObject"))
+GUARD_TYPES = frozenset(("int", "float", "str", "bool", "Vector", "Pair", "Symbol", "Char", "ErrorObject"))
 
 
 def register_inline(name: Symbol, count: int, function, guard, expression: str) -> None:

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from sxflow import NIL, Char, Interpreter, Symbol
 from sxflow import codec, storedb
 from sxflow.codec import CodecError, from_tokens, to_tokens
-from sxflow.data import make_list
+from sxflow.data import Vector, make_list
 from sxflow.fed import wire
 
 from test_fed_wire import plain, same
@@ -24,7 +24,7 @@ def test_round_trip_through_json_text_is_exact(value):
 
 
 def test_tokens_are_postfix_and_flat():
-    value = make_list([1, "a", Symbol("b"), [Char("c"), NIL], Fraction(1, 3), 2**70, float("-inf")])
+    value = make_list([1, "a", Symbol("b"), Vector([Char("c"), NIL]), Fraction(1, 3), 2**70, float("-inf")])
     assert to_tokens(value) == [1, "a", ["y", "b"], ["c", "c"], None, ["V", 2], ["q", "1", "3"],
                                 ["i", format(2**70, "x")], ["f", "-inf.0"], ["L", 7]]
 
@@ -83,7 +83,7 @@ def test_bare_nan_and_malformed_json_are_refused():
 
 
 def test_the_wire_and_the_store_file_write_the_same_tokens():
-    value = make_list([Symbol("run"), "text", 1.5, [True, Char("x")], Fraction(-7, 2)])
+    value = make_list([Symbol("run"), "text", 1.5, Vector([True, Char("x")]), Fraction(-7, 2)])
     assert json.loads(storedb.encode(value)) == to_tokens(value)
     assert json.loads(wire.encode(value))["data"] == to_tokens(value)
     assert same(storedb.decode(storedb.encode(value)), wire.decode(wire.encode(value)))

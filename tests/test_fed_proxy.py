@@ -107,6 +107,16 @@ def test_transport_failure_is_unreachable_and_failover_moves_on(client):
     assert caught.value.payload == UNREACHABLE
 
 
+def test_vectors_cross_a_proxy_call_as_vectors_both_ways(server):
+    server[0].eval("(define (reverse-vector v) (list->vector (reverse (vector->list v))))"
+                   "(fed-expose! (list (list 'reverse-vector reverse-vector)))")
+    sx = Interpreter().load_flow()
+    connect(sx, "peer-b", LocalTransport(server[1]))
+    assert sx.eval("(let ((r (flow-transport \"peer-b\" 'reverse-vector #(1 #(2) (3)))))"
+                   "  (list (vector? r) (vector? (vector-ref r 1)) (list? (vector-ref r 0)) r))") == \
+        sx.eval("'(#t #t #t #((3) #(2) 1))")
+
+
 def test_connect_with_names_does_not_contact_the_peer(server):
     sx = Interpreter().load_flow()
     transport = LocalTransport(server[1])

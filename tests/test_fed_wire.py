@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sxflow import NIL, Char, Interpreter, Pair, Symbol, read
-from sxflow.data import make_list
+from sxflow.data import Vector, make_list
 from sxflow.errors import ErrorObject
 from sxflow.fed import wire
 from sxflow.fed.wire import WireError, decode, decode_outcome, encode
@@ -34,7 +34,7 @@ def same(left, right) -> bool:
                     return False
             elif a != b or math.copysign(1, a) != math.copysign(1, b):
                 return False
-        elif type(a) is list:
+        elif type(a) is Vector:
             if len(a) != len(b):
                 return False
             stack.extend(zip(a, b))
@@ -59,7 +59,7 @@ atoms = st.one_of(
 )
 plain = st.recursive(
     atoms,
-    lambda children: st.one_of(st.lists(children, max_size=6).map(make_list), st.lists(children, max_size=6)),
+    lambda children: st.one_of(st.lists(children, max_size=6).map(make_list), st.lists(children, max_size=6).map(Vector)),
     max_leaves=40,
 )
 
@@ -81,12 +81,22 @@ def test_outcomes_round_trip_values_and_raised_payloads(value):
 
 
 def test_the_kinds_that_must_not_be_confused_stay_apart():
-    cases = [Symbol("a"), "a", True, 1, False, 0, NIL, [], 1.0, Fraction(1, 3), -0.0, 0.0, Char("a"),
-             make_list([1, 2]), [1, 2], 2**64, -(2**64), 2**63 - 1, -(2**63) + 1, math.inf, -math.inf]
+    cases = [Symbol("a"), "a", True, 1, False, 0, NIL, Vector(), 1.0, Fraction(1, 3), -0.0, 0.0, Char("a"),
+             make_list([1, 2]), Vector([1, 2]), 2**64, -(2**64), 2**63 - 1, -(2**63) + 1, math.inf, -math.inf]
     for value in cases:
         assert same(decode(encode(value)), value), value
     assert math.isnan(decode(encode(math.nan)))
     assert math.copysign(1, decode(encode(-0.0))) == -1
+
+
+def test_vectors_cross_as_vectors_and_a_plain_python_list_is_refused():
+    back = decode(encode(make_list([Vector([1, Vector([Symbol("a")]), make_list([2])]), Vector()])))
+    assert type(back.car) is Vector and type(back.car[1]) is Vector and type(back.car[2]) is Pair
+    assert type(back.cdr.car) is Vector and back.cdr.car == []
+    kind, payload = decode_outcome(wire.encode_raise(Vector([Symbol("oops"), 1])))
+    assert kind == "raise" and type(payload) is Vector
+    with pytest.raises(WireError, match=r"not plain data: #<python list>"):
+        encode([1, 2])  # not a vector: Scheme never holds one (to_scheme makes it a list)
 
 
 def test_huge_integers_beyond_the_decimal_digit_limit_cross_exactly():
@@ -216,7 +226,8 @@ not_quite_plain = st.recursive(
     st.one_of(atoms, st.just(object())),
     lambda children: st.one_of(
         st.lists(children, max_size=4).map(make_list),
-        st.lists(children, max_size=4),
+        st.lists(children, max_size=4).map(Vector),
+        st.lists(children, max_size=4),  # a plain Python list is not a vector: never plain data
         st.tuples(children, children).map(lambda pair: Pair(*pair)),  # dotted when the cdr is an atom
     ),
     max_leaves=20,

@@ -236,6 +236,22 @@ def test_store_path_backs_the_flow_store_with_a_file(tmp_path):
     second.eval("(flow-store-close!)")
 
 
+def test_vectors_stay_vectors_in_the_store_file_and_through_flow_store(tmp_path):
+    path = tmp_path / "store.db"
+    first = Interpreter(store_path=path)
+    first.flow.store["python-vector"] = sxflow.Vector([1, sxflow.Vector(["a"])])
+    first.flow.store["python-list"] = [1, [2]]  # a plain Python list is stored as a Scheme list
+    first.eval("(flow-store-put! 'scheme-vector (vector 'x (list 1 #(2))))")
+    assert type(first.flow.store["python-vector"]) is sxflow.Vector
+    first.eval("(flow-store-close!)")
+    second = Interpreter(store_path=str(path))
+    assert sxflow.write_string(second.eval("(flow-store-export)")) == \
+        '(("python-vector" #(1 #("a"))) ("python-list" (1 (2))) (scheme-vector #(x (1 #(2)))))'
+    assert second.eval("(vector? (vector-ref (flow-store-get \"python-vector\") 1))") is True
+    assert type(second.flow.store["python-vector"][1]) is sxflow.Vector
+    second.eval("(flow-store-close!)")
+
+
 # -- bytevectors and complex numbers across the boundary ----------------------------------
 
 
@@ -250,6 +266,83 @@ def test_bytevectors_are_bytearray_both_ways(interp):
     interp["length-of"] = len
     assert interp.eval("(length-of #u8(1 2 3))") == 3
     assert sxflow.write_string(b"\x01\x02") == "#u8(1 2)"
+
+
+def test_a_vector_survives_a_python_identity_function(interp):
+    interp["ident"] = lambda value: value
+    assert interp.eval("(vector? (ident (vector 1 2)))") is True
+    assert interp.eval("(let ((v (vector 1 2))) (eq? v (ident v)))") is True  # the same object, not a copy
+    assert interp.eval("(vector? (ident #()))") is True
+    assert interp.eval("(list? (ident (list 1 2)))") is True
+    assert interp.eval("(equal? (ident '(1 #(2 (3 #(4))) 5)) '(1 #(2 (3 #(4))) 5))") is True
+    # nested vectors in lists, and lists in vectors, keep their kinds both ways
+    value = interp.eval("(ident (list (vector 1 (vector 2) (list 3)) 4))")
+    assert type(value.car) is sxflow.Vector and type(value.car[1]) is sxflow.Vector and type(value.car[2]) is Pair
+    assert sxflow.write_string(value) == "(#(1 #(2) (3)) 4)"
+
+
+def test_a_python_callable_gets_a_vector_as_a_list_it_can_change(interp):
+    def double_all(vector):
+        assert isinstance(vector, list) and type(vector) is sxflow.Vector
+        vector[:] = [item * 2 for item in vector]  # in place: Scheme sees the change
+        return len(vector)
+
+    interp["double-all!"] = double_all
+    assert sxflow.write_string(interp.eval("(let ((v (vector 1 2 3))) (double-all! v) v)")) == "#(2 4 6)"
+    vector = sxflow.Vector([1, 2])
+    interp.call("vector-set!", vector, 0, "changed")  # and a Vector from Python is changed in place
+    interp["vector-set!"](vector, 1, "too")
+    assert vector == ["changed", "too"]
+
+
+def test_python_values_going_into_scheme(interp):
+    interp["ident"] = lambda value: value
+    interp["make"] = lambda: [1, (2, 3), sxflow.Vector([4, [5]]), [sxflow.Vector()]]
+    # A plain list or tuple becomes a Scheme list, deeply; a Vector stays a vector and its
+    # elements are kept as they are (the plain list [5] inside it is not converted).
+    assert interp.eval("(map vector? (make))") == sxflow.read("(#f #f #t #f)")
+    assert interp.eval("(list? (cadr (make)))") is True
+    assert interp.eval("(vector? (car (cadddr (make))))") is True
+    assert type(interp.eval("(vector-ref (caddr (make)) 1)")) is list
+    interp["tuple"] = (1, 2)
+    interp["vector"] = sxflow.Vector([1, (2,)])
+    assert interp.eval("(list (list? tuple) (vector? vector))") == sxflow.read("(#t #t)")
+    assert interp.eval("(vector-ref vector 1)") == (2,)
+    # Each other kind of Python value, as Scheme sees it.
+    cases = {
+        "text": ("hello", "(string? text)"),
+        "whole": (7, "(exact-integer? whole)"),
+        "real": (2.5, "(and (real? real) (inexact? real))"),
+        "ratio": (__import__("fractions").Fraction(1, 3), "(and (exact? ratio) (= (* ratio 3) 1))"),
+        "z": (1 + 2j, "(and (complex? z) (= (imag-part z) 2.0))"),
+        "truth": (True, "(and (boolean? truth) (not (number? truth)))"),
+        "nothing": (None, "(eq? nothing (if #f #f))"),
+        "bytes": (b"ab", "(and (bytevector? bytes) (= (bytevector-u8-ref bytes 0) 97))"),
+        "array": (bytearray(b"ab"), "(bytevector? array)"),
+        "callable": (abs, "(and (procedure? callable) (= (callable -3) 3))"),
+        "table": ({"a": 1}, "(not (or (pair? table) (vector? table) (procedure? table)))"),
+    }
+    for name, (value, test) in cases.items():
+        interp[name] = value
+        assert interp.eval(test) is True, name
+    assert interp["array"] is cases["array"][0]  # a bytearray is a bytevector already: the same object
+    assert interp["table"] is cases["table"][0]  # anything else passes as it is
+    assert sxflow.write_string(interp["table"]) == "#<python dict>"
+    assert interp.eval("(ident (list 1 2))") == sxflow.read("(1 2)")
+
+
+def test_scheme_values_coming_out_to_python(interp):
+    kinds = {
+        "#(1 2)": sxflow.Vector, "(list 1 2)": Pair, "'()": type(NIL), "\"s\"": str, "#\\a": sxflow.Char,
+        "'sym": Symbol, "#u8(1)": bytearray, "1": int, "1.5": float, "1/2": __import__("fractions").Fraction,
+        "1+2i": sxflow.ExactComplex, "1.0+2.0i": complex, "#t": bool, "(if #f #f)": type(None),
+    }
+    for text, kind in kinds.items():
+        assert type(interp.eval(text)) is kind, text
+    assert callable(interp.eval("car")) and callable(interp.eval("(lambda (x) x)"))
+    value = interp.eval("(list #(1 (2)) (vector))")
+    assert sxflow.to_python(value) == [[1, [2]], []]
+    assert all(type(item) is list for item in sxflow.to_python(value))  # plain lists, deeply
 
 
 def test_complex_numbers_are_python_complex(interp):

@@ -7,7 +7,7 @@ import pickle
 import pytest
 
 import sxflow
-from sxflow.data import NIL, Pair, Symbol, make_list
+from sxflow.data import NIL, Pair, Symbol, Vector, make_list
 from sxflow.macros import SyntaxRules, rename, root_of, strip_syntax
 
 
@@ -26,10 +26,11 @@ def test_an_alias_is_an_uninterned_symbol_that_remembers_its_original():
 
 def test_strip_syntax_replaces_aliases_and_copies_only_when_needed():
     alias = rename(Symbol("x"), None)
-    data = make_list([1, make_list([alias, "s"]), [alias, 2]])
+    data = make_list([1, make_list([alias, "s"]), Vector([alias, 2])])
     stripped = strip_syntax(data)
     assert sxflow.write_string(stripped) == '(1 (x "s") #(x 2))'
     assert stripped.cdr.car.car is Symbol("x") and stripped.cdr.cdr.car[0] is Symbol("x")
+    assert type(stripped.cdr.cdr.car) is Vector
     untouched = make_list([Symbol("a"), make_list([1, 2])])
     assert strip_syntax(untouched) is untouched
 
@@ -155,5 +156,5 @@ def test_an_ellipsis_followed_by_more_patterns_takes_the_middle(items):
     written = sxflow.write_string
     result = interpreter.eval_forms([make_list([Symbol("ends"), *items])])
     assert written(result) == written(make_list([items[-1], make_list(items[1:-1]), items[0]]))
-    result = interpreter.eval_forms([make_list([Symbol("vector-ends"), list(items)])])
-    assert result == [items[-1], *items[1:-1], items[0]]
+    result = interpreter.eval_forms([make_list([Symbol("vector-ends"), Vector(items)])])
+    assert type(result) is Vector and result == [items[-1], *items[1:-1], items[0]]

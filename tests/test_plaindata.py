@@ -8,7 +8,7 @@ from fractions import Fraction
 import pytest
 
 from sxflow import Char, Interpreter, SchemeError, Symbol, write_string
-from sxflow.data import NIL, Pair, is_equal, make_list
+from sxflow.data import NIL, Pair, Vector, is_equal, make_list
 from sxflow.library.plaindata import copy_plain_data, is_plain_data
 
 
@@ -84,10 +84,14 @@ def test_deep_and_long_data():
     assert is_plain_data(deep)
     copy = copy_plain_data(deep)
     assert copy is not deep and is_equal(copy, deep)
-    deep_vector: list = []
+    deep_vector = Vector()
     for _ in range(100_000):
-        deep_vector = [deep_vector]
+        deep_vector = Vector([deep_vector])
     assert is_plain_data(deep_vector)
+    copy = copy_plain_data(deep_vector)
+    for _ in range(100_000):
+        assert type(copy) is Vector
+        copy = copy[0]
     long = make_list(range(1_000_000))
     assert is_equal(copy_plain_data(long), long)
     # a cycle at the very end of a long list is still found
@@ -99,7 +103,12 @@ def test_deep_and_long_data():
 
 
 def test_python_values():
-    assert is_plain_data(make_list([1, 2.5, Fraction(1, 3), "s", Symbol("x"), Char("a"), True, NIL, [1, [2]]]))
+    assert is_plain_data(make_list([1, 2.5, Fraction(1, 3), "s", Symbol("x"), Char("a"), True, NIL,
+                                    Vector([1, Vector([2])])]))
+    copy = copy_plain_data(Vector([1, Vector([2])]))
+    assert type(copy) is Vector and type(copy[1]) is Vector
+    assert not is_plain_data([1, 2])  # a plain Python list is not a vector (to_scheme makes it a list)
+    assert not is_plain_data(make_list([1, [2]]))
     assert not is_plain_data(None)
     assert not is_plain_data(object())
     assert not is_plain_data(make_list([{"a": 1}]))
@@ -117,7 +126,7 @@ def _plain_by_definition(value) -> bool:
             if value.cdr is not NIL and not isinstance(value.cdr, Pair):
                 return False
             return walk(value.car, path) and (value.cdr is NIL or walk(value.cdr, path))
-        if type(value) is list:
+        if type(value) is Vector:
             if id(value) in path:
                 return False
             path = path | {id(value)}
@@ -132,7 +141,7 @@ def test_random_graphs_agree_with_the_definition():
     rng = random.Random(4)
     plain = 0
     for _ in range(5_000):
-        nodes = [Pair(None, None) if rng.random() < 0.8 else [None] * rng.randint(0, 2)
+        nodes = [Pair(None, None) if rng.random() < 0.8 else Vector([None] * rng.randint(0, 2))
                  for _ in range(rng.randint(1, 7))]
 
         def pick():

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sxflow.data import EOF_OBJECT, NIL, Char, ExactComplex, MultipleValues, Pair, Symbol, is_equal, make_list
+from sxflow.data import EOF_OBJECT, NIL, Char, ExactComplex, MultipleValues, Pair, Symbol, Vector, is_equal, make_list
 from sxflow import lexical, printer
 from sxflow.printer import display_string, write_shared_string, write_string
 from sxflow.reader import read
@@ -22,6 +22,10 @@ def L(*items, tail=NIL):
     return make_list(list(items), tail)
 
 
+def V(*items):
+    return Vector(items)
+
+
 # -- write ---------------------------------------------------------------------------------------
 
 
@@ -31,10 +35,11 @@ def L(*items, tail=NIL):
     (L(1, 2, tail=3), "(1 2 . 3)"),
     (NIL, "()"),
     (L(NIL, L()), "(() ())"),
-    ([1, 2], "#(1 2)"),
-    ([], "#()"),
-    ([L(1), [2]], "#((1) #(2))"),
-    (Pair([1], [2]), "(#(1) . #(2))"),
+    (V(1, 2), "#(1 2)"),
+    (V(), "#()"),
+    (V(L(1), V(2)), "#((1) #(2))"),
+    (Pair(V(1), V(2)), "(#(1) . #(2))"),
+    ([1, 2], "#<python list>"),  # a plain Python list is not a vector (to_scheme makes it a list)
     (True, "#t"),
     (False, "#f"),
     (0, "0"),
@@ -137,7 +142,7 @@ def test_big_numbers():
     (Char(" "), " "),
     (S("a b"), "a b"),
     (L("x", Char("y"), S("z w")), "(x y z w)"),
-    (["s", L("t")], "#(s (t))"),
+    (V("s", L("t")), "#(s (t))"),
     (L(1, 2.5, True), "(1 2.5 #t)"),
     (None, "#<unspecified>"),
     (MultipleValues(("a", "b")), "a b"),
@@ -223,7 +228,7 @@ def test_cycles_get_datum_labels():
     itself.car = itself
     assert write_string(itself) == "#0=(#0#)"
 
-    vector = [1, 2]
+    vector = V(1, 2)
     vector.append(vector)
     assert write_string(vector) == "#0=#(1 2 #0#)"
 
@@ -238,8 +243,8 @@ def test_shared_structure_without_cycle_has_no_labels():
     assert write_string(L(shared, shared)) == "((1 2) (1 2))"
     tail = L(3)
     assert write_string(L(Pair(1, tail), Pair(2, tail))) == "((1 3) (2 3))"
-    vector = [1]
-    assert write_string([vector, vector]) == "#(#(1) #(1))"
+    vector = V(1)
+    assert write_string(V(vector, vector)) == "#(#(1) #(1))"
 
 
 def test_cycle_inside_a_larger_structure():
@@ -251,7 +256,7 @@ def test_cycle_inside_a_larger_structure():
 
 def test_big_acyclic_data_without_labels():
     # Past the size where the printer checks for a cycle, once.
-    data = make_list([L(n, [n]) for n in range(40_000)])
+    data = make_list([L(n, V(n)) for n in range(40_000)])
     text = write_string(data)
     assert "#0" not in text and text.startswith("((0 #(0)) (1 #(1))")
 
@@ -290,13 +295,13 @@ def test_nesting_a_hundred_thousand_deep():
     for _ in range(depth):
         data = Pair(data, NIL)
     assert write_string(data) == "(" * depth + "()" + ")" * depth
-    vector = []
+    vector = V()
     for _ in range(depth):
-        vector = [vector]
+        vector = V(vector)
     assert write_string(vector) == "#(" * depth + "#()" + ")" * depth
     tails = 1
     for _ in range(depth):
-        tails = Pair(0, [tails])
+        tails = Pair(0, V(tails))
     assert write_string(tails).startswith("(0 . #((0 . #(")
 
 
@@ -306,7 +311,7 @@ def test_no_recursion_needed():
     try:
         data = NIL
         for _ in range(5_000):
-            data = L([data], 1)
+            data = L(V(data), 1)
         write_string(data)
     finally:
         sys.setrecursionlimit(limit)
@@ -338,7 +343,7 @@ def _pairs(children):
     proper = st.lists(children, max_size=5).map(lambda items: make_list(items))
     dotted = st.tuples(st.lists(children, min_size=1, max_size=4), children.filter(lambda v: v is not NIL)).map(
         lambda parts: make_list(parts[0], parts[1]))
-    vectors = st.lists(children, max_size=4)
+    vectors = st.lists(children, max_size=4).map(Vector)
     return st.one_of(proper, dotted, vectors)
 
 
@@ -389,7 +394,7 @@ def _containers(root) -> list:
     found, seen, stack = [], set(), [root]
     while stack:
         value = stack.pop()
-        if not isinstance(value, (Pair, list)) or id(value) in seen:
+        if not isinstance(value, (Pair, Vector)) or id(value) in seen:
             continue
         seen.add(id(value))
         found.append(value)
@@ -401,7 +406,7 @@ def _containers(root) -> list:
 def cyclic_data(draw):
     """Data with one to three pointers tied back into itself: cycles and shared parts."""
     root = draw(st.one_of(st.lists(data, min_size=1, max_size=4).map(make_list),
-                          st.lists(data, min_size=1, max_size=4)))
+                          st.lists(data, min_size=1, max_size=4).map(Vector)))
     containers = _containers(root)
     for _ in range(draw(st.integers(1, 3))):
         source = containers[draw(st.integers(0, len(containers) - 1))]
@@ -428,12 +433,12 @@ def same_graph(first, second, one_to_one: bool) -> bool:
     stack = [(first, second)]
     while stack:
         a, b = stack.pop()
-        a_container, b_container = isinstance(a, (Pair, list)), isinstance(b, (Pair, list))
+        a_container, b_container = isinstance(a, (Pair, Vector)), isinstance(b, (Pair, Vector))
         if not a_container or not b_container:
             if a_container or b_container or not is_equal(a, b):
                 return False
             continue
-        if type(a) is list and type(b) is not list or isinstance(a, Pair) != isinstance(b, Pair):
+        if type(a) is Vector and type(b) is not Vector or isinstance(a, Pair) != isinstance(b, Pair):
             return False
         if id(a) in forward:
             if not one_to_one:
@@ -486,8 +491,8 @@ def test_write_shared_labels_sharing_not_only_cycles():
     assert write_shared_string(L(x, x)) == "(#0=(1 2) #0#)"
     tail = L(3)
     assert write_shared_string(L(Pair(1, tail), Pair(2, tail))) == "((1 . #0=(3)) (2 . #0#))"
-    vector = [1]
-    assert write_shared_string([vector, vector]) == "#(#0=#(1) #0#)"
+    vector = V(1)
+    assert write_shared_string(V(vector, vector)) == "#(#0=#(1) #0#)"
     assert write_shared_string(L(1, 2)) == "(1 2)"
 
 

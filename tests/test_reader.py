@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sxflow.data import NIL, Char, Pair, SourcePair, Symbol, is_equal, make_list
+from sxflow.data import NIL, Char, Pair, SourcePair, Symbol, Vector, is_equal, make_list
 from sxflow.errors import SxSyntaxError
 from sxflow.reader import read, read_all
 
@@ -208,15 +208,18 @@ def test_abbreviations():
     assert read("' x") == L(S("quote"), S("x"))
     assert read("'()") == L(S("quote"), NIL)
     assert read("(a . 'b)") == L(S("a"), S("quote"), S("b"))
-    assert read("'#(1)") == L(S("quote"), [1])
+    assert read("'#(1)") == L(S("quote"), Vector([1]))
 
 
 def test_vectors():
     assert read("#(1 2 3)") == [1, 2, 3]
     assert read("#()") == []
     assert read("#(a (b) #(c))") == [S("a"), L(S("b")), [S("c")]]
-    assert read("(#(1) . #(2))") == Pair([1], [2])
-    assert type(read("#(1)")) is list
+    assert read("(#(1) . #(2))") == Pair(Vector([1]), Vector([2]))
+    assert read("(#(1) . #(2))") != Pair([1], [2])  # plain Python lists are not vectors
+    assert type(read("#(1)")) is Vector
+    assert type(read("#(#(1))")[0]) is Vector and type(read("(#(1))").car) is Vector
+    assert type(read("#0=#(1 #0#)")[1]) is Vector
 
 
 # -- comments ------------------------------------------------------------------------------------
@@ -345,7 +348,7 @@ def test_vectors_and_dotted_tails_are_plain_data():
     form = read("(a . b)")
     assert type(form) is SourcePair and form.cdr is S("b")
     vector = read("#((a))")
-    assert type(vector) is list and type(vector[0]) is SourcePair
+    assert type(vector) is Vector and type(vector[0]) is SourcePair
 
 
 # -- errors ------------------------------------------------------------------------------------------
@@ -480,7 +483,7 @@ def test_deep_quotes_and_vectors():
     vector = read("#(" * depth + ")" * depth)
     for _ in range(depth - 1):
         vector = vector[0]
-    assert vector == []
+    assert type(vector) is Vector and vector == []
 
 
 def test_deep_unclosed_error():

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from sxflow import Interpreter, NIL, Pair, SchemeError, Symbol, to_python, to_scheme
+from sxflow import Interpreter, NIL, Pair, SchemeError, Symbol, Vector, to_python, to_scheme
 from sxflow.runtime import Closure
 
 
@@ -125,6 +125,50 @@ def test_to_scheme_shares_and_rejects_cycles():
     cyclic.append(cyclic)
     with pytest.raises(ValueError):
         to_scheme(cyclic)
+
+
+def test_to_scheme_keeps_vectors_and_converts_only_plain_lists_and_tuples():
+    vector = Vector([1, [2]])
+    assert to_scheme(vector) is vector and type(vector[1]) is list  # a Vector is taken as it is
+    value = to_scheme([vector, (Vector(),), [3]])
+    assert value.car is vector
+    assert type(value.cdr.car.car) is Vector
+    assert value.cdr.cdr.car == Pair(3, NIL)
+
+
+def test_to_python_gives_plain_lists_sharing_and_cycles_kept():
+    interp = Interpreter()
+    value = interp.eval("(let ((v (vector 1 '(2 . 3)))) (list v v #()))")
+    converted = to_python(value)
+    assert converted == [[1, [2, 3]], [1, [2, 3]], []]
+    assert all(type(item) is list for item in converted)
+    assert converted[0] is converted[1]  # shared in Scheme, shared in Python
+    cyclic = interp.eval("(let ((v (vector 1 2))) (vector-set! v 1 v) v)")
+    back = to_python(cyclic)
+    assert type(back) is list and back[0] == 1 and back[1] is back
+    with pytest.raises(ValueError, match="circular"):
+        to_python(interp.eval("(let ((l (list 1 2))) (set-cdr! (cdr l) l) l)"))
+    deep = interp.eval("(let loop ((i 0) (v #())) (if (= i 100000) v (loop (+ i 1) (vector v))))")
+    back = to_python(deep)
+    for _ in range(100_000):
+        back = back[0]
+    assert back == []
+
+
+def test_a_vector_is_a_list_of_its_own_type():
+    import copy
+    import pickle
+
+    vector = Vector([1, Symbol("a"), Vector([2])])
+    assert isinstance(vector, list) and vector == [1, Symbol("a"), [2]]
+    assert repr(vector) == "Vector([1, Symbol('a'), Vector([2])])"
+    for clone in (copy.deepcopy(vector), pickle.loads(pickle.dumps(vector))):
+        assert type(clone) is Vector and type(clone[2]) is Vector and clone == vector
+    cyclic = Vector([1])
+    cyclic.append(cyclic)
+    clone = pickle.loads(pickle.dumps(cyclic))
+    assert type(clone) is Vector and clone[1] is clone
+    assert type(vector[0:2]) is list  # slices are plain lists, as the class documents
 
 
 def test_to_scheme_handles_deep_nesting():

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 import sxflow
 from sxflow import NIL, Char, Interpreter, SchemeError, Symbol, read, write_string
-from sxflow.data import make_list
+from sxflow.data import Vector, make_list
 from sxflow.errors import ErrorObject
 from sxflow.storedb import FORMAT_VERSION, StoreFile, StoreFileError, decode, encode
 
@@ -44,7 +44,8 @@ atoms = st.one_of(
     st.fractions().filter(lambda q: q.denominator != 1), st.text(), st.booleans(),
     st.text(min_size=1).map(Symbol), st.characters().map(Char), st.just(NIL),
 )
-plain = st.recursive(atoms, lambda inner: st.one_of(st.lists(inner).map(make_list), st.lists(inner)), max_leaves=20)
+plain = st.recursive(atoms, lambda inner: st.one_of(st.lists(inner).map(make_list), st.lists(inner).map(Vector)),
+                     max_leaves=20)
 
 
 @settings(max_examples=60, deadline=None)
@@ -93,18 +94,43 @@ def test_a_new_file_is_created_and_reopened_with_its_entries_in_order(tmp_path):
     assert store.entries() == []
     store.put("b", make_list([1, "two"]))
     store.put(Symbol("b"), 3)
-    store.put("a", [1, 2])  # a vector
+    store.put("a", Vector([1, 2]))  # a vector
     store.put("b", 4)  # re-put keeps its place
     store.delete(Symbol("b"))
     store.put(Symbol("b"), 5)  # deleted then put: at the end
     store.close()
     again = StoreFile(path)
     assert [(key, write_string(value)) for key, value in again.entries()] == [("b", "4"), ("a", "#(1 2)"), (Symbol("b"), "5")]
+    assert type(again.entries()[1][1]) is Vector
     again.clear()
     assert again.entries() == []
     again.close()
     with pytest.raises(StoreFileError, match="closed"):
         again.put("x", 1)
+
+
+def test_vectors_stay_vectors_and_a_file_written_before_the_vector_type_still_loads(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "store.db"
+    store = StoreFile(path)
+    store.put("v", read("#(1 #(a) (b))"))
+    with pytest.raises(StoreFileError, match=r"not plain data: #<python list>"):
+        store.put("plain", [1, 2])  # a Python list is not a vector: say so, store nothing
+    store.close()
+    # The rows an earlier sxflow wrote (the same format 1 tokens), added behind its back.
+    connection = sqlite3.connect(path)
+    connection.execute("INSERT INTO entries (key, value) VALUES (?, ?)", ("sold", '[1,["y","a"],["V",2],["L",1]]'))
+    connection.commit()
+    connection.close()
+    again = StoreFile(path)
+    entries = dict(again.entries())
+    again.close()
+    assert set(entries) == {"v", "old"}  # "s" tags a string key in the file
+    value = entries["v"]
+    assert type(value) is Vector and type(value[1]) is Vector and write_string(value) == "#(1 #(a) (b))"
+    old = entries["old"].car
+    assert type(old) is Vector and old == [1, Symbol("a")]
 
 
 def test_replace_is_one_transaction(tmp_path):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..data import NIL, Char, ExactComplex, Pair, Symbol, make_list
+from ..data import Char, ExactComplex, NIL, Pair, Symbol, Vector, make_list
 from ..printer import write_string
 from ..runtime import TYPE_CHECKS, apply_procedure, fault
 from .registry import BUILTINS, builtin
@@ -164,8 +164,8 @@ def _non_data_inside(value, budget: int) -> list:
     while stack:
         item = stack.pop()
         kind = type(item)
-        if kind is list or isinstance(item, Pair):
-            if kind is list:
+        if kind is Vector or isinstance(item, Pair):
+            if kind is Vector:
                 steps += 1
                 if steps > budget:
                     return _non_data_inside_once(value)
@@ -195,7 +195,7 @@ def _non_data_inside_once(value) -> list:
     while stack:
         item = stack.pop()
         kind = type(item)
-        if kind is list:
+        if kind is Vector:
             if id(item) in seen:
                 continue
             seen.add(id(item))
@@ -241,7 +241,7 @@ def equal_key(value):
     kind = type(value)
     if kind is str or kind is Symbol:
         return value
-    if kind is list or isinstance(value, Pair):
+    if kind is Vector or isinstance(value, Pair):
         return _structure_key(value)
     if kind is bytearray:  # equal? compares bytevectors by content
         return _Tagged("bytevector", bytes(value))
@@ -253,7 +253,7 @@ def eqv_key(value):
     kind = type(value)
     if kind is str or kind is Symbol:
         return value
-    if kind is list or isinstance(value, Pair):
+    if kind is Vector or isinstance(value, Pair):
         return _Identity(value)
     return _atom_key(value)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..data import NIL, Pair, is_equal, is_eqv, list_spine, list_to_python, make_list
+from ..data import NIL, Pair, Vector, is_equal, is_eqv, list_spine, list_to_python, make_list
 from ..data import MultipleValues
 from ..limits import build_list, check_allocation
 from ..runtime import apply_procedure, fault, is_procedure
@@ -559,6 +559,6 @@ def sort(first, second):
     # Both argument orders are in use: (sort list less?) in SRFI-95, (list-sort less? list) in R6RS/SRFI-132.
     if is_procedure(first) and not is_procedure(second):
         first, second = second, first
-    if type(first) is list:
-        return merge_sort(first, second)
+    if type(first) is Vector:
+        return Vector(merge_sort(first, second))
     return make_list(merge_sort(elements(first), second))

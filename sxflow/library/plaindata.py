@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..data import NIL, Char, Pair, Symbol, make_list
+from ..data import Char, NIL, Pair, Symbol, Vector, make_list
 from ..printer import write_string
 from ..runtime import fault
 from .registry import builtin
@@ -29,9 +29,9 @@ def copy_plain_data(value, failure=_NOT_PLAIN):
     """A deep copy of ``value`` if it is plain data, else ``failure``."""
     if type(value) in _ATOMS:
         return value
-    if type(value) is not list and not isinstance(value, Pair):
+    if type(value) is not Vector and not isinstance(value, Pair):
         return failure
-    if type(value) is not list:
+    if type(value) is not Vector:
         flat = _copy_flat(value)
         if flat is not None:
             return flat
@@ -128,10 +128,10 @@ def copy_plain_data(value, failure=_NOT_PLAIN):
 def _finished_copy(item, kind, copied):
     """For a non-atom element: _REJECTED if it cannot be plain data, its copy when one is
     already made (or it is a flat list of atoms, copied now), else _NOT_PLAIN: still to walk."""
-    if kind is not list and not isinstance(item, Pair):
+    if kind is not Vector and not isinstance(item, Pair):
         return _REJECTED
     done = copied.get(id(item), _NOT_PLAIN) if copied else _NOT_PLAIN
-    if done is _NOT_PLAIN and kind is not list:
+    if done is _NOT_PLAIN and kind is not Vector:
         flat = _copy_flat(item)
         if flat is not None:
             done = copied[id(item)] = flat
@@ -178,8 +178,8 @@ class _Frame:
     def __init__(self, container, on_path: set) -> None:
         self.container = container
         self.cursor = container
-        self.items: list = []
-        self.is_list = type(container) is not list
+        self.is_list = type(container) is not Vector
+        self.items: list = [] if self.is_list else Vector()  # a vector's copy is built in place
         self.path_end = None  # the last spine pair added to on_path
         if self.is_list:
             self.slow = container

@@ -21,7 +21,7 @@ Strings are immutable in sxflow (``eq?`` compares them by value): ``string-set!`
 
 from __future__ import annotations
 
-from ..data import NIL, Char, Pair, Symbol, make_list
+from ..data import Char, NIL, Pair, Symbol, Vector, make_list
 from ..limits import check_allocation
 from ..printer import write_string
 from ..runtime import apply_procedure, fault, is_procedure
@@ -189,12 +189,12 @@ def list_to_string(value):
 @builtin("string->vector", types=("string", "index", "index"))
 def string_to_vector(text, start=0, end=None):
     start, end = check_range("string->vector", start, end, len(_string(text)), "string")
-    return [Char(character) for character in text[start:end]]
+    return Vector([Char(character) for character in text[start:end]])
 
 
 @builtin("vector->string", types=("vector", "index", "index"))
 def vector_to_string(vector, start=0, end=None):
-    if type(vector) is not list:
+    if type(vector) is not Vector:
         raise StringTypeError("expected a vector")
     start, end = check_range("vector->string", start, end, len(vector), "vector")
     return _characters_to_text("vector->string", vector[start:end])

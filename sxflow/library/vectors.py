@@ -1,8 +1,8 @@
-"""Vectors (Python lists): construction, access with precise index errors, copying, conversion, mapping."""
+"""Vectors (``sxflow.data.Vector``, a list type of their own): construction, access with precise index errors, copying, conversion, mapping."""
 
 from __future__ import annotations
 
-from ..data import NIL, Pair
+from ..data import NIL, Pair, Vector
 from ..limits import check_allocation
 from ..runtime import apply_procedure, is_procedure
 from ..runtime import fault
@@ -15,41 +15,48 @@ class VectorTypeError(TypeError):
     """An argument that is not a vector; the caller's declared types explain it."""
 
 
-def _vector(value) -> list:
-    if type(value) is not list:
+def _vector(value) -> Vector:
+    if type(value) is not Vector:
         raise VectorTypeError("expected a vector")
     return value
 
 
-@builtin("vector?", types=("any",), inline={1: ((None,), "type({0}) is list")})
+@builtin("vector?", types=("any",), inline={1: ((None,), "type({0}) is Vector")})
 def is_vector(value):
-    return type(value) is list
+    return type(value) is Vector
 
 
 @builtin("make-vector", types=("index", "any"))
 def make_vector(count, fill=None):
     if type(count) is not int or count < 0:
         raise VectorTypeError("expected a non-negative count")
-    return [fill] * check_allocation(count)
+    return Vector([fill] * check_allocation(count))
 
 
 @builtin("vector", rest="any")
 def vector(*items):
-    return list(items)
+    return Vector(items)
 
 
 @builtin("vector-length", types=("vector",))
 def vector_length(value):
+    if type(value) is Vector:  # the common case first, without a helper call
+        return len(value)
     return len(_vector(value))
 
 
 @builtin("vector-ref", types=("vector", "index"))
 def vector_ref(value, index):
+    if type(value) is Vector and type(index) is int and 0 <= index < len(value):  # the common case, inline
+        return value[index]
     return _vector(value)[check_index("vector-ref", index, len(value), "vector")]
 
 
 @builtin("vector-set!", types=("vector", "index", "any"))
 def vector_set(value, index, item):
+    if type(value) is Vector and type(index) is int and 0 <= index < len(value):  # the common case, inline
+        value[index] = item
+        return
     _vector(value)[check_index("vector-set!", index, len(value), "vector")] = item
 
 
@@ -64,7 +71,7 @@ def vector_to_list(value, start=0, end=None):
 
 @builtin("list->vector", types=("list",))
 def list_to_vector(value):
-    return elements(value)
+    return Vector(elements(value))
 
 
 @builtin("vector-fill!", types=("vector", "any", "index", "index"))
@@ -76,7 +83,7 @@ def vector_fill(value, fill, start=0, end=None):
 @builtin("vector-copy", types=("vector", "index", "index"))
 def vector_copy(value, start=0, end=None):
     start, end = check_range("vector-copy", start, end, len(_vector(value)), "vector")
-    return value[start:end]
+    return Vector(value[start:end])
 
 
 @builtin("vector-copy!", types=("vector", "index", "vector", "index", "index"))
@@ -94,7 +101,7 @@ def vector_copy_into(target, at, source, start=0, end=None):
 
 @builtin("vector-append", rest="vector")
 def vector_append(*vectors):
-    result = []
+    result = Vector()
     for value in vectors:
         result.extend(_vector(value))
     return result
@@ -114,7 +121,7 @@ def _rows(procedure, vectors):
 
 @builtin("vector-map", types=("procedure", "vector"), rest="vector")
 def vector_map(procedure, first, *rest):
-    return [apply_procedure(procedure, row) for row in _rows(procedure, (first, *rest))]
+    return Vector([apply_procedure(procedure, row) for row in _rows(procedure, (first, *rest))])
 
 
 @builtin("vector-for-each", types=("procedure", "vector"), rest="vector")
