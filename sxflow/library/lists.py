@@ -50,14 +50,16 @@ def cdr(pair):
 
 def _accessor(path: str):
     """c[ad]+r: the letters apply right to left, as in R7RS."""
-    steps = tuple(reversed(path))
+    first, *rest = [letter == "a" for letter in reversed(path)]  # True: car, False: cdr
 
     def access(pair):
-        value = pair
-        for step in steps:
+        if not isinstance(pair, Pair):
+            raise ListTypeError("expected a pair")
+        value = pair.car if first else pair.cdr
+        for take_car in rest:
             if not isinstance(value, Pair):
                 raise ListTypeError("expected a pair")
-            value = value.car if step == "a" else value.cdr
+            value = value.car if take_car else value.cdr
         return value
 
     access.__name__ = f"c{path}r"
@@ -128,7 +130,42 @@ def is_list(value):
 
 @builtin("length", types=("list",))
 def length(value):
-    return len(elements(value))
+    # Counts without collecting the elements; Brent's cycle check as in data.list_spine
+    # (the tortoise jumps to the hare whenever the count reaches a power of two).
+    count, tortoise, power = 0, value, 1
+    while isinstance(value, Pair):
+        value = value.cdr
+        count += 1
+        if value is tortoise:
+            raise _circular()
+        if count == power:
+            tortoise, power = value, power * 2
+    if value is not NIL:
+        raise ListTypeError("expected a proper list")
+    return count
+
+
+def _copy_onto(value, tail):
+    """A fresh copy of the proper list ``value`` whose last pair's cdr is ``tail`` (one pass, no Python list)."""
+    if value is NIL:
+        return tail
+    if not isinstance(value, Pair):
+        raise ListTypeError("expected a proper list")
+    head = last = Pair(value.car, NIL)
+    value = value.cdr
+    count, tortoise, power = 1, value, 1
+    while isinstance(value, Pair):
+        last.cdr = last = Pair(value.car, NIL)
+        value = value.cdr
+        count += 1
+        if value is tortoise:
+            raise _circular()
+        if count == power:
+            tortoise, power = value, power * 2
+    if value is not NIL:
+        raise ListTypeError("expected a proper list")
+    last.cdr = tail
+    return head
 
 
 @builtin("append", rest="list")
@@ -137,7 +174,7 @@ def append(*lists):
         return NIL
     result = lists[-1]
     for index in range(len(lists) - 2, -1, -1):
-        result = make_list(elements(lists[index]), result)
+        result = _copy_onto(lists[index], result)
     return result
 
 
