@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..data import NIL, Pair, is_equal, is_eqv, list_spine, list_to_python, make_list
+from ..data import NIL, Char, Pair, Symbol, is_equal, is_eqv, list_spine, list_to_python, make_list
 from ..limits import build_list, check_allocation
 from ..runtime import apply_procedure, fault, is_procedure
 from .registry import builtin
@@ -247,7 +247,14 @@ def make_list_(count, fill=None):
     return build_list(check_allocation(_count(count)), fill=fill)
 
 
+# Keys that eqv? and equal? compare by identity alone (symbols and characters are
+# interned; #t and #f are single objects): a search for one needs no comparison call.
+_IDENTITY_TYPES = frozenset((Symbol, Char, bool))
+
+
 def _member_search(item, value, same):
+    if (same is is_eqv or same is is_equal) and type(item) in _IDENTITY_TYPES:
+        return _member_identity(item, value)
     tortoise, steps, power = value, 0, 1
     while isinstance(value, Pair):
         if same(item, value.car):
@@ -281,13 +288,46 @@ def member(item, value, compare=None):
     return _member_search(item, value, is_equal if compare is None else _scheme_test(compare))
 
 
+def _member_identity(item, value):
+    tortoise, steps, power = value, 0, 1
+    while isinstance(value, Pair):
+        if value.car is item:
+            return value
+        value = value.cdr
+        if value is tortoise:
+            raise _circular()
+        steps += 1
+        if steps == power:
+            tortoise, steps, power = value, 0, power * 2
+    return False
+
+
 def _association_search(key, alist, same):
+    if (same is is_eqv or same is is_equal) and type(key) in _IDENTITY_TYPES:
+        return _association_identity(key, alist)
     tortoise, steps, power = alist, 0, 1
     while isinstance(alist, Pair):
         entry = alist.car
         if not isinstance(entry, Pair):
             raise ListTypeError("expected an association list (a list of pairs)")
         if same(key, entry.car):
+            return entry
+        alist = alist.cdr
+        if alist is tortoise:
+            raise _circular()
+        steps += 1
+        if steps == power:
+            tortoise, steps, power = alist, 0, power * 2
+    return False
+
+
+def _association_identity(key, alist):
+    tortoise, steps, power = alist, 0, 1
+    while isinstance(alist, Pair):
+        entry = alist.car
+        if not isinstance(entry, Pair):
+            raise ListTypeError("expected an association list (a list of pairs)")
+        if entry.car is key:
             return entry
         alist = alist.cdr
         if alist is tortoise:
