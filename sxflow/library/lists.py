@@ -186,8 +186,17 @@ def append_destructive(*lists):
 @builtin("reverse", types=("list",))
 def reverse(value):
     result = NIL
-    for item in elements(value):
-        result = Pair(item, result)
+    count, tortoise, power = 0, value, 1  # Brent's cycle check, as in length
+    while isinstance(value, Pair):
+        result = Pair(value.car, result)
+        value = value.cdr
+        count += 1
+        if value is tortoise:
+            raise _circular()
+        if count == power:
+            tortoise, power = value, power * 2
+    if value is not NIL:
+        raise ListTypeError("expected a proper list")
     return result
 
 
@@ -250,11 +259,17 @@ def make_list_(count, fill=None):
 # Keys that eqv? and equal? compare by identity alone (symbols and characters are
 # interned; #t and #f are single objects): a search for one needs no comparison call.
 _IDENTITY_TYPES = frozenset((Symbol, Char, bool))
+# Keys eqv? and equal? compare by type and value (== alone would make 1 equal 1.0 and #t).
+_PLAIN_VALUE_TYPES = frozenset((int, str))
 
 
 def _member_search(item, value, same):
-    if (same is is_eqv or same is is_equal) and type(item) in _IDENTITY_TYPES:
-        return _member_identity(item, value)
+    if same is is_eqv or same is is_equal:
+        kind = type(item)
+        if kind in _IDENTITY_TYPES:
+            return _member_identity(item, value)
+        if kind in _PLAIN_VALUE_TYPES:
+            return _member_value(item, value, kind)
     tortoise, steps, power = value, 0, 1
     while isinstance(value, Pair):
         if same(item, value.car):
@@ -302,9 +317,28 @@ def _member_identity(item, value):
     return False
 
 
+def _member_value(item, value, kind):
+    tortoise, steps, power = value, 0, 1
+    while isinstance(value, Pair):
+        element = value.car
+        if element is item or (type(element) is kind and element == item):
+            return value
+        value = value.cdr
+        if value is tortoise:
+            raise _circular()
+        steps += 1
+        if steps == power:
+            tortoise, steps, power = value, 0, power * 2
+    return False
+
+
 def _association_search(key, alist, same):
-    if (same is is_eqv or same is is_equal) and type(key) in _IDENTITY_TYPES:
-        return _association_identity(key, alist)
+    if same is is_eqv or same is is_equal:
+        kind = type(key)
+        if kind in _IDENTITY_TYPES:
+            return _association_identity(key, alist)
+        if kind in _PLAIN_VALUE_TYPES:
+            return _association_value(key, alist, kind)
     tortoise, steps, power = alist, 0, 1
     while isinstance(alist, Pair):
         entry = alist.car
@@ -328,6 +362,24 @@ def _association_identity(key, alist):
         if not isinstance(entry, Pair):
             raise ListTypeError("expected an association list (a list of pairs)")
         if entry.car is key:
+            return entry
+        alist = alist.cdr
+        if alist is tortoise:
+            raise _circular()
+        steps += 1
+        if steps == power:
+            tortoise, steps, power = alist, 0, power * 2
+    return False
+
+
+def _association_value(key, alist, kind):
+    tortoise, steps, power = alist, 0, 1
+    while isinstance(alist, Pair):
+        entry = alist.car
+        if not isinstance(entry, Pair):
+            raise ListTypeError("expected an association list (a list of pairs)")
+        candidate = entry.car
+        if candidate is key or (type(candidate) is kind and candidate == key):
             return entry
         alist = alist.cdr
         if alist is tortoise:
