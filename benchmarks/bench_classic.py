@@ -5,13 +5,17 @@ value whose written form is checked against the known answer (in sxflow and in b
 Guile modes). The method is the same on both sides: the definitions are loaded, one
 untimed ``(main)`` warms up, then ``--repeat`` runs of ``(main)`` are timed inside
 the running system (``time.perf_counter`` in sxflow, ``get-internal-real-time`` in
-Guile) and the median is kept. Start-up, loading and compiling are outside every
+Guile) and the median is kept. On a shared, busy machine ``--clock cpu`` times the
+processor time of the process instead (``time.process_time``, and
+``get-internal-run-time`` with Guile's collector on one marker thread, ``GC_MARKERS=1``,
+so that both count the work of one thread), which waiting for the processor does not
+inflate. Start-up, loading and compiling are outside every
 timed region, so neither side pays for them. Guile runs as ``guile
 --no-auto-compile`` (its interpreter) and compiled (``--auto-compile``, timed in a
 second process that loads the compiled file the first one wrote). Prints each time,
 the ratios sxflow/Guile and their geometric means.
 
-    python benchmarks/bench_classic.py [--repeat N] [--only NAME,...]
+    python benchmarks/bench_classic.py [--repeat N] [--only NAME,...] [--clock wall|cpu]
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -423,18 +428,22 @@ PROGRAMS = {
 }
 
 
-def time_sxflow(definitions: str, repeat: int) -> tuple[float, str]:
+# --clock: (Python clock, Guile procedure) for each choice.
+CLOCKS = {"wall": (time.perf_counter, "get-internal-real-time"), "cpu": (time.process_time, "get-internal-run-time")}
+
+
+def time_sxflow(definitions: str, repeat: int, clock: str = "wall") -> tuple[float, str]:
     interpreter = sxflow.Interpreter()
     interpreter.eval(definitions)
     main_call = sxflow.read_all("(main)")  # read once, outside the timed runs
     result = sxflow.write_string(interpreter.eval_forms(main_call))  # warm-up, and the answer
-    median, _ = median_time(lambda: interpreter.eval_forms(main_call), repeat)
+    median, _ = median_time(lambda: interpreter.eval_forms(main_call), repeat, CLOCKS[clock][0])
     return median, result
 
 
 GUILE_RUNNER = """
 (define (time-main)
-  (let* ((start (get-internal-real-time)) (result (main)) (end (get-internal-real-time)))
+  (let* ((start ({clock})) (result (main)) (end ({clock})))
     (display (exact->inexact (/ (- end start) internal-time-units-per-second)))
     (newline)
     (write result)
@@ -444,10 +453,13 @@ GUILE_RUNNER = """
 """
 
 
-def time_guile(guile: str, definitions: str, compiled: bool, repeat: int, workdir: Path) -> tuple[float, str]:
+def time_guile(guile: str, definitions: str, compiled: bool, repeat: int, workdir: Path,
+               clock: str = "wall") -> tuple[float, str]:
     path = workdir / ("compiled.scm" if compiled else "interpreted.scm")
-    path.write_text(definitions + GUILE_RUNNER.replace("{repeat}", str(repeat)))
+    path.write_text(definitions + GUILE_RUNNER.replace("{repeat}", str(repeat)).replace("{clock}", CLOCKS[clock][1]))
     environment = dict(os.environ, XDG_CACHE_HOME=str(workdir / "cache"), GUILE_AUTO_COMPILE="1" if compiled else "0")
+    if clock == "cpu":
+        environment["GC_MARKERS"] = "1"  # one collector thread: processor time is one thread's work
     command = [guile, "--auto-compile" if compiled else "--no-auto-compile", str(path)]
     if compiled:  # the first run compiles (and its time is not counted)
         subprocess.run(command, env=environment, capture_output=True, text=True, timeout=600)
@@ -467,25 +479,28 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", default="", help="comma-separated program names")
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall",
+                        help="wall: elapsed time; cpu: processor time of the process (steadier on a busy machine)")
     arguments = parser.parse_args()
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
     names = [name for name in PROGRAMS if not arguments.only or name in arguments.only.split(",")]
     guile = shutil.which("guile") or shutil.which("guile-3.0")
-    print(f"Python {sys.version.split()[0]}, median of {arguments.repeat} runs after one warm-up, start-up excluded "
-          f"on both sides; guile: {guile or 'not on PATH'}")
+    print(f"Python {sys.version.split()[0]}, {arguments.clock} clock, median of {arguments.repeat} runs after one "
+          f"warm-up, start-up excluded on both sides; guile: {guile or 'not on PATH'}")
     print(f"\n{'program':12} {'sxflow s':>9} {'guile-i s':>10} {'guile-c s':>10} {'/interp':>8} {'/compiled':>10}  answer")
     interpreted_ratios, compiled_ratios, failures = [], [], 0
     with tempfile.TemporaryDirectory() as directory:
         workdir = Path(directory)
         for name in names:
             definitions, expected = PROGRAMS[name]
-            seconds, answer = time_sxflow(definitions, arguments.repeat)
+            seconds, answer = time_sxflow(definitions, arguments.repeat, arguments.clock)
             check = "ok" if answer == expected else f"WRONG: {answer} (expected {expected})"
             failures += answer != expected
             row = f"{name:12} {seconds:9.4f}"
             if guile:
-                interpreted, interpreted_answer = time_guile(guile, definitions, False, arguments.repeat, workdir)
-                compiled, compiled_answer = time_guile(guile, definitions, True, arguments.repeat, workdir)
+                interpreted, interpreted_answer = time_guile(guile, definitions, False, arguments.repeat, workdir,
+                                                             arguments.clock)
+                compiled, compiled_answer = time_guile(guile, definitions, True, arguments.repeat, workdir, arguments.clock)
                 if interpreted_answer != expected or compiled_answer != expected:
                     check += f"; guile says {interpreted_answer} / {compiled_answer}"
                 interpreted_ratios.append(seconds / max(interpreted, 1e-6))
