@@ -150,8 +150,14 @@ def _divide(left, right):
 def divide(first, *numbers):
     if len(numbers) == 1:
         right = numbers[0]
-        if type(first) is float and type(right) is float and right:
-            return first / right  # both inexact, no zero divisor: Python's own division
+        left_type, right_type = type(first), type(right)
+        # At least one float, the other a float or an int, no zero divisor: Python's own
+        # division is the inexact quotient (two ints stay exact, below).
+        if ((left_type is float and right_type in _INT_FLOAT) or (right_type is float and left_type is int)) and right:
+            try:
+                return first / right
+            except OverflowError:  # a huge int met a float: the general code below
+                pass
     _number(first)
     if not numbers:
         return _divide(1, first)
