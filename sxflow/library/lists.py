@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from ..data import NIL, Char, Pair, Symbol, is_equal, is_eqv, list_spine, list_to_python, make_list
+from ..data import NIL, Pair, is_equal, is_eqv, list_spine, list_to_python, make_list
 from ..limits import build_list, check_allocation
 from ..runtime import apply_procedure, fault, is_procedure
 from .registry import builtin
+from ..data import Char, Symbol
 
 
 class ListTypeError(TypeError):

@@ -44,16 +44,11 @@ def vector_length(value):
 
 @builtin("vector-ref", types=("vector", "index"))
 def vector_ref(value, index):
-    if type(value) is list and type(index) is int and 0 <= index < len(value):
-        return value[index]
     return _vector(value)[check_index("vector-ref", index, len(value), "vector")]
 
 
 @builtin("vector-set!", types=("vector", "index", "any"))
 def vector_set(value, index, item):
-    if type(value) is list and type(index) is int and 0 <= index < len(value):
-        value[index] = item
-        return None
     _vector(value)[check_index("vector-set!", index, len(value), "vector")] = item
 
 
