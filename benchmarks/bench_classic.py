@@ -1,14 +1,21 @@
 """Classic Scheme benchmarks (Gabriel-style): sxflow against Guile's interpreter and compiled Guile.
 
 Each program is plain R7RS written for the subset both run; its ``(main)`` returns a
-value whose written form is checked against the known answer. sxflow is timed in
-process (median of ``--repeat`` runs, after one warm-up); when a ``guile`` executable
-is on PATH, the same text is timed inside Guile with ``get-internal-real-time``, once
-with ``guile --no-auto-compile`` (Guile's interpreter) and once compiled
-(``--auto-compile``, timed on the run after the one that compiles it). Prints each
-time, the ratios sxflow/Guile and their geometric means.
+value whose written form is checked against the known answer (in sxflow and in both
+Guile modes). The method is the same on both sides: the definitions are loaded, one
+untimed ``(main)`` warms up, then ``--repeat`` runs of ``(main)`` are timed inside
+the running system (``time.perf_counter`` in sxflow, ``get-internal-real-time`` in
+Guile) and the median is kept. On a shared, busy machine ``--clock cpu`` times the
+processor time of the process instead (``time.process_time``, and
+``get-internal-run-time`` with Guile's collector on one marker thread, ``GC_MARKERS=1``,
+so that both count the work of one thread), which waiting for the processor does not
+inflate. Start-up, loading and compiling are outside every
+timed region, so neither side pays for them. Guile runs as ``guile
+--no-auto-compile`` (its interpreter) and compiled (``--auto-compile``, timed in a
+second process that loads the compiled file the first one wrote). Prints each time,
+the ratios sxflow/Guile and their geometric means.
 
-    python benchmarks/bench_classic.py [--repeat N] [--only NAME,...]
+    python benchmarks/bench_classic.py [--repeat N] [--only NAME,...] [--clock wall|cpu]
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -151,41 +159,312 @@ PROGRAMS = {
                     (columns (+ x 1)
                              (+ total (count-iterations (- (* 3. (/ x n)) 2.) (- (* 2. (/ y n)) 1.) 64)))))))))
 (define (main) (mbrot 40))""", "33777"),
+    "destruc": ("""
+(define (append-to-tail! x y)
+  (if (null? x) y
+      (let loop ((a x) (b (cdr x)))
+        (if (null? b) (begin (set-cdr! a y) x) (loop b (cdr b))))))
+(define (destructive n m)
+  (let ((l (do ((i 10 (- i 1)) (a '() (cons '() a))) ((= i 0) a))))
+    (do ((i n (- i 1))) ((= i 0) l)
+      (cond ((null? (car l))
+             (do ((l l (cdr l))) ((null? l))
+               (if (null? (car l)) (set-car! l (cons '() '())))
+               (append-to-tail! (car l) (do ((j m (- j 1)) (a '() (cons '() a))) ((= j 0) a)))))
+            (else
+             (do ((l1 l (cdr l1)) (l2 (cdr l) (cdr l2))) ((null? l2))
+               (set-cdr! (do ((j (quotient (length (car l2)) 2) (- j 1)) (a (car l2) (cdr a)))
+                             ((zero? j) a)
+                           (set-car! a i))
+                         (let ((n (quotient (length (car l1)) 2)))
+                           (cond ((= n 0) (set-car! l1 '()) (car l1))
+                                 (else
+                                  (do ((j n (- j 1)) (a (car l1) (cdr a)))
+                                      ((= j 1) (let ((x (cdr a))) (set-cdr! a '()) x))
+                                    (set-car! a i))))))))))))
+(define (main) (let loop ((k 10) (result #f)) (if (= k 0) result (loop (- k 1) (destructive 600 50)))))""", ("((1 1 2) (1 1 1) (1 1 1 2) (1 1 1 1) (1 1 1 1 2) (1 1 1 1 2) (1 1 1 1 "
+                "2) (1 1 1 1 2) (1 1 1 1 2) (1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 2 2 2 2 2 3))")),
+    "browse": (r"""
+(define (lookup key table)
+  (let loop ((x table))
+    (if (null? x) #f
+        (let ((pair (car x))) (if (eq? (car pair) key) pair (loop (cdr x)))))))
+(define properties '())
+(define (get key1 key2)
+  (let ((x (lookup key1 properties)))
+    (if x (let ((y (lookup key2 (cdr x)))) (if y (cdr y) #f)) #f)))
+(define (put key1 key2 val)
+  (let ((x (lookup key1 properties)))
+    (if x
+        (let ((y (lookup key2 (cdr x))))
+          (if y (set-cdr! y val) (set-cdr! x (cons (cons key2 val) (cdr x)))))
+        (set! properties (cons (list key1 (cons key2 val)) properties)))))
+(define *current-gensym* 0)
+(define (generate-symbol)
+  (set! *current-gensym* (+ *current-gensym* 1))
+  (string->symbol (string-append "g" (number->string *current-gensym*))))
+(define (append-to-tail! x y)
+  (if (null? x) y
+      (do ((a x b) (b (cdr x) (cdr b))) ((null? b) (set-cdr! a y) x))))
+(define (tree-copy x) (if (not (pair? x)) x (cons (tree-copy (car x)) (tree-copy (cdr x)))))
+(define *rand* 21)
+(define (init n m npats ipats)
+  (let ((ipats (tree-copy ipats)))
+    (do ((p ipats (cdr p))) ((null? (cdr p)) (set-cdr! p ipats)))
+    (do ((n n (- n 1))
+         (i m (cond ((zero? i) m) (else (- i 1))))
+         (name (generate-symbol) (generate-symbol))
+         (a '()))
+        ((= n 0) a)
+      (set! a (cons name a))
+      (do ((i i (- i 1))) ((zero? i)) (put name (generate-symbol) #f))
+      (put name 'pattern
+           (do ((i npats (- i 1)) (ipats ipats (cdr ipats)) (a '()))
+               ((zero? i) a)
+             (set! a (cons (car ipats) a))))
+      (do ((j (- m i) (- j 1))) ((zero? j)) (put name (generate-symbol) #f)))))
+(define (browse-random) (set! *rand* (remainder (* *rand* 17) 251)) *rand*)
+(define (randomize l)
+  (do ((a '())) ((null? l) a)
+    (let ((n (remainder (browse-random) (length l))))
+      (cond ((zero? n) (set! a (cons (car l) a)) (set! l (cdr l)) l)
+            (else (do ((n n (- n 1)) (x l (cdr x)))
+                      ((= n 1) (set! a (cons (cadr x) a)) (set-cdr! x (cddr x)) x)))))))
+(define (my-match pat dat alist)
+  (cond ((null? pat) (null? dat))
+        ((null? dat) '())
+        ((or (eq? (car pat) '?) (eq? (car pat) (car dat))) (my-match (cdr pat) (cdr dat) alist))
+        ((eq? (car pat) '*)
+         (or (my-match (cdr pat) dat alist) (my-match (cdr pat) (cdr dat) alist) (my-match pat (cdr dat) alist)))
+        (else
+         (cond ((not (pair? (car pat)))
+                (cond ((eq? (string-ref (symbol->string (car pat)) 0) #\?)
+                       (let ((val (assq (car pat) alist)))
+                         (cond (val (my-match (cons (cdr val) (cdr pat)) dat alist))
+                               (else (my-match (cdr pat) (cdr dat) (cons (cons (car pat) (car dat)) alist))))))
+                      ((eq? (string-ref (symbol->string (car pat)) 0) #\*)
+                       (let ((val (assq (car pat) alist)))
+                         (cond (val (my-match (append (cdr val) (cdr pat)) dat alist))
+                               (else
+                                (do ((l '() (append-to-tail! l (cons (if (null? d) '() (car d)) '())))
+                                     (e (cons '() dat) (cdr e))
+                                     (d dat (if (null? d) '() (cdr d))))
+                                    ((or (null? e) (my-match (cdr pat) d (cons (cons (car pat) l) alist)))
+                                     (if (null? e) #f #t)))))))
+                      (else #f)))
+               (else (and (pair? (car dat))
+                          (my-match (car pat) (car dat) alist)
+                          (my-match (cdr pat) (cdr dat) alist)))))))
+(define database
+  (randomize (init 100 10 4 '((a a a b b b b a a a a a b b a a a)
+                              (a a b b b b a a (a a) (b b))
+                              (a a a b (b a) b a b a)))))
+(define (investigate units pats)
+  (let ((matches 0))
+    (do ((units units (cdr units))) ((null? units) matches)
+      (do ((pats pats (cdr pats))) ((null? pats))
+        (do ((p (get (car units) 'pattern) (cdr p))) ((null? p))
+          (if (eq? (my-match (car pats) (car p) '()) #t) (set! matches (+ matches 1))))))))
+(define (main)
+  (do ((k 0 (+ k 1)) (total 0 (+ total (investigate database '((*a ?b *b ?b a *a a *b *a) (*a *b *b *a (*a) (*b)) (? ? * (b a) * ? ?))))))
+      ((= k 4) total)))""", "3600"),
+    "puzzle": ("""
+(define size 511)
+(define classmax 3)
+(define typemax 12)
+(define *iii* 0)
+(define *kount* 0)
+(define *d* 8)
+(define *piececount* (make-vector (+ classmax 1) 0))
+(define *class* (make-vector (+ typemax 1) 0))
+(define *piecemax* (make-vector (+ typemax 1) 0))
+(define *puzzle* (make-vector (+ size 1) #f))
+(define *p* (make-vector (+ typemax 1) #f))
+(define (fit i j)
+  (let ((end (vector-ref *piecemax* i)))
+    (do ((k 0 (+ k 1)))
+        ((or (> k end) (and (vector-ref (vector-ref *p* i) k) (vector-ref *puzzle* (+ j k))))
+         (if (> k end) #t #f)))))
+(define (place i j)
+  (let ((end (vector-ref *piecemax* i)))
+    (do ((k 0 (+ k 1))) ((> k end))
+      (cond ((vector-ref (vector-ref *p* i) k) (vector-set! *puzzle* (+ j k) #t) #t)))
+    (vector-set! *piececount* (vector-ref *class* i) (- (vector-ref *piececount* (vector-ref *class* i)) 1))
+    (do ((k j (+ k 1)))
+        ((or (> k size) (not (vector-ref *puzzle* k))) (if (> k size) 0 k)))))
+(define (puzzle-remove i j)
+  (let ((end (vector-ref *piecemax* i)))
+    (do ((k 0 (+ k 1))) ((> k end))
+      (cond ((vector-ref (vector-ref *p* i) k) (vector-set! *puzzle* (+ j k) #f) #f)))
+    (vector-set! *piececount* (vector-ref *class* i) (+ (vector-ref *piececount* (vector-ref *class* i)) 1))))
+(define (trial j)
+  (let ((k 0))
+    (call-with-current-continuation
+     (lambda (return)
+       (do ((i 0 (+ i 1)))
+           ((> i typemax) (set! *kount* (+ *kount* 1)) #f)
+         (cond
+          ((not (zero? (vector-ref *piececount* (vector-ref *class* i))))
+           (cond
+            ((fit i j)
+             (set! k (place i j))
+             (cond ((or (trial k) (zero? k)) (set! *kount* (+ *kount* 1)) (return #t))
+                   (else (puzzle-remove i j))))))))))))
+(define (define-piece iclass ii jj kk)
+  (let ((index 0))
+    (do ((i 0 (+ i 1))) ((> i ii))
+      (do ((j 0 (+ j 1))) ((> j jj))
+        (do ((k 0 (+ k 1))) ((> k kk))
+          (set! index (+ i (* *d* (+ j (* *d* k)))))
+          (vector-set! (vector-ref *p* *iii*) index #t))))
+    (vector-set! *class* *iii* iclass)
+    (vector-set! *piecemax* *iii* index)
+    (cond ((not (= *iii* typemax)) (set! *iii* (+ *iii* 1))))))
+(define (start)
+  (set! *kount* 0)
+  (do ((i 0 (+ i 1))) ((> i typemax)) (vector-set! *p* i (make-vector (+ size 1) #f)))
+  (do ((m 0 (+ m 1))) ((> m size)) (vector-set! *puzzle* m #t))
+  (do ((i 1 (+ i 1))) ((> i 5))
+    (do ((j 1 (+ j 1))) ((> j 5))
+      (do ((k 1 (+ k 1))) ((> k 5))
+        (vector-set! *puzzle* (+ i (* *d* (+ j (* *d* k)))) #f))))
+  (set! *iii* 0)
+  (define-piece 0 3 1 0) (define-piece 0 1 0 3) (define-piece 0 0 3 1)
+  (define-piece 0 1 3 0) (define-piece 0 3 0 1) (define-piece 0 0 1 3)
+  (define-piece 1 2 0 0) (define-piece 1 0 2 0) (define-piece 1 0 0 2)
+  (define-piece 2 1 1 0) (define-piece 2 1 0 1) (define-piece 2 0 1 1)
+  (define-piece 3 1 1 1)
+  (vector-set! *piececount* 0 13)
+  (vector-set! *piececount* 1 3)
+  (vector-set! *piececount* 2 1)
+  (vector-set! *piececount* 3 1)
+  (let ((m (+ (* *d* (+ *d* 1)) 1)) (n 0))
+    (if (fit 0 m) (set! n (place 0 m)) (error "puzzle: the first piece does not fit"))
+    (if (trial n) *kount* #f)))
+(define (main) (start))""", "2005"),
+    "triangl": ("""
+(define *board* (make-vector 16 1))
+(define *sequence* (make-vector 14 0))
+(define *a* (list->vector '(1 2 4 3 5 6 1 3 6 2 5 4 11 12 13 7 8 4 4 7 11 8 12 13 6 10 15 9 14 13 13 14 15 9 10 6 6)))
+(define *b* (list->vector '(2 4 7 5 8 9 3 6 10 5 9 8 12 13 14 8 9 5 2 4 7 5 8 9 3 6 10 5 9 8 12 13 14 8 9 5 5)))
+(define *c* (list->vector '(4 7 11 8 12 13 6 10 15 9 14 13 13 14 15 9 10 6 1 2 4 3 5 6 1 3 6 2 5 4 11 12 13 7 8 4 4)))
+(define *answer* '())
+(define (attempt i depth)
+  (cond ((= depth 14)
+         (set! *answer* (cons (cdr (vector->list *sequence*)) *answer*))
+         #t)
+        ((and (= 1 (vector-ref *board* (vector-ref *a* i)))
+              (= 1 (vector-ref *board* (vector-ref *b* i)))
+              (= 0 (vector-ref *board* (vector-ref *c* i))))
+         (vector-set! *board* (vector-ref *a* i) 0)
+         (vector-set! *board* (vector-ref *b* i) 0)
+         (vector-set! *board* (vector-ref *c* i) 1)
+         (vector-set! *sequence* depth i)
+         (do ((j 0 (+ j 1)) (depth (+ depth 1)))
+             ((or (= j 36) (attempt j depth)) #f))
+         (vector-set! *board* (vector-ref *a* i) 1)
+         (vector-set! *board* (vector-ref *b* i) 1)
+         (vector-set! *board* (vector-ref *c* i) 0)
+         #f)
+        (else #f)))
+(define (move! i depth)
+  (vector-set! *board* (vector-ref *a* i) 0)
+  (vector-set! *board* (vector-ref *b* i) 0)
+  (vector-set! *board* (vector-ref *c* i) 1)
+  (vector-set! *sequence* depth i))
+(define (main)
+  (vector-fill! *board* 1)
+  (vector-set! *board* 5 0)
+  (set! *answer* '())
+  (move! 22 1)
+  (move! 34 2)
+  (move! 31 3)
+  (move! 15 4)
+  (do ((j 0 (+ j 1))) ((= j 36)) (attempt j 5))
+  (list (length *answer*) (car *answer*)))""", "(3 (22 34 31 15 7 1 20 17 25 6 5 13 32))"),
+    "fft": ("""
+(define pi (* 4 (atan 1)))
+(define (fft! re im inverse?)
+  (let ((n (vector-length re)))
+    (let loop ((i 0) (j 0))
+      (if (< i n)
+          (begin
+            (if (< i j)
+                (let ((tr (vector-ref re i)) (ti (vector-ref im i)))
+                  (vector-set! re i (vector-ref re j)) (vector-set! im i (vector-ref im j))
+                  (vector-set! re j tr) (vector-set! im j ti)))
+            (let bit ((m (quotient n 2)) (j j))
+              (if (and (>= m 1) (>= j m))
+                  (bit (quotient m 2) (- j m))
+                  (loop (+ i 1) (+ j m)))))))
+    (let stage ((size 2))
+      (if (<= size n)
+          (let* ((half (quotient size 2))
+                 (angle (/ (* (if inverse? 2. -2.) pi) size)))
+            (do ((k 0 (+ k 1))) ((= k half))
+              (let ((wr (cos (* angle k))) (wi (sin (* angle k))))
+                (do ((start 0 (+ start size))) ((>= start n))
+                  (let* ((a (+ start k)) (b (+ a half))
+                         (br (vector-ref re b)) (bi (vector-ref im b))
+                         (tr (- (* wr br) (* wi bi))) (ti (+ (* wr bi) (* wi br))))
+                    (vector-set! re b (- (vector-ref re a) tr)) (vector-set! im b (- (vector-ref im a) ti))
+                    (vector-set! re a (+ (vector-ref re a) tr)) (vector-set! im a (+ (vector-ref im a) ti))))))
+            (stage (* size 2)))))
+    (if inverse?
+        (do ((i 0 (+ i 1))) ((= i n))
+          (vector-set! re i (/ (vector-ref re i) n)) (vector-set! im i (/ (vector-ref im i) n))))))
+(define (main)
+  (let* ((n 4096) (re (make-vector n 0.)) (im (make-vector n 0.)))
+    (do ((i 0 (+ i 1))) ((= i n)) (vector-set! re i (exact->inexact (modulo (* i i) 17))))
+    (fft! re im #f)
+    (let ((peak (inexact->exact (round (vector-ref re 0)))) (x1 (inexact->exact (round (vector-ref re 1)))))
+      (fft! re im #t)
+      (let check ((i 0) (ok #t))
+        (if (= i n) (list ok peak x1)
+            (check (+ i 1) (and ok (= (inexact->exact (round (vector-ref re i))) (modulo (* i i) 17)))))))))""", "(#t 32775 7)"),
     "collatz": ("""
 (define (steps n) (let loop ((n n) (s 0)) (if (= n 1) s (loop (if (even? n) (quotient n 2) (+ (* 3 n) 1)) (+ s 1)))))
 (define (main) (let loop ((n 1) (best 0)) (if (> n 20000) best (loop (+ n 1) (max best (steps n))))))""", "278"),
 }
 
 
-def time_sxflow(definitions: str, repeat: int) -> tuple[float, str]:
+# --clock: (Python clock, Guile procedure) for each choice.
+CLOCKS = {"wall": (time.perf_counter, "get-internal-real-time"), "cpu": (time.process_time, "get-internal-run-time")}
+
+
+def time_sxflow(definitions: str, repeat: int, clock: str = "wall") -> tuple[float, str]:
     interpreter = sxflow.Interpreter()
     interpreter.eval(definitions)
-    result = sxflow.write_string(interpreter.eval("(main)"))  # warm-up, and the answer
-    median, _ = median_time(lambda: interpreter.eval("(main)"), repeat)
+    main_call = sxflow.read_all("(main)")  # read once, outside the timed runs
+    result = sxflow.write_string(interpreter.eval_forms(main_call))  # warm-up, and the answer
+    median, _ = median_time(lambda: interpreter.eval_forms(main_call), repeat, CLOCKS[clock][0])
     return median, result
 
 
 GUILE_RUNNER = """
 (define (time-main)
-  (let* ((start (get-internal-real-time)) (result (main)) (end (get-internal-real-time)))
+  (let* ((start ({clock})) (result (main)) (end ({clock})))
     (display (exact->inexact (/ (- end start) internal-time-units-per-second)))
     (newline)
     (write result)
     (newline)))
-(time-main)
-(let loop ((i 1)) (when (< i {repeat}) (time-main) (loop (+ i 1))))
+(main)  ; the warm-up run, as in sxflow
+(let loop ((i 0)) (when (< i {repeat}) (time-main) (loop (+ i 1))))
 """
 
 
-def time_guile(guile: str, definitions: str, compiled: bool, repeat: int, workdir: Path) -> tuple[float, str]:
+def time_guile(guile: str, definitions: str, compiled: bool, repeat: int, workdir: Path,
+               clock: str = "wall") -> tuple[float, str]:
     path = workdir / ("compiled.scm" if compiled else "interpreted.scm")
-    path.write_text(definitions + GUILE_RUNNER.replace("{repeat}", str(repeat)))
+    path.write_text(definitions + GUILE_RUNNER.replace("{repeat}", str(repeat)).replace("{clock}", CLOCKS[clock][1]))
     environment = dict(os.environ, XDG_CACHE_HOME=str(workdir / "cache"), GUILE_AUTO_COMPILE="1" if compiled else "0")
+    if clock == "cpu":
+        environment["GC_MARKERS"] = "1"  # one collector thread: processor time is one thread's work
     command = [guile, "--auto-compile" if compiled else "--no-auto-compile", str(path)]
     if compiled:  # the first run compiles (and its time is not counted)
         subprocess.run(command, env=environment, capture_output=True, text=True, timeout=600)
     completed = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=600)
-    lines = completed.stdout.split("\n")
+    lines = completed.stdout.split("\n")  # time, answer, time, answer, ..., ""
     if completed.returncode != 0 or len(lines) < 2:
         raise RuntimeError(f"guile failed: {completed.stderr.strip()[:400]}")
     times = [float(lines[index]) for index in range(0, len(lines) - 1, 2)]
@@ -200,24 +479,28 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", default="", help="comma-separated program names")
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall",
+                        help="wall: elapsed time; cpu: processor time of the process (steadier on a busy machine)")
     arguments = parser.parse_args()
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
     names = [name for name in PROGRAMS if not arguments.only or name in arguments.only.split(",")]
     guile = shutil.which("guile") or shutil.which("guile-3.0")
-    print(f"Python {sys.version.split()[0]}, median of {arguments.repeat} runs; guile: {guile or 'not on PATH'}")
+    print(f"Python {sys.version.split()[0]}, {arguments.clock} clock, median of {arguments.repeat} runs after one "
+          f"warm-up, start-up excluded on both sides; guile: {guile or 'not on PATH'}")
     print(f"\n{'program':12} {'sxflow s':>9} {'guile-i s':>10} {'guile-c s':>10} {'/interp':>8} {'/compiled':>10}  answer")
     interpreted_ratios, compiled_ratios, failures = [], [], 0
     with tempfile.TemporaryDirectory() as directory:
         workdir = Path(directory)
         for name in names:
             definitions, expected = PROGRAMS[name]
-            seconds, answer = time_sxflow(definitions, arguments.repeat)
+            seconds, answer = time_sxflow(definitions, arguments.repeat, arguments.clock)
             check = "ok" if answer == expected else f"WRONG: {answer} (expected {expected})"
             failures += answer != expected
             row = f"{name:12} {seconds:9.4f}"
             if guile:
-                interpreted, interpreted_answer = time_guile(guile, definitions, False, arguments.repeat, workdir)
-                compiled, compiled_answer = time_guile(guile, definitions, True, arguments.repeat, workdir)
+                interpreted, interpreted_answer = time_guile(guile, definitions, False, arguments.repeat, workdir,
+                                                             arguments.clock)
+                compiled, compiled_answer = time_guile(guile, definitions, True, arguments.repeat, workdir, arguments.clock)
                 if interpreted_answer != expected or compiled_answer != expected:
                     check += f"; guile says {interpreted_answer} / {compiled_answer}"
                 interpreted_ratios.append(seconds / max(interpreted, 1e-6))

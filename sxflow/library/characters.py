@@ -41,8 +41,11 @@ def _fold(text: str) -> str:
 
 def _comparison(name: str, test, key):
     """An n-ary comparison (at least two characters), true when ``test`` holds for each adjacent pair."""
+    by_code_point = key is ord  # one-character strings compare as their code points do
 
     def compare(first, second, *rest):
+        if by_code_point and not rest and type(first) is Char and type(second) is Char:
+            return test(first.char, second.char)
         characters = (first, second, *rest)
         for character in characters:
             if type(character) is not Char:

@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
-from ..data import is_equal, is_eqv
+from ..data import Char, Symbol, is_equal, is_eqv
 from .registry import builtin
 
 
 # eq? compares symbols, numbers, characters, booleans and strings by value (strings are
-# immutable values here), and everything else by identity.
-@builtin("eq?", types=("any", "any"), inline={2: ((None, None), "{0} is {1} or is_eqv({0}, {1})")})
+# immutable values here), and everything else by identity. Symbols are interned, so two
+# different symbol objects are never eq?: the inline form answers without a call for them.
+_EQV_INLINE = "{0} is {1} or (type({0}) is not Symbol and is_eqv({0}, {1}))"
+# Values equal? (like eqv?) compares by identity alone: interned symbols and characters, #t, #f.
+_IDENTITY_TYPES = frozenset((Symbol, Char, bool))
+
+
+@builtin("eq?", types=("any", "any"), inline={2: ((None, None), _EQV_INLINE)})
 def is_eq(left, right):
-    return left is right or is_eqv(left, right)
+    return left is right or (type(left) is not Symbol and is_eqv(left, right))
 
 
-@builtin("eqv?", types=("any", "any"), inline={2: ((None, None), "{0} is {1} or is_eqv({0}, {1})")})
+@builtin("eqv?", types=("any", "any"), inline={2: ((None, None), _EQV_INLINE)})
 def is_eqv_(left, right):
-    return left is right or is_eqv(left, right)
+    return left is right or (type(left) is not Symbol and is_eqv(left, right))
 
 
 @builtin("equal?", types=("any", "any"))
 def is_equal_(left, right):
+    if left is right:
+        return True
+    if type(left) in _IDENTITY_TYPES:
+        return False
     return is_equal(left, right)
 
 

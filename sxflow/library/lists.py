@@ -8,6 +8,7 @@ from ..limits import build_list, check_allocation
 from ..runtime import apply_procedure, fault, is_procedure
 from ..runtime import is_procedure
 from .registry import builtin
+from ..data import Char, Symbol
 
 
 class ListTypeError(TypeError):
@@ -52,14 +53,16 @@ def cdr(pair):
 
 def _accessor(path: str):
     """c[ad]+r: the letters apply right to left, as in R7RS."""
-    steps = tuple(reversed(path))
+    first, *rest = [letter == "a" for letter in reversed(path)]  # True: car, False: cdr
 
     def access(pair):
-        value = pair
-        for step in steps:
+        if not isinstance(pair, Pair):
+            raise ListTypeError("expected a pair")
+        value = pair.car if first else pair.cdr
+        for take_car in rest:
             if not isinstance(value, Pair):
                 raise ListTypeError("expected a pair")
-            value = value.car if step == "a" else value.cdr
+            value = value.car if take_car else value.cdr
         return value
 
     access.__name__ = f"c{path}r"
@@ -130,7 +133,42 @@ def is_list(value):
 
 @builtin("length", types=("list",))
 def length(value):
-    return len(elements(value))
+    # Counts without collecting the elements; Brent's cycle check as in data.list_spine
+    # (the tortoise jumps to the hare whenever the count reaches a power of two).
+    count, tortoise, power = 0, value, 1
+    while isinstance(value, Pair):
+        value = value.cdr
+        count += 1
+        if value is tortoise:
+            raise _circular()
+        if count == power:
+            tortoise, power = value, power * 2
+    if value is not NIL:
+        raise ListTypeError("expected a proper list")
+    return count
+
+
+def _copy_onto(value, tail):
+    """A fresh copy of the proper list ``value`` whose last pair's cdr is ``tail`` (one pass, no Python list)."""
+    if value is NIL:
+        return tail
+    if not isinstance(value, Pair):
+        raise ListTypeError("expected a proper list")
+    head = last = Pair(value.car, NIL)
+    value = value.cdr
+    count, tortoise, power = 1, value, 1
+    while isinstance(value, Pair):
+        last.cdr = last = Pair(value.car, NIL)
+        value = value.cdr
+        count += 1
+        if value is tortoise:
+            raise _circular()
+        if count == power:
+            tortoise, power = value, power * 2
+    if value is not NIL:
+        raise ListTypeError("expected a proper list")
+    last.cdr = tail
+    return head
 
 
 @builtin("append", rest="list")
@@ -139,7 +177,7 @@ def append(*lists):
         return NIL
     result = lists[-1]
     for index in range(len(lists) - 2, -1, -1):
-        result = make_list(elements(lists[index]), result)
+        result = _copy_onto(lists[index], result)
     return result
 
 
@@ -151,8 +189,17 @@ def append_destructive(*lists):
 @builtin("reverse", types=("list",))
 def reverse(value):
     result = NIL
-    for item in elements(value):
-        result = Pair(item, result)
+    count, tortoise, power = 0, value, 1  # Brent's cycle check, as in length
+    while isinstance(value, Pair):
+        result = Pair(value.car, result)
+        value = value.cdr
+        count += 1
+        if value is tortoise:
+            raise _circular()
+        if count == power:
+            tortoise, power = value, power * 2
+    if value is not NIL:
+        raise ListTypeError("expected a proper list")
     return result
 
 
@@ -212,7 +259,20 @@ def make_list_(count, fill=None):
     return build_list(check_allocation(_count(count)), fill=fill)
 
 
+# Keys that eqv? and equal? compare by identity alone (symbols and characters are
+# interned; #t and #f are single objects): a search for one needs no comparison call.
+_IDENTITY_TYPES = frozenset((Symbol, Char, bool))
+# Keys eqv? and equal? compare by type and value (== alone would make 1 equal 1.0 and #t).
+_PLAIN_VALUE_TYPES = frozenset((int, str))
+
+
 def _member_search(item, value, same):
+    if same is is_eqv or same is is_equal:
+        kind = type(item)
+        if kind in _IDENTITY_TYPES:
+            return _member_identity(item, value)
+        if kind in _PLAIN_VALUE_TYPES:
+            return _member_value(item, value, kind)
     tortoise, steps, power = value, 0, 1
     while isinstance(value, Pair):
         if same(item, value.car):
@@ -246,13 +306,83 @@ def member(item, value, compare=None):
     return _member_search(item, value, is_equal if compare is None else _scheme_test(compare))
 
 
+def _member_identity(item, value):
+    tortoise, steps, power = value, 0, 1
+    while isinstance(value, Pair):
+        if value.car is item:
+            return value
+        value = value.cdr
+        if value is tortoise:
+            raise _circular()
+        steps += 1
+        if steps == power:
+            tortoise, steps, power = value, 0, power * 2
+    return False
+
+
+def _member_value(item, value, kind):
+    tortoise, steps, power = value, 0, 1
+    while isinstance(value, Pair):
+        element = value.car
+        if element is item or (type(element) is kind and element == item):
+            return value
+        value = value.cdr
+        if value is tortoise:
+            raise _circular()
+        steps += 1
+        if steps == power:
+            tortoise, steps, power = value, 0, power * 2
+    return False
+
+
 def _association_search(key, alist, same):
+    if same is is_eqv or same is is_equal:
+        kind = type(key)
+        if kind in _IDENTITY_TYPES:
+            return _association_identity(key, alist)
+        if kind in _PLAIN_VALUE_TYPES:
+            return _association_value(key, alist, kind)
     tortoise, steps, power = alist, 0, 1
     while isinstance(alist, Pair):
         entry = alist.car
         if not isinstance(entry, Pair):
             raise ListTypeError("expected an association list (a list of pairs)")
         if same(key, entry.car):
+            return entry
+        alist = alist.cdr
+        if alist is tortoise:
+            raise _circular()
+        steps += 1
+        if steps == power:
+            tortoise, steps, power = alist, 0, power * 2
+    return False
+
+
+def _association_identity(key, alist):
+    tortoise, steps, power = alist, 0, 1
+    while isinstance(alist, Pair):
+        entry = alist.car
+        if not isinstance(entry, Pair):
+            raise ListTypeError("expected an association list (a list of pairs)")
+        if entry.car is key:
+            return entry
+        alist = alist.cdr
+        if alist is tortoise:
+            raise _circular()
+        steps += 1
+        if steps == power:
+            tortoise, steps, power = alist, 0, power * 2
+    return False
+
+
+def _association_value(key, alist, kind):
+    tortoise, steps, power = alist, 0, 1
+    while isinstance(alist, Pair):
+        entry = alist.car
+        if not isinstance(entry, Pair):
+            raise ListTypeError("expected an association list (a list of pairs)")
+        candidate = entry.car
+        if candidate is key or (type(candidate) is kind and candidate == key):
             return entry
         alist = alist.cdr
         if alist is tortoise:

@@ -21,6 +21,9 @@ _NORMALIZED = frozenset((Fraction, complex))
 # An exact power larger than this many bits is refused rather than left to exhaust memory.
 MAX_EXACT_BITS = 64_000_000
 _EXACT = frozenset((int, Fraction))
+# The two types of nearly every number a program computes with: the fast paths below
+# take them (a bool is neither: ``type(True) is bool``) and leave the rest to the full code.
+_INT_FLOAT = frozenset((int, float))
 
 
 class NumberTypeError(TypeError):
@@ -68,6 +71,13 @@ def normalize(value):
 
 @builtin("+", rest="number", inline={2: (("int", "int"), "{0} + {1}")})
 def add(*numbers):
+    if len(numbers) == 2:
+        left, right = numbers
+        if type(left) in _INT_FLOAT and type(right) in _INT_FLOAT:
+            try:
+                return left + right
+            except OverflowError:  # a huge int met a float
+                return _overflowed(lambda left, right: left + right, numbers)
     total = 0
     try:
         for number in numbers:
@@ -81,6 +91,13 @@ def add(*numbers):
 
 @builtin("*", rest="number", inline={2: (("int", "int"), "{0} * {1}")})
 def multiply(*numbers):
+    if len(numbers) == 2:
+        left, right = numbers
+        if type(left) in _INT_FLOAT and type(right) in _INT_FLOAT:
+            try:
+                return left * right
+            except OverflowError:
+                return _overflowed(lambda left, right: left * right, numbers)
     product = 1
     try:
         for number in numbers:
@@ -95,6 +112,11 @@ def multiply(*numbers):
 @builtin("-", types=("number",), rest="number",
          inline={2: (("int", "int"), "{0} - {1}"), 1: (("int",), "-{0}")})
 def subtract(first, *numbers):
+    if len(numbers) == 1 and type(first) in _INT_FLOAT and type(numbers[0]) in _INT_FLOAT:
+        try:
+            return first - numbers[0]
+        except OverflowError:
+            return _overflowed(lambda left, right: left - right, (first, *numbers))
     _number(first)
     if not numbers:
         return -first
@@ -128,6 +150,16 @@ def _divide(left, right):
 
 @builtin("/", types=("number",), rest="number")
 def divide(first, *numbers):
+    if len(numbers) == 1:
+        right = numbers[0]
+        left_type, right_type = type(first), type(right)
+        # At least one float, the other a float or an int, no zero divisor: Python's own
+        # division is the inexact quotient (two ints stay exact, below).
+        if ((left_type is float and right_type in _INT_FLOAT) or (right_type is float and left_type is int)) and right:
+            try:
+                return first / right
+            except OverflowError:  # a huge int met a float: the general code below
+                pass
     _number(first)
     if not numbers:
         return _divide(1, first)
@@ -142,6 +174,10 @@ def divide(first, *numbers):
 
 def _comparison(name, test):
     def compare(*numbers):
+        if len(numbers) == 2:
+            left, right = numbers
+            if type(left) in _INT_FLOAT and type(right) in _INT_FLOAT:
+                return test(left, right)  # exact even between an int and a float
         for number in numbers:
             if type(number) not in _NUMERIC:
                 raise NumberTypeError("expected a number")
@@ -182,6 +218,11 @@ def _integer_result(value, *inputs):
 
 @builtin("quotient", "truncate-quotient", types=("integer", "integer"))
 def quotient(left, right):
+    if type(left) is int and type(right) is int and right:
+        if left >= 0 and right > 0:
+            return left // right
+        result = abs(left) // abs(right)
+        return -result if (left < 0) != (right < 0) else result
     left, right = _integer(left), _integer(right)
     result = abs(int(left)) // abs(int(right))
     if (left < 0) != (right < 0):
@@ -191,6 +232,11 @@ def quotient(left, right):
 
 @builtin("remainder", "truncate-remainder", types=("integer", "integer"))
 def remainder(left, right):
+    if type(left) is int and type(right) is int and right:
+        if left >= 0 and right > 0:
+            return left % right
+        result = abs(left) % abs(right)
+        return -result if left < 0 else result
     left, right = _integer(left), _integer(right)
     result = abs(int(left)) % abs(int(right))
     if left < 0:
@@ -200,12 +246,16 @@ def remainder(left, right):
 
 @builtin("modulo", "floor-remainder", types=("integer", "integer"))
 def modulo(left, right):
+    if type(left) is int and type(right) is int and right:
+        return left % right  # Python's % takes the divisor's sign, as modulo does
     left, right = _integer(left), _integer(right)
     return _integer_result(int(left) % int(right), left, right)
 
 
 @builtin("floor-quotient", types=("integer", "integer"))
 def floor_quotient(left, right):
+    if type(left) is int and type(right) is int and right:
+        return left // right
     left, right = _integer(left), _integer(right)
     return _integer_result(int(left) // int(right), left, right)
 
@@ -246,6 +296,8 @@ round_ = _rounder("round", round)
 
 @builtin("abs", types=("real",))
 def absolute(number):
+    if type(number) in _INT_FLOAT:
+        return abs(number)
     if type(_number(number)) in _COMPLEX:  # magnitude is the complex one
         raise NumberTypeError("expected a real number")
     return abs(number)
@@ -253,6 +305,10 @@ def absolute(number):
 
 def _extremum(name, pick):
     def extremum(first, *numbers):
+        if len(numbers) == 1:
+            second = numbers[0]
+            if type(first) is int and type(second) is int:
+                return pick((first, second))
         values = (first, *numbers)
         for value in values:
             if type(value) not in _NUMERIC:
@@ -530,26 +586,36 @@ def is_finite(number):
 
 @builtin("zero?", types=("number",), inline={1: (("int",), "{0} == 0")})
 def is_zero(number):
+    if type(number) in _INT_FLOAT:
+        return number == 0
     return _number(number) == 0
 
 
 @builtin("positive?", types=("real",))
 def is_positive(number):
+    if type(number) in _INT_FLOAT:
+        return number > 0
     return _number(number) > 0
 
 
 @builtin("negative?", types=("real",))
 def is_negative(number):
+    if type(number) in _INT_FLOAT:
+        return number < 0
     return _number(number) < 0
 
 
-@builtin("odd?", types=("integer",))
+@builtin("odd?", types=("integer",), inline={1: (("int",), "{0} & 1 == 1")})
 def is_odd(number):
+    if type(number) is int:
+        return number & 1 == 1
     return int(_integer(number)) % 2 == 1
 
 
-@builtin("even?", types=("integer",))
+@builtin("even?", types=("integer",), inline={1: (("int",), "{0} & 1 == 0")})
 def is_even(number):
+    if type(number) is int:
+        return number & 1 == 0
     return int(_integer(number)) % 2 == 0
 
 

@@ -78,6 +78,8 @@ def string_length(text):
 
 @builtin("string-ref", types=("string", "index"))
 def string_ref(text, index):
+    if type(text) is str and type(index) is int and 0 <= index < len(text):
+        return Char(text[index])
     return Char(_string(text)[check_index("string-ref", index, len(text), "string")])
 
 
@@ -131,6 +133,8 @@ def _comparison(name: str, test, fold: bool):
     """An n-ary comparison (at least two strings), by code point, true when each adjacent pair passes."""
 
     def compare(first, second, *rest):
+        if not rest and not fold and type(first) is str and type(second) is str:
+            return test(first, second)
         texts = (first, second, *rest)
         for text in texts:
             if type(text) is not str:
