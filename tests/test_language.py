@@ -43,7 +43,7 @@ Lines before a case's marker line (definitions, comments) belong to that case,
 so a case can span several lines. Every case is a spec of its own: it runs in a
 fresh interpreter, unless it says ``; continues``. A chain of continuing cases
 runs in one interpreter in file order; running a continuing case alone
-(``pytest -k "lists.sx:40"``) first runs the cases it continues (back to the
+(``pytest -k "lists.sx:106"``) first runs the cases it continues (back to the
 first case of its chain, whose own items check their outcomes), so it sees the
 same definitions.
 
