@@ -17,13 +17,11 @@ from . import __version__
 from .check import check_files
 from .data import Symbol, list_to_python
 from .errors import ErrorObject, SchemeError, SxError, SxSyntaxError
-from .fed.command import ServeUsageError
-from .fed.command import command_serve as serve
+from .fed.command import ServeUsageError, command_serve as serve
 from .interpreter import Interpreter
 from .library.system import SchemeExit
 from .printer import write_string
-from .ray import DEFAULT_MAX_RESTARTS
-from .ray import command_serve as serve_ray
+from .ray import DEFAULT_MAX_RESTARTS, command_serve as serve_ray
 from .reader import read_all, read_forms
 from .repl import Repl
 from .reporting import (COMMANDS, UsageError, flush_quietly, print_error, print_internal_error, read_program,

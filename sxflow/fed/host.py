@@ -21,8 +21,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from ..data import Symbol
-from ..data import list_to_python
+from ..data import Symbol, list_to_python
 from ..errors import ErrorObject, SchemeError
 from ..flow import load_flow
 from ..runtime import call_from_python

@@ -11,12 +11,11 @@ but hide nothing.
 
 from __future__ import annotations
 
-from ..compiler import constant_node, form_error, special_form, syntax_error, position_of
+from ..compiler import constant_node, form_error, position_of, special_form, syntax_error
 from ..data import NIL, Symbol, list_spine, make_list
 from ..printer import write_string
 from ..runtime import Environment, fault
-from .registry import builtin, interpreter_builtin
-from .registry import BUILTINS, INTERPRETER_BUILTINS
+from .registry import BUILTINS, INTERPRETER_BUILTINS, builtin, interpreter_builtin
 
 # The libraries of R7RS-small, plus the SRFIs whose procedures sxflow provides.
 STANDARD_LIBRARIES = frozenset([

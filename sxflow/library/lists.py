@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from ..data import NIL, Pair, Vector, is_equal, is_eqv, list_spine, list_to_python, make_list
-from ..data import MultipleValues
+from ..data import NIL, Char, MultipleValues, Pair, Symbol, Vector, is_equal, is_eqv, list_spine, list_to_python, make_list
 from ..limits import build_list, check_allocation
 from ..runtime import apply_procedure, fault, is_procedure
-from ..runtime import is_procedure
 from .registry import builtin
-from ..data import Char, Symbol
 
 
 class ListTypeError(TypeError):
@@ -259,19 +256,16 @@ def make_list_(count, fill=None):
     return build_list(check_allocation(_count(count)), fill=fill)
 
 
-# Keys that eqv? and equal? compare by identity alone (symbols and characters are
-# interned; #t and #f are single objects): a search for one needs no comparison call.
-_IDENTITY_TYPES = frozenset((Symbol, Char, bool))
-# Keys eqv? and equal? compare by type and value (== alone would make 1 equal 1.0 and #t).
-_PLAIN_VALUE_TYPES = frozenset((int, str))
+# Keys eqv? and equal? answer by type and value alone, so a search for one compares
+# inline, with no call: symbols and characters (interned: identity), #t and #f, exact
+# integers and strings (the type test keeps 1 from matching 1.0 or #t).
+_SIMPLE_KEY_TYPES = frozenset((Symbol, Char, bool, int, str))
 
 
 def _member_search(item, value, same):
     if same is is_eqv or same is is_equal:
         kind = type(item)
-        if kind in _IDENTITY_TYPES:
-            return _member_identity(item, value)
-        if kind in _PLAIN_VALUE_TYPES:
+        if kind in _SIMPLE_KEY_TYPES:
             return _member_value(item, value, kind)
     tortoise, steps, power = value, 0, 1
     while isinstance(value, Pair):
@@ -306,20 +300,6 @@ def member(item, value, compare=None):
     return _member_search(item, value, is_equal if compare is None else _scheme_test(compare))
 
 
-def _member_identity(item, value):
-    tortoise, steps, power = value, 0, 1
-    while isinstance(value, Pair):
-        if value.car is item:
-            return value
-        value = value.cdr
-        if value is tortoise:
-            raise _circular()
-        steps += 1
-        if steps == power:
-            tortoise, steps, power = value, 0, power * 2
-    return False
-
-
 def _member_value(item, value, kind):
     tortoise, steps, power = value, 0, 1
     while isinstance(value, Pair):
@@ -338,9 +318,7 @@ def _member_value(item, value, kind):
 def _association_search(key, alist, same):
     if same is is_eqv or same is is_equal:
         kind = type(key)
-        if kind in _IDENTITY_TYPES:
-            return _association_identity(key, alist)
-        if kind in _PLAIN_VALUE_TYPES:
+        if kind in _SIMPLE_KEY_TYPES:
             return _association_value(key, alist, kind)
     tortoise, steps, power = alist, 0, 1
     while isinstance(alist, Pair):
@@ -348,23 +326,6 @@ def _association_search(key, alist, same):
         if not isinstance(entry, Pair):
             raise ListTypeError("expected an association list (a list of pairs)")
         if same(key, entry.car):
-            return entry
-        alist = alist.cdr
-        if alist is tortoise:
-            raise _circular()
-        steps += 1
-        if steps == power:
-            tortoise, steps, power = alist, 0, power * 2
-    return False
-
-
-def _association_identity(key, alist):
-    tortoise, steps, power = alist, 0, 1
-    while isinstance(alist, Pair):
-        entry = alist.car
-        if not isinstance(entry, Pair):
-            raise ListTypeError("expected an association list (a list of pairs)")
-        if entry.car is key:
             return entry
         alist = alist.cdr
         if alist is tortoise:

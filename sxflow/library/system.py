@@ -15,8 +15,7 @@ from __future__ import annotations
 import os
 import sys
 
-from ..data import make_list
-from ..data import Pair
+from ..data import Pair, make_list
 from ..runtime import fault
 from .registry import builtin, interpreter_builtin
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from ..data import NIL, Pair, Vector
 from ..limits import check_allocation
-from ..runtime import apply_procedure, is_procedure
-from ..runtime import fault
+from ..runtime import apply_procedure, fault, is_procedure
 from .indexes import check_index, check_range
 from .lists import elements
 from .registry import builtin
