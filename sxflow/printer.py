@@ -6,6 +6,7 @@ import re
 from fractions import Fraction
 
 from .data import EOF_OBJECT, NIL, UNASSIGNED, Char, ExactComplex, MultipleValues, Pair, SourcePair, Symbol
+from .procedure_table import scheme_name
 
 __all__ = ["write_string", "display_string", "write_shared_string"]
 
@@ -203,7 +204,7 @@ def _other_text(value, writers) -> str:
                 value = base(value)
             return writers[base](value)
     if callable(value):
-        name = getattr(value, "name", None)
+        name = scheme_name(value) or getattr(value, "name", None)
         if not isinstance(name, (str, Symbol)):
             name = getattr(value, "__name__", None)
         if isinstance(name, (str, Symbol)) and str(name):

@@ -33,49 +33,40 @@ from __future__ import annotations
 from types import FunctionType
 
 from . import compiler as scheme_compiler
+from . import runtime
 from . import specialize
-from .data import NIL, Char, Pair, Symbol
+from .data import NIL, Char, Pair, Symbol, make_list
 from .macros import Macro, root_of
 from .runtime import (
-    BUILTIN_INFO,
     UNBOUND,
-    Closure,
     Site,
     TailCall,
     assert_assigned,
-    call_failed,
-    call_other,
-    call_other_tail,
     complete,
-    recursion_error,
-    unbound_variable,
+    global_key,
+    procedure_code,
+    procedure_failed,
 )
-from .errors import SchemeError
 from .source import format_position
 
-_factories: dict[str, object] = {}
+# Compiled factory code per generated source text (compiled once per process).
+_factory_codes: dict[str, object] = {}
 
-# Names every generated procedure may use.
-_GLOBALS = {
-    "BUILTIN_INFO": BUILTIN_INFO,
+# Names every generated procedure may use, besides the globals of its environment.
+runtime.NAMESPACE_HELPERS.update(specialize._TEMPLATE_GLOBALS)
+runtime.NAMESPACE_HELPERS.update({
     "UNBOUND": UNBOUND,
-    "Closure": Closure,
-    "FunctionType": FunctionType,
     "TailCall": TailCall,
-    "SchemeError": SchemeError,
     "assert_assigned": assert_assigned,
-    "call_failed": call_failed,
-    "call_other": call_other,
-    "call_other_tail": call_other_tail,
     "complete": complete,
-    "recursion_error": recursion_error,
-    "unbound_variable": unbound_variable,
-}
-for _name, _value in specialize._TEMPLATE_GLOBALS.items():
-    _GLOBALS.setdefault(_name, _value)
+    "make_list": make_list,
+    "procedure_failed": procedure_failed,
+})
 
 # Forms past this many lines of Python are left to the nodes (keeps compile time in bounds).
 MAX_LINES = 2_000
+# Lines of the generated source before the first body line (see Writer.source).
+_HEADER_LINES = 5
 
 
 class Unsupported(Exception):
@@ -91,8 +82,31 @@ class Loop:
         self.sink = sink
 
 
+def factory_code(source: str):
+    """The code of ``factory`` in ``source``, compiled once per process (the source registered with linecache)."""
+    code = _factory_codes.get(source)
+    if code is None:
+        namespace: dict = {}
+        exec(compile(source, specialize.register_source(source), "exec"), namespace)
+        code = _factory_codes[source] = namespace["factory"].__code__
+    return code
+
+
+def node_procedure(body, required: int, rest: bool, name, position, environment):
+    """``make(frame)`` for a procedure whose body is a node: the procedure passes its frame to ``body``."""
+    parameters = [f"a{index}" for index in range(required)]
+    frame_items = ["env", *parameters]
+    if rest:
+        parameters.append("*rest")
+        frame_items.append("make_list(rest)")
+    source = (f"def factory(body):\n    def make(env):\n        def procedure({', '.join(parameters)}):\n"
+              f"            return body([{', '.join(frame_items)}])\n        return procedure\n    return make\n")
+    code = procedure_code(factory_code(source), name, position, required, rest)
+    return FunctionType(code, environment.namespace)(body)
+
+
 def compile_procedure(compiler, names, rest, body_items, scope, position, name):
-    """A Python function usable as a Closure body for ``(lambda names body...)``, or None when unsupported."""
+    """``make(frame)`` for ``(lambda names body...)`` as one generated Python function, or None when unsupported."""
     writer = Writer(compiler, scope, position, name)
     try:
         return writer.procedure(names, rest, body_items)
@@ -101,7 +115,7 @@ def compile_procedure(compiler, names, rest, body_items, scope, position, name):
 
 
 class Writer:
-    """Writes one procedure: its lines, the values it closes over, its local names."""
+    """Writes one procedure: its lines, the values it closes over, its local names, its call sites."""
 
     def __init__(self, compiler, scope, position, name) -> None:
         self.compiler = compiler
@@ -113,6 +127,7 @@ class Writer:
         self.binding_names: dict = {}
         self.counter = 0
         self.lines: list[str] = []
+        self.sites: dict[int, tuple] = {}  # index in self.lines -> (site, operator, operands)
 
     # -- names ------------------------------------------------------------------
 
@@ -130,10 +145,20 @@ class Writer:
         self.counter += 1
         return f"{prefix}{self.counter}"
 
-    def emit(self, indent: int, text: str) -> None:
+    def emit(self, indent: int, text: str, site=None) -> None:
+        """One line of the body; ``site``, when given, is what a failure on this line means."""
+        if site is not None:
+            self.sites[len(self.lines)] = site
         self.lines.append("    " * indent + text)
         if len(self.lines) > MAX_LINES:
             raise Unsupported
+
+    def global_name(self, name) -> str:
+        """The key a global is read by (a macro keyword cannot be read: unsupported here)."""
+        root = root_of(name)
+        if isinstance(self.environment.get(root), Macro):
+            raise Unsupported
+        return global_key(root)
 
     # -- the procedure ------------------------------------------------------------
 
@@ -147,23 +172,28 @@ class Writer:
             locals_[parameter] = variable
             variables.append(variable)
         returning = ("return",)
-        self.self_loop = Loop(None, variables, returning)
-        self.emit(1, f"env, {''.join(v + ', ' for v in variables)}= frame")
-        self.emit(1, "while True:")
-        self.body(body_items, [locals_], returning, 2, [self.self_loop])
+        # A self tail call loops in place, unless the procedure takes rest arguments.
+        self.self_loop = Loop(None, variables if rest is None else None, returning)
+        if rest is not None:
+            self.emit(0, f"{variables[-1]} = make_list({variables[-1]})")
+        self.emit(0, "while True:")
+        self.body(body_items, [locals_], returning, 1, [self.self_loop])
         where = format_position(self.position)
-        header = "def procedure(frame):"
-        source = (f"# {self.name} {_comment(where)}\ndef factory({', '.join(self.bindings)}):\n    "
-                  + header + "\n" + "\n".join("    " + line for line in self.lines)
-                  + "\n    return procedure\n")
-        factory = _factories.get(source)
-        if factory is None:
-            namespace = dict(_GLOBALS)
-            exec(compile(source, specialize.register_source(source), "exec"), namespace)
-            factory = _factories[source] = namespace["factory"]
-        function = factory(**self.bindings)
-        function.__code__ = function.__code__.replace(co_name=f"procedure {self.name} {where}".rstrip())
-        return function
+        parameters = ", ".join(variables[:-1] + ["*" + variables[-1]] if rest is not None else variables)
+        header = [f"# {self.name} {_comment(where)}",
+                  f"def factory({''.join(name + ', ' for name in self.bindings)}SITES):",
+                  "    def make(env):",
+                  f"        def procedure({parameters}):",
+                  "            try:"]
+        assert len(header) == _HEADER_LINES
+        footer = ["            except Exception as error:",
+                  "                raise procedure_failed(error, SITES)",
+                  "        return procedure",
+                  "    return make"]
+        source = "\n".join(header + ["                " + line for line in self.lines] + footer) + "\n"
+        sites = {index + _HEADER_LINES + 1: entry for index, entry in self.sites.items()}
+        code = procedure_code(factory_code(source), self.name, self.position, len(names), rest is not None)
+        return FunctionType(code, self.environment.namespace)(**self.bindings, SITES=sites)
 
     # -- statements: a form whose value goes to a sink ------------------------------
 
@@ -412,21 +442,32 @@ class Writer:
                 return self.spill(f"assert_assigned({text}, {self.bind(name, 'N')}, {self.bind(where, 'P')})",
                                   indent)
             return self.spill(text, indent)
-        root = root_of(name)
-        cell = self.environment.cell(root)
-        if isinstance(cell.value, Macro):
-            raise Unsupported
-        cell_name = self.bind(cell, "C")
+        key = self.global_name(name)
         temporary = self.fresh("g")
-        self.emit(indent, f"{temporary} = {cell_name}.value")
-        self.emit(indent, f"if {temporary} is UNBOUND:")
-        self.emit(indent + 1, f"raise unbound_variable({self.bind(root, 'N')}, {self.bind(self.environment, 'E')}, "
-                              f"{self.bind(where, 'P')})")
+        # An unbound global is a NameError on this line: procedure_failed reports it here.
+        self.emit(indent, f"{temporary} = {key}", (Site(where, None), None, None))
         return temporary
 
     def operands(self, items, scopes, indent, loops) -> list[str]:
         """Each operand evaluated in order, into a plain name or constant."""
         return [self.spill(self.value(item, scopes, indent, loops, where), indent) for item, where in items]
+
+    @staticmethod
+    def reference(text: str):
+        """How procedure_failed finds the value of an operand written as ``text``."""
+        if text.isidentifier() and not text.startswith("K") and text not in ("None", "True", "False"):
+            return ("local", text)
+        if text.startswith("K") and text[1:].isdigit():
+            return ("binding", text)
+        return ("constant", eval(text))  # a literal written by constant(): an int, a bool, None
+
+    def references(self, texts):
+        return tuple(self.reference(text) for text in texts)
+
+    def finish_references(self, references):
+        """Bound constants are resolved now (their values are known)."""
+        return tuple(("constant", self.bindings[value]) if kind == "binding" else (kind, value)
+                     for kind, value in references)
 
     def primitive(self, form, scopes, indent, loops, where, tail=False):
         """An inlined builtin call as an expression, or None when the call is not one."""
@@ -445,19 +486,24 @@ class Writer:
             if type_name is not None and not isinstance(item, (Pair, Symbol)) and type(item).__name__ != type_name:
                 return None
         operands = self.operands(items, scopes, indent, loops)
-        cell = self.bind(self.environment.cell(root), "C")
-        site = self.bind(Site(where, form, self.environment), "S")
+        key = self.global_name(root)
+        site = Site(where, form, None)
         checks = [f"type({text}) is {type_name}" for type_name, text in zip(guard, operands)
                   if type_name is not None and text.isidentifier()]
-        condition = " and ".join(checks + [f"{cell}.value is {self.bind(builtin, 'B')}"])
+        condition = " and ".join(checks + ["INTACT"])
         arguments = "(" + "".join(text + ", " for text in operands) + ")"
+        entry = (site, ("global", key), self.finish_references(self.references(operands)))
         temporary = self.fresh("p")
+        comment = f"  # {_comment(format_position(where))}"
         self.emit(indent, f"if {condition}:")
-        self.emit(indent + 1, f"{temporary} = {expression.format(*operands)}")
+        self.emit(indent + 1, f"{temporary} = {expression.format(*operands)}", entry)
         self.emit(indent, "else:")
-        fallback = "call_other_tail" if tail else "call_other"
-        self.emit(indent + 1, f"{temporary} = {fallback}({cell}.value, {arguments}, {site})"
-                              f"  # {_comment(format_position(where))}")
+        if tail:
+            self.emit(indent + 1, f"{temporary} = TailCall(({key}, {arguments}, {self.bind(site, 'S')})){comment}",
+                      entry)
+        else:
+            self.emit(indent + 1, f"{temporary} = {key}({', '.join(operands)}){comment}", entry)
+            self.emit(indent + 1, f"if type({temporary}) is TailCall: {temporary} = complete({temporary})", entry)
         return temporary
 
     def application(self, form, scopes, sink, indent, loops, where):
@@ -477,62 +523,42 @@ class Writer:
         if primitive is not None:
             self.deliver(primitive, sink, indent)
             return
+        site = Site(where, form, None)
         if type(head) is Symbol and head.alias is None and not any(head in f for f in scopes) \
                 and scheme_compiler.resolve(head, self.scope) is None:
-            # A global operator is read without the unbound check: the call reports it at the call's position.
-            cell = self.environment.cell(root_of(head))
-            if isinstance(cell.value, Macro):
-                raise Unsupported
-            operator = self.fresh("f")
-            self.emit(indent, f"{operator} = {self.bind(cell, 'C')}.value")
+            key = self.global_name(head)
+            operator_reference = ("global", key)
+            if all(not isinstance(item, Pair) for item, _ in items[1:]):
+                operator = key  # no operand can run code: the global is read at the call
+            else:
+                # Read first (Scheme order); unbound, it is reported at the call's position.
+                operator = self.fresh("f")
+                self.emit(indent, f"{operator} = {key}", (site, None, None))
+                operator_reference = ("local", operator)
         else:
             operator = self.value(head, scopes, indent, loops, items[0][1])
-            if not operator.isidentifier():  # a constant operator such as (5 1): fails at the call
+            if not operator.isidentifier() or operator.startswith("K"):  # a constant operator such as (5 1)
                 temporary = self.fresh("f")
                 self.emit(indent, f"{temporary} = {operator}")
                 operator = temporary
+            operator_reference = ("local", operator)
         names = self.operands(items[1:], scopes, indent, loops)
-        site = self.bind(Site(where, form, self.environment), "S")
+        entry = (site, operator_reference, self.finish_references(self.references(names)))
         comment = f"  # {_comment(format_position(where))}"
-        count = len(names)
         arguments = "(" + "".join(name + ", " for name in names) + ")"
-        frame_items = ", ".join([f"{operator}.env", *names])
         if sink[0] == "return":
-            self.emit(indent, f"if type({operator}) is Closure and {operator}.arity == {count}:")
-            if loops[-1] is self.self_loop and self.self_loop.sink is sink:
-                self.emit(indent + 1, f"if {operator}.body is procedure:")
-                self.emit(indent + 2, f"env{''.join(', ' + v for v in self.self_loop.variables)} = {frame_items}")
-                self.emit(indent + 2, "continue")
-            self.emit(indent + 1, f"return TailCall(({operator}.body, [{frame_items}])){comment}")
-            self.emit(indent, f"if type({operator}) is FunctionType and {operator} in BUILTIN_INFO:")
-            self.emit(indent + 1, "try:")
-            self.emit(indent + 2, f"return {operator}({', '.join(names)}){comment}")
-            self.emit(indent + 1, "except Exception as error:")
-            self.emit(indent + 2, f"raise call_failed({operator}, {arguments}, error, {site})")
-            self.emit(indent, f"return call_other_tail({operator}, {arguments}, {site}){comment}")
+            own = self.self_loop
+            if loops[-1] is own and own.sink is sink and own.variables is not None \
+                    and len(names) == len(own.variables):
+                self.emit(indent, f"if {operator} is procedure:", entry)
+                if names:
+                    self.emit(indent + 1, f"{', '.join(own.variables)} = {', '.join(names)}")
+                self.emit(indent + 1, "continue")
+            self.emit(indent, f"return TailCall(({operator}, {arguments}, {self.bind(site, 'S')})){comment}", entry)
             return
         result = sink[1]
-        position = self.bind(where, "P")
-        self.emit(indent, f"if type({operator}) is Closure and {operator}.arity == {count}:")
-        self.emit(indent + 1, "try:")
-        self.emit(indent + 2, f"{result} = {operator}.body([{frame_items}]){comment}")
-        self.emit(indent + 2, f"if type({result}) is TailCall:")
-        self.emit(indent + 3, f"{result} = complete({result})")
-        self.emit(indent + 1, "except SchemeError as error:")
-        self.emit(indent + 2, f"error.add_frame({position}, {operator}.name)")
-        self.emit(indent + 2, "error.__traceback__ = None")
-        self.emit(indent + 2, "raise error")
-        self.emit(indent + 1, "except RecursionError:")
-        self.emit(indent + 2, f"raise recursion_error({operator}, {site}) from None")
-        self.emit(indent, f"elif type({operator}) is FunctionType and {operator} in BUILTIN_INFO:")
-        self.emit(indent + 1, "try:")
-        self.emit(indent + 2, f"{result} = {operator}({', '.join(names)}){comment}")
-        self.emit(indent + 2, f"if type({result}) is TailCall:")
-        self.emit(indent + 3, f"{result} = complete({result})")
-        self.emit(indent + 1, "except Exception as error:")
-        self.emit(indent + 2, f"raise call_failed({operator}, {arguments}, error, {site})")
-        self.emit(indent, "else:")
-        self.emit(indent + 1, f"{result} = call_other({operator}, {arguments}, {site}){comment}")
+        self.emit(indent, f"{result} = {operator}({', '.join(names)}){comment}", entry)
+        self.emit(indent, f"if type({result}) is TailCall: {result} = complete({result})", entry)
         if sink[2]:
             self.emit(indent, "break")
 

@@ -7,11 +7,8 @@ from ..compiler import run_forms
 from ..dynamic import current
 from ..errors import ErrorObject, SchemeError, SxSyntaxError
 from ..runtime import (
-    Closure,
     Environment,
     apply_procedure,
-    bind_arguments,
-    call_other,
     complete,
     fault,
     is_procedure,
@@ -336,4 +333,4 @@ def is_environment(value):
     return type(value) is Environment
 
 
-del Closure, NIL, Pair, bind_arguments, call_other
+del NIL, Pair
