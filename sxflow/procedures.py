@@ -44,9 +44,11 @@ from .runtime import (
     assert_assigned,
     complete,
     global_key,
+    guard_caught,
     procedure_code,
     procedure_failed,
 )
+from .dynamic import current
 from .source import format_position
 
 # Compiled factory code per generated source text (compiled once per process).
@@ -59,9 +61,13 @@ runtime.NAMESPACE_HELPERS.update({
     "TailCall": TailCall,
     "assert_assigned": assert_assigned,
     "complete": complete,
+    "current": current,
+    "guard_caught": guard_caught,
     "make_list": make_list,
     "procedure_failed": procedure_failed,
 })
+
+RAISE = Symbol("raise")
 
 # Forms past this many lines of Python are left to the nodes (keeps compile time in bounds).
 MAX_LINES = 2_000
@@ -71,6 +77,14 @@ _HEADER_LINES = 5
 
 class Unsupported(Exception):
     """The body uses a form this back end leaves to the nodes."""
+
+
+class Hoist:
+    """Where the type tests of some variables are computed once (see Writer.type_test)."""
+
+    def __init__(self, indent: int) -> None:
+        self.indent = indent
+        self.variables: list[str] = []
 
 
 class Loop:
@@ -126,8 +140,13 @@ class Writer:
         self.bindings: dict = {}
         self.binding_names: dict = {}
         self.counter = 0
-        self.lines: list[str] = []
-        self.sites: dict[int, tuple] = {}  # index in self.lines -> (site, operator, operands)
+        # Body lines as (text, site or None), and Hoist placeholders; ``site`` is what a
+        # failure on that line means: (site, operator, operands) for procedure_failed.
+        self.lines: list = []
+        self.hoisted: dict[str, Hoist] = {}  # variable -> where its type tests are computed
+        self.type_tests: dict[tuple, int] = {}  # (variable, type name) -> uses
+        # The guards whose body is being written, innermost last: (marker, outer, state) names.
+        self.guards: list[tuple] = []
 
     # -- names ------------------------------------------------------------------
 
@@ -147,12 +166,47 @@ class Writer:
 
     def emit(self, indent: int, text: str, site=None) -> None:
         """One line of the body; ``site``, when given, is what a failure on this line means."""
-        if site is not None:
-            self.sites[len(self.lines)] = site
-        self.lines.append("    " * indent + text)
+        self.lines.append(("    " * indent + text, site))
         if len(self.lines) > MAX_LINES:
             raise Unsupported
 
+    def hoist(self, indent: int, variables) -> None:
+        """Compute the type tests of ``variables`` here (they are not assigned again below, up to a loop's top)."""
+        placeholder = Hoist(indent)
+        placeholder.variables = list(variables)
+        self.lines.append(placeholder)
+        for variable in variables:
+            self.hoisted[variable] = placeholder
+
+    def type_test(self, text: str, type_name: str) -> str:
+        """``type(text) is type_name``; for a variable tested twice or more, a flag computed where it is bound."""
+        if text in self.hoisted:
+            key = (text, type_name)
+            self.type_tests[key] = self.type_tests.get(key, 0) + 1
+            return f"\x00{text}\x01{type_name}\x00"
+        return f"type({text}) is {type_name}"
+
+    def finish_lines(self):
+        """The body's text lines and their sites (by index), with the hoisted type tests filled in."""
+        flags = {key: f"{key[0]}_{key[1]}" for key, uses in self.type_tests.items() if uses >= 2}
+        texts, sites = [], {}
+        for item in self.lines:
+            if type(item) is Hoist:
+                for (variable, type_name), flag in flags.items():
+                    if variable in item.variables:
+                        texts.append("    " * item.indent + f"{flag} = type({variable}) is {type_name}")
+                continue
+            text, site = item
+            if "\x00" in text:
+                parts = text.split("\x00")
+                for index in range(1, len(parts), 2):
+                    variable, type_name = parts[index].split("\x01")
+                    parts[index] = flags.get((variable, type_name)) or f"type({variable}) is {type_name}"
+                text = "".join(parts)
+            if site is not None:
+                sites[len(texts)] = site
+            texts.append(text)
+        return texts, sites
     def global_name(self, name) -> str:
         """The key a global is read by (a macro keyword cannot be read: unsupported here)."""
         root = root_of(name)
@@ -177,6 +231,7 @@ class Writer:
         if rest is not None:
             self.emit(0, f"{variables[-1]} = make_list({variables[-1]})")
         self.emit(0, "while True:")
+        self.hoist(1, variables if rest is None else variables[:-1])
         self.body(body_items, [locals_], returning, 1, [self.self_loop])
         where = format_position(self.position)
         parameters = ", ".join(variables[:-1] + ["*" + variables[-1]] if rest is not None else variables)
@@ -190,8 +245,9 @@ class Writer:
                   "                raise procedure_failed(error, SITES)",
                   "        return procedure",
                   "    return make"]
-        source = "\n".join(header + ["                " + line for line in self.lines] + footer) + "\n"
-        sites = {index + _HEADER_LINES + 1: entry for index, entry in self.sites.items()}
+        lines, line_sites = self.finish_lines()
+        source = "\n".join(header + ["                " + line for line in lines] + footer) + "\n"
+        sites = {index + _HEADER_LINES + 1: entry for index, entry in line_sites.items()}
         code = procedure_code(factory_code(source), self.name, self.position, len(names), rest is not None)
         return FunctionType(code, self.environment.namespace)(**self.bindings, SITES=sites)
 
@@ -285,6 +341,7 @@ class Writer:
                     variable = self.fresh(f"v_{_identifier(binding_name.name)}_")
                     inner[binding_name] = variable
                     self.emit(indent, f"{variable} = {value}")
+                self.hoist(indent, inner.values())
                 self.body(items[1:], scopes + [inner], sink, indent, loops)
                 return
             if handler is scheme_compiler.compile_let_star:
@@ -295,8 +352,12 @@ class Writer:
                     value = self.value(init, inner_scopes, indent, loops, init_where)
                     variable = self.fresh(f"v_{_identifier(binding_name.name)}_")
                     self.emit(indent, f"{variable} = {value}")
+                    self.hoist(indent, [variable])
                     inner_scopes = inner_scopes + [{binding_name: variable}]
                 self.body(items[1:], inner_scopes, sink, indent, loops)
+                return
+            if handler is scheme_compiler.compile_guard:
+                self.guard(form, scopes, sink, indent, loops, where)
                 return
             if handler is None:
                 self.application(form, scopes, sink, indent, loops, where)
@@ -327,6 +388,88 @@ class Writer:
             indent += 1
         self.deliver("None", sink, indent)
 
+    def is_else(self, form, scopes) -> bool:
+        return (type(form) is Symbol and root_of(form) is scheme_compiler.ELSE and self.local(form, scopes) is None
+                and not any(form in frame for frame in scopes) and scheme_compiler.resolve(form, self.scope) is None)
+
+    def guard(self, form, scopes, sink, indent, loops, where):
+        """``(guard (e clause...) body...)`` as try/except; its clause tests also run at the raise point.
+
+        As with the nodes (compiler.compile_guard), the running guard is on the handler
+        chain as ``(None, select)``: ``raise`` asks ``select`` which clause it would take
+        (a nested def evaluating the tests only), and the clause body runs after the
+        body's extent has ended. The body is not in tail position.
+        """
+        items = scheme_compiler.cells_with_positions(form, where)[1:]
+        spec, spec_where = items[0]
+        if not isinstance(spec, Pair) or type(spec.car) is not Symbol or spec.car.alias is not None:
+            raise Unsupported
+        clauses = []
+        for index, (clause, clause_where) in enumerate(scheme_compiler.cells_with_positions(spec, spec_where)[1:]):
+            if not isinstance(clause, Pair):
+                raise Unsupported
+            parts = scheme_compiler.cells_with_positions(clause, clause_where)
+            if len(parts) >= 2 and type(parts[1][0]) is Symbol and root_of(parts[1][0]) is scheme_compiler.ARROW:
+                raise Unsupported
+            clauses.append(parts)
+        number = self.fresh("")
+        variable = self.fresh(f"v_{_identifier(spec.car.name)}_")
+        clause_scopes = scopes + [{spec.car: variable}]
+        select = f"select{number}"
+        # The tests, at the raise point: a nested def of its own (its failures converted here too).
+        self.emit(indent, f"def {select}(frame):")
+        self.emit(indent + 1, "try:")
+        self.emit(indent + 2, f"{variable} = frame[1]")
+        no_loops = [Loop(object(), None, None)]
+        for index, parts in enumerate(clauses):
+            if self.is_else(parts[0][0], clause_scopes):
+                self.emit(indent + 2, f"return ({index}, True)")
+                break
+            test = self.spill(self.value(parts[0][0], clause_scopes, indent + 2, no_loops, parts[0][1]), indent + 2)
+            self.emit(indent + 2, f"if {test} is not False:")
+            self.emit(indent + 3, f"return ({index}, {test})")
+        else:
+            self.emit(indent + 2, "return None")
+        self.emit(indent + 1, "except Exception as error:")
+        self.emit(indent + 2, "raise procedure_failed(error, SITES)")
+        state, outer, marker, result = (f"state{number}", f"outer{number}", f"marker{number}", f"r{number}")
+        self.emit(indent, f"{state} = current.state")
+        self.emit(indent, f"{outer} = {state}.handlers")
+        self.emit(indent, f"{marker} = (None, {select})")
+        # Every way out of the body puts the outer handlers back (see sxflow.dynamic).
+        self.emit(indent, "try:")
+        self.emit(indent + 1, f"{state}.handlers = ({marker}, {outer}, {outer}[2] + 1)")
+        self.guards.append((marker, outer, state))
+        self.body(items[1:], scopes, ("assign", result, False), indent + 1, loops)
+        self.guards.pop()
+        self.emit(indent, f"except Exception as error{number}:")
+        self.emit(indent + 1, f"{state}.handlers = {outer}")
+        caught = f"error{number}"
+        self.emit(indent + 1, f"{variable}, choice{number} = guard_caught(error{number}, {marker}, {outer}[2], SITES)")
+        if not clauses:
+            self.emit(indent + 1, "raise")
+        for index, parts in enumerate(clauses):
+            keyword = "if" if index == 0 else "elif"
+            if self.is_else(parts[0][0], clause_scopes):
+                self.emit(indent + 1, "else:")
+                self.body(parts[1:], clause_scopes, sink, indent + 2, loops)
+                break
+            self.emit(indent + 1, f"{keyword} choice{number}[0] == {index}:")
+            if len(parts) == 1:
+                self.deliver(f"choice{number}[1]", sink, indent + 2)
+            else:
+                self.body(parts[1:], clause_scopes, sink, indent + 2, loops)
+        else:
+            if clauses:
+                self.emit(indent + 1, "else:")
+                self.emit(indent + 2, "raise AssertionError('guard_caught chose no clause')")
+        self.emit(indent, "except BaseException:")
+        self.emit(indent + 1, f"{state}.handlers = {outer}")
+        self.emit(indent + 1, "raise")
+        self.emit(indent, "else:")
+        self.emit(indent + 1, f"{state}.handlers = {outer}")
+        self.deliver(result, sink, indent + 1)
+
     def named_let(self, items, scopes, sink, indent, loops, where):
         """A named let whose name is only tail-called from its own body: a ``while True`` loop."""
         loop_name = items[0][0]
@@ -348,6 +491,7 @@ class Writer:
             loop_sink = ("assign", sink[1], True)
         loop = Loop(loop_name, variables, loop_sink)
         self.emit(indent, "while True:")
+        self.hoist(indent + 1, variables)
         self.body(items[2:], scopes + [inner], loop_sink, indent + 1, loops + [loop])
         if sink[0] != "return" and sink[2]:
             self.emit(indent, "break")
@@ -488,7 +632,7 @@ class Writer:
         operands = self.operands(items, scopes, indent, loops)
         key = self.global_name(root)
         site = Site(where, form, None)
-        checks = [f"type({text}) is {type_name}" for type_name, text in zip(guard, operands)
+        checks = [self.type_test(text, type_name) for type_name, text in zip(guard, operands)
                   if type_name is not None and text.isidentifier()]
         condition = " and ".join(checks + ["INTACT"])
         arguments = "(" + "".join(text + ", " for text in operands) + ")"
@@ -524,11 +668,25 @@ class Writer:
             self.deliver(primitive, sink, indent)
             return
         site = Site(where, form, None)
+        if self.guards and len(items) == 2 and type(head) is Symbol and head.alias is None \
+                and root_of(head) is RAISE and not any(head in f for f in scopes) \
+                and scheme_compiler.resolve(head, self.scope) is None:
+            # (raise x) inside a guard's body here: that guard chooses its clause at once.
+            key = self.global_name(head)
+            payload = self.spill(self.value(items[1][0], scopes, indent, loops, items[1][1]), indent)
+            marker, outer, state = self.guards[-1]
+            entry = (site, ("global", key), self.finish_references(self.references([payload])))
+            self.emit(indent, f"if {key} is RAISE_BUILTIN:", entry)
+            self.emit(indent + 1, f"raise guard_raise({payload}, {marker}, {outer}, {state})")
+            self.emit(indent, "else:")
+            self.emit_call(key, ("global", key), [payload], site, sink, indent + 1, loops, where)
+            return
         if type(head) is Symbol and head.alias is None and not any(head in f for f in scopes) \
                 and scheme_compiler.resolve(head, self.scope) is None:
             key = self.global_name(head)
             operator_reference = ("global", key)
-            if all(not isinstance(item, Pair) for item, _ in items[1:]):
+            if all(not isinstance(item, Pair) or self.special(item.car, scopes) is scheme_compiler.compile_quote
+                   for item, _ in items[1:]):
                 operator = key  # no operand can run code: the global is read at the call
             else:
                 # Read first (Scheme order); unbound, it is reported at the call's position.
@@ -543,6 +701,10 @@ class Writer:
                 operator = temporary
             operator_reference = ("local", operator)
         names = self.operands(items[1:], scopes, indent, loops)
+        self.emit_call(operator, operator_reference, names, site, sink, indent, loops, where)
+
+    def emit_call(self, operator, operator_reference, names, site, sink, indent, loops, where):
+        """The call of ``operator`` (a name) with ``names`` (names or constants), its value to ``sink``."""
         entry = (site, operator_reference, self.finish_references(self.references(names)))
         comment = f"  # {_comment(format_position(where))}"
         arguments = "(" + "".join(name + ", " for name in names) + ")"
@@ -583,4 +745,5 @@ def install() -> None:
         scheme_compiler.compile_quote, scheme_compiler.compile_if, scheme_compiler.compile_cond,
         scheme_compiler.compile_when, scheme_compiler.compile_and, scheme_compiler.compile_or,
         scheme_compiler.compile_begin, scheme_compiler.compile_let, scheme_compiler.compile_let_star,
+        scheme_compiler.compile_guard,
     ))

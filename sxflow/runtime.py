@@ -139,6 +139,12 @@ SYMBOLS: dict = {}  # key -> Symbol
 _keys_lock = threading.Lock()
 
 
+# How characters of Scheme names read in Python identifiers (g_my_list_p for my-list?).
+_SPELLED = {"-": "_", "?": "_p", "!": "_x", "*": "_star", ">": "_to_", "/": "_", "<": "_lt_", "=": "_eq_"}
+_WORDS = {"+": "plus", "-": "minus", "*": "times", "/": "divide", "<": "lt", ">": "gt", "=": "eq", "!": "x",
+          "?": "p", ".": "dot", "%": "percent", "&": "and", "^": "caret", "~": "tilde", ":": "colon", "$": "dollar"}
+
+
 def global_key(name: Symbol) -> str:
     """The Python identifier a global ``name`` is stored under (``g_`` + its name made an identifier)."""
     key = _KEYS.get(name)
@@ -147,7 +153,12 @@ def global_key(name: Symbol) -> str:
     with _keys_lock:
         key = _KEYS.get(name)
         if key is None:
-            base = "g_" + "".join(c if c.isascii() and c.isalnum() else "_" for c in name.name)[:40]
+            text = name.name
+            if any(c.isascii() and c.isalnum() for c in text):
+                spelled = "".join(c if c.isascii() and c.isalnum() else _SPELLED.get(c, "_") for c in text)
+            else:  # an operator such as + or <=: spelled out
+                spelled = "_".join(_WORDS.get(c, "x") for c in text)
+            base = "g_" + spelled[:40]
             key, number = base, 1
             while key in SYMBOLS:
                 number += 1
@@ -542,6 +553,10 @@ def procedure_failed(error: Exception, sites: dict) -> SchemeError:
             return error
         return convert_exception(None, (), error, None)
     site, operator, operands = entry
+    if isinstance(error, SchemeError) and error.position is None:
+        locate(error, site)  # raised by a builtin called here (raise, error...): it happened here
+        error.__traceback__ = None
+        return error
     if type(error) is NameError and traceback.tb_next is None:
         name = SYMBOLS.get(getattr(error, "name", None))
         if name is not None:
@@ -552,9 +567,45 @@ def procedure_failed(error: Exception, sites: dict) -> SchemeError:
             return error
         return convert_exception(None, (), error, site)
     procedure = _site_value(operator, frame)
-    if isinstance(error, SchemeError) and error.position is not None:
-        return call_failed(procedure, (), error, site)
+    if isinstance(error, SchemeError):
+        return call_failed(procedure, (), error, site)  # its arguments are not needed
     return call_failed(procedure, tuple(_site_value(operand, frame) for operand in operands), error, site)
+
+
+def guard_caught(error: Exception, marker, depth: int, sites: dict):
+    """``(payload, (clause index, test value))`` for ``error`` caught by the generated guard ``marker``.
+
+    A Python exception is first made the Scheme error it stands for (``procedure_failed``);
+    an error no clause takes is raised again.
+    """
+    if type(error) is SchemeError:
+        chosen = error.guard_choice
+        if chosen is not None and chosen[0] is marker:
+            return error.args[0], chosen[1]  # picked at the raise point
+    else:
+        error = procedure_failed(error, sites)
+    return error.args[0], guard_choice(error, marker, depth)
+
+
+def guard_choice(caught: SchemeError, marker, depth: int):
+    """The clause ``(index, test value)`` a guard running as ``marker`` takes for ``caught``; else raises it again.
+
+    ``raise`` asked the guard already when it chose a clause at the raise point (or
+    passed it over); a runtime fault unwound before anyone was asked, so the tests run now.
+    """
+    if caught.position is None:
+        caught.__traceback__ = None
+    chosen = caught.guard_choice
+    if chosen is not None and chosen[0] is marker:
+        return chosen[1]  # picked at the raise point: the tests do not run twice
+    if caught.handlers_passed is not None and caught.handlers_passed <= depth:
+        caught.__traceback__ = None
+        raise caught
+    choice = marker[1]([None, caught.payload])
+    if choice is None:
+        caught.__traceback__ = None
+        raise caught
+    return choice
 
 
 def _site_value(reference, frame):

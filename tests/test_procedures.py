@@ -30,7 +30,7 @@ def expression(draw, variables, depth, procedures=()):
     """An integer-valued expression over ``variables`` (never a type error, always terminating)."""
     choices = ["number", "variable"] if depth <= 0 else [
         "number", "variable", "arithmetic", "if", "let", "let*", "cond", "and-or", "list", "call",
-        "guard", "display", "when",
+        "guard", "display", "when", "case", "do", "closure",
     ]
     kind = draw(st.sampled_from(choices))
     sub = lambda names=variables: expression(names, depth - 1, procedures)  # noqa: E731
@@ -68,6 +68,17 @@ def expression(draw, variables, depth, procedures=()):
                 f" (if (< {draw(sub())} 0) (raise {payload}) {draw(sub())}))")
     if kind == "display":
         return f"(begin (display {draw(sub())}) (display \" \") {draw(sub())})"
+    if kind == "case":
+        return (f"(case {draw(sub())} ((0 1 2) {draw(sub())}) ((-1 -2 -3) {draw(sub())}) "
+                f"(else {draw(sub())}))")
+    if kind == "do":
+        name = f"d{depth}"
+        # Counting down with -: a program may redefine + so that (+ d 1) is d.
+        return (f"(do (({name} {draw(st.integers(0, 4))} (- {name} 1)) "
+                f"(s{depth} 0 (+ s{depth} {draw(sub(variables + [name]))}))) ((< {name} 1) s{depth}))")
+    if kind == "closure":  # a closure made and called at once, over the variables in scope
+        name = f"c{depth}"
+        return f"((lambda ({name}) (+ {name} {draw(sub(variables + [name]))})) {draw(sub())})"
     if kind == "when":
         word = draw(st.sampled_from(["when", "unless"]))
         return f"(begin ({word} (< {draw(sub())} 0) (display 'w)) {draw(sub())})"
@@ -95,10 +106,24 @@ def program(draw):
     forms.append("(define (build n) (if (= n 0) '() (cons n (build (- n 1)))))")
     forms.append(f"(define (make-counter) (let ((c 0)) (lambda (k) (set! c (+ (+ c k) {draw(NUMBER)})) c)))")
     forms.append("(define counter (make-counter))")
+    # Closures over loop variables (each iteration its own binding), set! of captured and
+    # local variables, internal definitions, case on symbols, deep data.
+    forms.append("(define (sum-calls fs v) (if (null? fs) 0 (+ ((car fs) v) (sum-calls (cdr fs) v))))")
+    forms.append("(define (adders n) (let loop ((i n) (acc '())) (if (< i 1) acc (loop (- i 1) (cons (lambda (x) (+ x i)) acc)))))")
+    forms.append("(define (do-thunks n) (do ((i n (- i 1)) (fs '() (cons (lambda (x) (* x i)) fs))) ((< i 1) fs)))")
+    forms.append(f"(define (accumulate n) (let ((total {draw(NUMBER)})) (do ((i n (- i 1))) ((< i 1) total) "
+                 f"(set! total (+ total {draw(expression(['i', 'n', 'total'], 1))})))))")
+    forms.append(f"(define (with-helper n) (define (helper k) (if (< k 1) 0 (+ k (helper (- k 1))))) "
+                 f"(define base {draw(expression(['n'], 1))}) (+ (helper n) base))")
+    forms.append("(define (kind s) (case s ((a e i o u) 'vowel) ((y) 'sometimes) (else 'consonant)))")
+    forms.append("(define (nest n) (if (= n 0) '() (list (nest (- n 1)))))")
+    forms.append("(define (depth t) (if (null? t) 0 (+ 1 (depth (car t)))))")
+    forms.append("(define (swap-counter) (let ((a 1) (b 2)) (lambda () (let ((t a)) (set! a b) (set! b (+ t b)) a))))")
     forms.append("(define (odd-raise n) (if (< n 0) (raise 'negative) (* n 2)))")
     uses = []
     for _ in range(draw(st.integers(2, 5))):
-        kind = draw(st.sampled_from(["call", "tail", "named", "deep", "data", "counter", "raise", "guarded"]))
+        kind = draw(st.sampled_from(["call", "tail", "named", "deep", "data", "counter", "raise", "guarded",
+                                     "adders", "thunks", "accumulate", "helper", "case", "nest", "swap"]))
         argument = draw(expression([], 2, tuple(procedures)))
         if kind == "call":
             uses.append(f"({draw(st.sampled_from(procedures))} {argument} {draw(NUMBER)})")
@@ -114,8 +139,22 @@ def program(draw):
             uses.append(f"(begin (counter {argument}) (counter 1))")
         elif kind == "raise":
             uses.append(f"(odd-raise {argument})")
-        else:
+        elif kind == "guarded":
             uses.append(f"(guard (e ((symbol? e) 'caught)) (odd-raise {argument}))")
+        elif kind == "adders":
+            uses.append(f"(sum-calls (adders {draw(st.integers(0, 6))}) {argument})")
+        elif kind == "thunks":
+            uses.append(f"(sum-calls (do-thunks {draw(st.integers(0, 6))}) {argument})")
+        elif kind == "accumulate":
+            uses.append(f"(accumulate {draw(st.integers(0, 30))})")
+        elif kind == "helper":
+            uses.append(f"(with-helper {draw(st.integers(0, 30))})")
+        elif kind == "case":
+            uses.append(f"(kind '{draw(st.sampled_from(['a', 'y', 'z', 'o']))})")
+        elif kind == "nest":
+            uses.append(f"(depth (nest {draw(st.integers(0, 400))}))")
+        else:
+            uses.append("(let ((s (swap-counter))) (s) (s) (s))")
     forms.append(f"(define first-results (list {' '.join(uses)}))")
     # Redefine a global and a builtin the compiled procedures use, then run them again.
     forms.append(f"(set! g {draw(NUMBER)})")
@@ -123,6 +162,10 @@ def program(draw):
         forms.append(f"(define (+ a b) (- a (- 0 b) {draw(st.sampled_from(['0', '1']))}))")
     if draw(st.booleans()):
         forms.append("(define (car pair) (cdr pair))")
+    if draw(st.booleans()):
+        # A builtin redefined in the middle of a procedure that inlines it.
+        forms.append("(define (redefine-mid x) (let ((a (* x 2))) (set! * (lambda (p q) (- p q))) (* a 3)))")
+        forms.append(f"(define mid-result (redefine-mid {draw(NUMBER)}))")
     forms.append(f"(list first-results {' '.join(uses)})")
     return "\n".join(forms)
 

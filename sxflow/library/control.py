@@ -7,6 +7,7 @@ from ..compiler import run_forms
 from ..dynamic import current
 from ..errors import ErrorObject, SchemeError, SxSyntaxError
 from ..runtime import (
+    NAMESPACE_HELPERS,
     Environment,
     apply_procedure,
     complete,
@@ -173,6 +174,31 @@ def raise_(payload):
     raise signal(payload, False)
 
 
+def guard_raise(payload, marker, outer, state):
+    """The error ``(raise payload)`` raises when it is written inside the body of the running guard ``marker``.
+
+    Generated code (sxflow/procedures.py) calls this instead of ``raise`` for a raise
+    lexically inside a guard's body in the same procedure: that guard is the innermost
+    handler, so its clause is chosen here, as ``signal`` would, without walking the chain.
+    """
+    depth = outer[2]
+    installed = state.handlers
+    state.handlers = outer  # the tests run with the handlers outside the guard current
+    try:
+        choice = marker[1]([None, payload])
+        if choice is None:
+            return signal(payload, False)  # no clause: as if the guard raised it again
+    except SchemeError as error:
+        pass_handlers(error, depth)
+        raise
+    finally:
+        state.handlers = installed
+    error = SchemeError(payload)
+    error.guard_choice = (marker, choice)
+    error.handlers_passed = depth
+    return error
+
+
 @builtin("raise-continuable", types=("any",))
 def raise_continuable(payload):
     result = signal(payload, True)
@@ -332,5 +358,8 @@ def eval_(form, environment):
 def is_environment(value):
     return type(value) is Environment
 
+
+NAMESPACE_HELPERS["guard_raise"] = guard_raise
+NAMESPACE_HELPERS["RAISE_BUILTIN"] = raise_  # a raise inside a guard is direct while raise is this builtin
 
 del NIL, Pair
