@@ -35,8 +35,8 @@ from types import FunctionType
 from . import compiler as scheme_compiler
 from . import runtime
 from . import specialize
-from .data import NIL, Char, Pair, Symbol, make_list
-from .macros import Macro, root_of
+from .data import NIL, UNASSIGNED, Char, Pair, Symbol, is_eqv, make_list
+from .macros import Macro, root_of, strip_syntax
 from .runtime import (
     UNBOUND,
     Site,
@@ -47,6 +47,8 @@ from .runtime import (
     guard_caught,
     procedure_code,
     procedure_failed,
+    set_global,
+    unassigned_variable,
 )
 from .dynamic import current
 from .source import format_position
@@ -64,19 +66,47 @@ runtime.NAMESPACE_HELPERS.update({
     "current": current,
     "guard_caught": guard_caught,
     "make_list": make_list,
+    "UNASSIGNED": UNASSIGNED,
+    "is_eqv": is_eqv,
+    "set_global": set_global,
+    "unassigned_variable": unassigned_variable,
     "procedure_failed": procedure_failed,
 })
 
-RAISE = Symbol("raise")
+RAISE, SET, DEFINE, BEGIN = Symbol("raise"), Symbol("set!"), Symbol("define"), Symbol("begin")
 
 # Forms past this many lines of Python are left to the nodes (keeps compile time in bounds).
 MAX_LINES = 2_000
+# Python refuses more than 100 levels of indentation; the header takes 4.
+MAX_INDENT = 80
 # Lines of the generated source before the first body line (see Writer.source).
 _HEADER_LINES = 5
 
 
 class Unsupported(Exception):
     """The body uses a form this back end leaves to the nodes."""
+
+
+class SelfLoopCaptured(Unsupported):
+    """A closure captures a variable that the procedure's self-tail-call loop rebinds."""
+
+
+class Function:
+    """A Python function being written: the procedure itself, a lambda inside it, or a guard's select."""
+
+    def __init__(self, parent, synchronous: bool = False) -> None:
+        self.parent = parent
+        # A select runs only while its guard's body runs: what it reads cannot change meanwhile.
+        self.synchronous = synchronous
+        self.nonlocals: set[str] = set()
+
+
+class Nonlocals:
+    """Where a nested def declares the enclosing variables it assigns."""
+
+    def __init__(self, indent: int, function: Function) -> None:
+        self.indent = indent
+        self.function = function
 
 
 class Hoist:
@@ -90,7 +120,8 @@ class Hoist:
 class Loop:
     """A ``while True`` the generated code is inside: a procedure body or a named let."""
 
-    def __init__(self, name, variables, sink) -> None:
+    def __init__(self, name, variables, sink, repeats: bool = False) -> None:
+        self.repeats = repeats  # goes round again (its variables are rebound): closures cannot keep them
         self.name = name  # the Scheme name a tail call continues it by
         self.variables = variables  # Python names of its variables, in order
         self.sink = sink
@@ -101,7 +132,12 @@ def factory_code(source: str):
     code = _factory_codes.get(source)
     if code is None:
         namespace: dict = {}
-        exec(compile(source, specialize.register_source(source), "exec"), namespace)
+        try:
+            compiled = compile(source, specialize.register_source(source), "exec")
+        except (SyntaxError, RecursionError, MemoryError):
+            # Beyond what Python compiles (nesting deeper than its parser or block limits): the nodes run it.
+            raise Unsupported from None
+        exec(compiled, namespace)
         code = _factory_codes[source] = namespace["factory"].__code__
     return code
 
@@ -121,9 +157,12 @@ def node_procedure(body, required: int, rest: bool, name, position, environment)
 
 def compile_procedure(compiler, names, rest, body_items, scope, position, name):
     """``make(frame)`` for ``(lambda names body...)`` as one generated Python function, or None when unsupported."""
-    writer = Writer(compiler, scope, position, name)
     try:
-        return writer.procedure(names, rest, body_items)
+        try:
+            return Writer(compiler, scope, position, name).procedure(names, rest, body_items)
+        except SelfLoopCaptured:
+            # A closure keeps a parameter the self tail call would rebind: tail calls return instead.
+            return Writer(compiler, scope, position, name, self_loop=False).procedure(names, rest, body_items)
     except Unsupported:
         return None
 
@@ -131,7 +170,15 @@ def compile_procedure(compiler, names, rest, body_items, scope, position, name):
 class Writer:
     """Writes one procedure: its lines, the values it closes over, its local names, its call sites."""
 
-    def __init__(self, compiler, scope, position, name) -> None:
+    def __init__(self, compiler, scope, position, name, self_loop: bool = True) -> None:
+        self.allow_self_loop = self_loop
+        self.function = Function(None)
+        self.owner: dict = {}  # Python variable -> the Function it is a local of
+        self.variable_loops: dict = {}  # Python variable -> the loops around its binding
+        self.captured: set = set()  # variables a closure made here reads or assigns
+        self.late: set = set()  # variables of internal definitions: read before assigned is an error
+        self.inner: dict = {}  # Python name of a nested def -> (name, position, required, rest)
+        self.assigned_names: set = set()  # Scheme names some set! assigns (their type tests are not hoisted)
         self.compiler = compiler
         self.environment = compiler.environment
         self.scope = scope  # the compile-time scope the procedure is created in
@@ -147,6 +194,7 @@ class Writer:
         self.type_tests: dict[tuple, int] = {}  # (variable, type name) -> uses
         # The guards whose body is being written, innermost last: (marker, outer, state) names.
         self.guards: list[tuple] = []
+        self.unhoistable: set = set()
 
     # -- names ------------------------------------------------------------------
 
@@ -167,16 +215,37 @@ class Writer:
     def emit(self, indent: int, text: str, site=None) -> None:
         """One line of the body; ``site``, when given, is what a failure on this line means."""
         self.lines.append(("    " * indent + text, site))
-        if len(self.lines) > MAX_LINES:
+        if len(self.lines) > MAX_LINES or indent > MAX_INDENT:
             raise Unsupported
 
     def hoist(self, indent: int, variables) -> None:
         """Compute the type tests of ``variables`` here (they are not assigned again below, up to a loop's top)."""
         placeholder = Hoist(indent)
-        placeholder.variables = list(variables)
+        placeholder.variables = [variable for variable in variables if variable not in self.unhoistable]
         self.lines.append(placeholder)
-        for variable in variables:
+        for variable in placeholder.variables:
             self.hoisted[variable] = placeholder
+
+    def declare(self, name, variable: str, loops) -> str:
+        """``variable`` now holds the Scheme variable ``name`` in the function being written."""
+        self.owner[variable] = self.function
+        self.variable_loops[variable] = tuple(loops)
+        if name in self.assigned_names:
+            self.unhoistable.add(variable)
+        return variable
+
+    def use(self, variable: str, assigning: bool = False) -> None:
+        """Note a read (or an assignment) of ``variable`` from the function being written."""
+        owner = self.owner.get(variable)
+        if owner is None or owner is self.function:
+            return
+        function = self.function
+        while function is not None and function is not owner:
+            if not function.synchronous:
+                self.captured.add(variable)
+            function = function.parent
+        if assigning:
+            self.function.nonlocals.add(variable)
 
     def type_test(self, text: str, type_name: str) -> str:
         """``type(text) is type_name``; for a variable tested twice or more, a flag computed where it is bound."""
@@ -195,6 +264,10 @@ class Writer:
                 for (variable, type_name), flag in flags.items():
                     if variable in item.variables:
                         texts.append("    " * item.indent + f"{flag} = type({variable}) is {type_name}")
+                continue
+            if type(item) is Nonlocals:
+                if item.function.nonlocals:
+                    texts.append("    " * item.indent + f"nonlocal {', '.join(sorted(item.function.nonlocals))}")
                 continue
             text, site = item
             if "\x00" in text:
@@ -217,22 +290,30 @@ class Writer:
     # -- the procedure ------------------------------------------------------------
 
     def procedure(self, names, rest, body_items):
+        self.assigned_names = _assigned_names([form for form, _ in body_items])
         locals_ = {}
         variables = []
+        returning = ("return",)
+        # A self tail call loops in place, unless the procedure takes rest arguments.
+        self.self_loop = Loop(None, None, returning)
         for parameter in names + ([rest] if rest is not None else []):
             if type(parameter) is not Symbol or parameter.alias is not None:
                 raise Unsupported
-            variable = self.fresh(f"v_{_identifier(parameter.name)}_")
+            variable = self.declare(parameter, self.fresh(f"v_{_identifier(parameter.name)}_"), [self.self_loop])
             locals_[parameter] = variable
             variables.append(variable)
-        returning = ("return",)
-        # A self tail call loops in place, unless the procedure takes rest arguments.
-        self.self_loop = Loop(None, variables if rest is None else None, returning)
+        if rest is None and self.allow_self_loop:
+            self.self_loop.variables = variables
         if rest is not None:
             self.emit(0, f"{variables[-1]} = make_list({variables[-1]})")
         self.emit(0, "while True:")
         self.hoist(1, variables if rest is None else variables[:-1])
         self.body(body_items, [locals_], returning, 1, [self.self_loop])
+        # A closure keeps the variables it captures: none may be rebound by a loop going round again.
+        for variable in self.captured:
+            for loop in self.variable_loops.get(variable, ()):
+                if loop.repeats:
+                    raise SelfLoopCaptured if loop is self.self_loop else Unsupported
         where = format_position(self.position)
         parameters = ", ".join(variables[:-1] + ["*" + variables[-1]] if rest is not None else variables)
         header = [f"# {self.name} {_comment(where)}",
@@ -248,15 +329,36 @@ class Writer:
         lines, line_sites = self.finish_lines()
         source = "\n".join(header + ["                " + line for line in lines] + footer) + "\n"
         sites = {index + _HEADER_LINES + 1: entry for index, entry in line_sites.items()}
-        code = procedure_code(factory_code(source), self.name, self.position, len(names), rest is not None)
+        code = procedure_code(factory_code(source), self.name, self.position, len(names), rest is not None,
+                              self.inner)
         return FunctionType(code, self.environment.namespace)(**self.bindings, SITES=sites)
 
     # -- statements: a form whose value goes to a sink ------------------------------
 
     def body(self, items, scopes, sink, indent, loops):
-        """A body: every form but the last for effect, the last to ``sink``."""
+        """A body: every form but the last for effect, the last to ``sink``.
+
+        Its internal definitions are locals, unassigned until their define runs (letrec*).
+        """
         if not items:
             raise Unsupported
+        defined = {}
+        for form, _ in items:
+            if isinstance(form, Pair) and type(form.car) is Symbol:
+                handler = self.special(form.car, scopes)
+                if handler is scheme_compiler.compile_define:
+                    target = form.cdr.car if isinstance(form.cdr, Pair) else None
+                    name = target.car if isinstance(target, Pair) else target
+                    if type(name) is not Symbol or name.alias is not None or name in defined:
+                        raise Unsupported
+                    defined[name] = self.declare(name, self.fresh(f"v_{_identifier(name.name)}_"), loops)
+                elif handler is scheme_compiler.compile_begin and _defines_inside(form):
+                    raise Unsupported
+        if defined:
+            scopes = scopes + [defined]
+            for variable in defined.values():
+                self.late.add(variable)
+                self.emit(indent, f"{variable} = UNASSIGNED")
         for form, where in items[:-1]:
             self.effect(form, scopes, indent, loops, where)
         form, where = items[-1]
@@ -338,7 +440,7 @@ class Writer:
                           for _, init, init_where in bindings]
                 inner = {}
                 for (binding_name, _, _), value in zip(bindings, values):
-                    variable = self.fresh(f"v_{_identifier(binding_name.name)}_")
+                    variable = self.declare(binding_name, self.fresh(f"v_{_identifier(binding_name.name)}_"), loops)
                     inner[binding_name] = variable
                     self.emit(indent, f"{variable} = {value}")
                 self.hoist(indent, inner.values())
@@ -350,7 +452,7 @@ class Writer:
                 inner_scopes = scopes
                 for binding_name, init, init_where in bindings:
                     value = self.value(init, inner_scopes, indent, loops, init_where)
-                    variable = self.fresh(f"v_{_identifier(binding_name.name)}_")
+                    variable = self.declare(binding_name, self.fresh(f"v_{_identifier(binding_name.name)}_"), loops)
                     self.emit(indent, f"{variable} = {value}")
                     self.hoist(indent, [variable])
                     inner_scopes = inner_scopes + [{binding_name: variable}]
@@ -358,6 +460,24 @@ class Writer:
                 return
             if handler is scheme_compiler.compile_guard:
                 self.guard(form, scopes, sink, indent, loops, where)
+                return
+            if handler is scheme_compiler.compile_case:
+                self.case(form, scopes, sink, indent, loops, where)
+                return
+            if handler is scheme_compiler.compile_set:
+                self.assignment(form, scopes, indent, loops, where)
+                self.deliver("None", sink, indent)
+                return
+            if handler is scheme_compiler.compile_do:
+                self.do(form, scopes, sink, indent, loops, where)
+                return
+            if handler is scheme_compiler.compile_define:
+                self.definition(form, scopes, indent, loops, where)
+                self.deliver("None", sink, indent)
+                return
+            if handler is scheme_compiler.compile_lambda:
+                items = scheme_compiler.cells_with_positions(form, where)[1:]
+                self.deliver(self.lambda_(items[0][0], items[1:], scopes, indent, where, "lambda"), sink, indent)
                 return
             if handler is None:
                 self.application(form, scopes, sink, indent, loops, where)
@@ -387,6 +507,166 @@ class Writer:
             self.emit(indent, "else:")
             indent += 1
         self.deliver("None", sink, indent)
+
+    def definition(self, form, scopes, indent, loops, where):
+        """An internal ``define``: the local ``body`` made for it gets its value."""
+        items = scheme_compiler.cells_with_positions(form, where)[1:]
+        target = items[0][0]
+        variable = self.local(target.car if isinstance(target, Pair) else target, scopes)
+        if variable is None:
+            raise Unsupported  # a define the body did not announce (it would be global)
+        if isinstance(target, Pair):
+            if isinstance(target.car, Pair):
+                raise Unsupported  # curried define
+            value = self.lambda_(target.cdr, items[1:], scopes, indent, where, target.car.name)
+        elif len(items) == 1:
+            value = "None"
+        else:
+            value = self.named_value(items[1][0], scopes, indent, loops, items[1][1], target.name)
+        self.emit(indent, f"{variable} = {value}")
+
+    def named_value(self, form, scopes, indent, loops, where, name):
+        """A value expression; a lambda takes ``name`` (for messages), as compiler.compile_named does."""
+        if isinstance(form, Pair) and type(form.car) is Symbol \
+                and self.special(form.car, scopes) is scheme_compiler.compile_lambda:
+            items = scheme_compiler.cells_with_positions(form, scheme_compiler.position_of(form, where))[1:]
+            return self.lambda_(items[0][0], items[1:], scopes, indent, scheme_compiler.position_of(form, where), name)
+        return self.value(form, scopes, indent, loops, where)
+
+    def assignment(self, form, scopes, indent, loops, where):
+        """``(set! name value)``: a local, a variable of an enclosing frame, or a global."""
+        (name, _), (value_form, value_where) = scheme_compiler.cells_with_positions(form, where)[1:]
+        if type(name) is not Symbol or name.alias is not None:
+            raise Unsupported
+        value = self.spill(self.value(value_form, scopes, indent, loops, value_where), indent)
+        variable = self.local(name, scopes)
+        if variable is not None:
+            self.use(variable, assigning=True)
+            self.emit(indent, f"{variable} = {value}")
+            return
+        if any(name in frame for frame in scopes):
+            raise Unsupported  # a named let's own name
+        found = scheme_compiler.resolve(name, self.scope)
+        if found is not None:
+            depth, index, _ = found
+            if type(index) is not int:
+                raise Unsupported
+            self.emit(indent, "env" + "[0]" * depth + f"[{index}] = {value}")
+            return
+        key = self.global_name(name)
+        self.emit(indent, f"set_global(__environment__, {key!r}, {value}, {self.bind(where, 'P')})")
+
+    def lambda_(self, parameters, body_items, scopes, indent, where, name) -> str:
+        """A lambda written inside: a nested def (its free variables are the enclosing ones); its name."""
+        names = []
+        cell = parameters
+        while isinstance(cell, Pair):
+            names.append(cell.car)
+            cell = cell.cdr
+        rest = cell if cell is not NIL else None
+        for parameter in names + ([rest] if rest is not None else []):
+            if type(parameter) is not Symbol or parameter.alias is not None:
+                raise Unsupported
+        function_name = self.fresh("lambda")
+        outer_function, saved_guards = self.function, self.guards
+        self.function, self.guards = Function(outer_function), []
+        frame, variables = {}, []
+        for parameter in names + ([rest] if rest is not None else []):
+            variable = self.declare(parameter, self.fresh(f"v_{_identifier(parameter.name)}_"), ())
+            frame[parameter] = variable
+            variables.append(variable)
+        text = ", ".join(variables[:-1] + ["*" + variables[-1]] if rest is not None else variables)
+        self.emit(indent, f"def {function_name}({text}):")
+        self.emit(indent + 1, "try:")
+        self.lines.append(Nonlocals(indent + 2, self.function))
+        if rest is not None:
+            self.emit(indent + 2, f"{variables[-1]} = make_list({variables[-1]})")
+        self.hoist(indent + 2, variables if rest is None else variables[:-1])
+        returning = ("return",)
+        self.body(body_items, scopes + [frame], returning, indent + 2, [Loop(object(), None, returning)])
+        self.emit(indent + 1, "except Exception as error:")
+        self.emit(indent + 2, "raise procedure_failed(error, SITES)")
+        self.function, self.guards = outer_function, saved_guards
+        self.inner[function_name] = (name, where, len(names), rest is not None)
+        return function_name
+
+    def case(self, form, scopes, sink, indent, loops, where):
+        """``(case key ((datum...) body...)... [(else body...)])`` as ``if``/``elif`` on eqv."""
+        items = scheme_compiler.cells_with_positions(form, where)[1:]
+        key = self.value(items[0][0], scopes, indent, loops, items[0][1])
+        if not key.isidentifier():
+            temporary = self.fresh("k")
+            self.emit(indent, f"{temporary} = {key}")
+            key = temporary
+        keyword = "if"
+        for clause, clause_where in items[1:]:
+            parts = scheme_compiler.cells_with_positions(clause, clause_where)
+            if type(parts[1][0]) is Symbol and root_of(parts[1][0]) is scheme_compiler.ARROW:
+                raise Unsupported
+            if self.is_else(parts[0][0], scopes):
+                if keyword == "if":
+                    self.body(parts[1:], scopes, sink, indent, loops)
+                    return
+                self.emit(indent, "else:")
+                self.body(parts[1:], scopes, sink, indent + 1, loops)
+                return
+            data = strip_syntax(parts[0][0])
+            tests = []
+            while isinstance(data, Pair):
+                datum = data.car
+                if datum is None or type(datum) in (bool, Symbol, Char) or datum is NIL:
+                    tests.append(f"{key} is {self.constant(datum)}")
+                elif type(datum) is int:
+                    tests.append(f"({key} == {self.constant(datum)} and type({key}) is int)")
+                else:
+                    tests.append(f"is_eqv({key}, {self.bind(datum, 'K')})")
+                data = data.cdr
+            self.emit(indent, f"{keyword} {' or '.join(tests) or 'False'}:")
+            self.body(parts[1:], scopes, sink, indent + 1, loops)
+            keyword = "elif"
+        if keyword == "if":
+            self.deliver("None", sink, indent)
+            return
+        self.emit(indent, "else:")
+        self.deliver("None", sink, indent + 1)
+
+    def do(self, form, scopes, sink, indent, loops, where):
+        """``(do ((name init [step])...) (test result...) body...)`` as a ``while True`` loop."""
+        items = scheme_compiler.cells_with_positions(form, where)[1:]
+        specs = []
+        for spec, spec_where in scheme_compiler.cells_with_positions(items[0][0], where) if items[0][0] is not NIL else []:
+            parts = scheme_compiler.cells_with_positions(spec, spec_where)
+            if type(parts[0][0]) is not Symbol or parts[0][0].alias is not None:
+                raise Unsupported
+            specs.append(parts)
+        values = [self.spill(self.value(parts[1][0], scopes, indent, loops, parts[1][1]), indent) for parts in specs]
+        loop_sink = sink if sink[0] == "return" else ("assign", sink[1], True)
+        loop = Loop(object(), None, loop_sink, repeats=True)  # no tail call continues a do loop
+        frame, variables = {}, []
+        for parts, value in zip(specs, values):
+            variable = self.declare(parts[0][0], self.fresh(f"v_{_identifier(parts[0][0].name)}_"), loops + [loop])
+            frame[parts[0][0]] = variable
+            variables.append(variable)
+            self.emit(indent, f"{variable} = {value}")
+        inner = scopes + [frame]
+        inner_loops = loops + [loop]
+        exit_parts = scheme_compiler.cells_with_positions(items[1][0], items[1][1])
+        self.emit(indent, "while True:")
+        self.hoist(indent + 1, variables)
+        test = self.value(exit_parts[0][0], inner, indent + 1, inner_loops, exit_parts[0][1])
+        self.emit(indent + 1, f"if {test} is not False:")
+        if len(exit_parts) > 1:
+            self.body(exit_parts[1:], inner, loop_sink, indent + 2, inner_loops)
+        else:
+            self.deliver("None", loop_sink, indent + 2)
+        for body_form, body_where in items[2:]:
+            self.effect(body_form, inner, indent + 1, inner_loops, body_where)
+        steps = [(variable, self.spill(self.value(parts[2][0], inner, indent + 1, inner_loops, parts[2][1]), indent + 1))
+                 for variable, parts in zip(variables, specs) if len(parts) == 3]
+        if steps:
+            self.emit(indent + 1, f"{', '.join(v for v, _ in steps)} = {', '.join(t for _, t in steps)}")
+        if sink[0] != "return" and sink[2]:
+            self.emit(indent, "break")
 
     def is_else(self, form, scopes) -> bool:
         return (type(form) is Symbol and root_of(form) is scheme_compiler.ELSE and self.local(form, scopes) is None
@@ -419,6 +699,11 @@ class Writer:
         # The tests, at the raise point: a nested def of its own (its failures converted here too).
         self.emit(indent, f"def {select}(frame):")
         self.emit(indent + 1, "try:")
+        outer_function = self.function
+        self.function = Function(outer_function, synchronous=True)
+        self.lines.append(Nonlocals(indent + 2, self.function))
+        self.declare(spec.car, variable, ())
+        saved_guards, self.guards = self.guards, []
         self.emit(indent + 2, f"{variable} = frame[1]")
         no_loops = [Loop(object(), None, None)]
         for index, parts in enumerate(clauses):
@@ -432,6 +717,8 @@ class Writer:
             self.emit(indent + 2, "return None")
         self.emit(indent + 1, "except Exception as error:")
         self.emit(indent + 2, "raise procedure_failed(error, SITES)")
+        self.function = outer_function
+        self.guards = saved_guards
         state, outer, marker, result = (f"state{number}", f"outer{number}", f"marker{number}", f"r{number}")
         self.emit(indent, f"{state} = current.state")
         self.emit(indent, f"{outer} = {state}.handlers")
@@ -444,8 +731,8 @@ class Writer:
         self.guards.pop()
         self.emit(indent, f"except Exception as error{number}:")
         self.emit(indent + 1, f"{state}.handlers = {outer}")
-        caught = f"error{number}"
         self.emit(indent + 1, f"{variable}, choice{number} = guard_caught(error{number}, {marker}, {outer}[2], SITES)")
+        self.declare(spec.car, variable, loops)
         if not clauses:
             self.emit(indent + 1, "raise")
         for index, parts in enumerate(clauses):
@@ -480,16 +767,16 @@ class Writer:
                   for _, init, init_where in bindings]
         inner = {loop_name: None}  # the loop's name: usable only as a tail call (see application)
         variables = []
-        for (binding_name, _, _), value in zip(bindings, values):
-            variable = self.fresh(f"v_{_identifier(binding_name.name)}_")
-            inner[binding_name] = variable
-            variables.append(variable)
-            self.emit(indent, f"{variable} = {value}")
         if sink[0] == "return":
             loop_sink = sink
         else:
             loop_sink = ("assign", sink[1], True)
-        loop = Loop(loop_name, variables, loop_sink)
+        loop = Loop(loop_name, variables, loop_sink, repeats=True)
+        for (binding_name, _, _), value in zip(bindings, values):
+            variable = self.declare(binding_name, self.fresh(f"v_{_identifier(binding_name.name)}_"), loops + [loop])
+            inner[binding_name] = variable
+            variables.append(variable)
+            self.emit(indent, f"{variable} = {value}")
         self.emit(indent, "while True:")
         self.hoist(indent + 1, variables)
         self.body(items[2:], scopes + [inner], loop_sink, indent + 1, loops + [loop])
@@ -551,6 +838,9 @@ class Writer:
             if handler is scheme_compiler.compile_quote:
                 node = scheme_compiler.compile_quote(self.compiler, form, self.scope, False, where)
                 return self.constant(node.value)
+            if handler is scheme_compiler.compile_lambda:
+                items = scheme_compiler.cells_with_positions(form, where)[1:]
+                return self.lambda_(items[0][0], items[1:], scopes, indent, where, "lambda")
             if handler is None:
                 primitive = self.primitive(form, scopes, indent, loops, where)
                 if primitive is not None:
@@ -572,6 +862,11 @@ class Writer:
             raise Unsupported
         variable = self.local(name, scopes)
         if variable is not None:
+            self.use(variable)
+            if variable in self.late:
+                # An internal definition read before it ran is an error (as in the nodes).
+                self.emit(indent, f"if {variable} is UNASSIGNED: raise unassigned_variable("
+                                  f"{self.bind(name, 'N')}, {self.bind(where, 'P')})")
             return variable
         for frame in scopes:
             if name in frame:  # a named let's own name used as a value
@@ -712,6 +1007,7 @@ class Writer:
             own = self.self_loop
             if loops[-1] is own and own.sink is sink and own.variables is not None \
                     and len(names) == len(own.variables):
+                own.repeats = True
                 self.emit(indent, f"if {operator} is procedure:", entry)
                 if names:
                     self.emit(indent + 1, f"{', '.join(own.variables)} = {', '.join(names)}")
@@ -723,6 +1019,32 @@ class Writer:
         self.emit(indent, f"if type({result}) is TailCall: {result} = complete({result})", entry)
         if sink[2]:
             self.emit(indent, "break")
+
+
+def _assigned_names(forms) -> set:
+    """Every name some ``(set! name ...)`` in ``forms`` assigns, at any depth (a syntactic over-approximation)."""
+    names = set()
+    stack = list(forms)
+    while stack:
+        form = stack.pop()
+        while isinstance(form, Pair):
+            head = form.car
+            if head is SET and isinstance(form.cdr, Pair) and type(form.cdr.car) is Symbol:
+                names.add(form.cdr.car)
+            if isinstance(head, Pair):
+                stack.append(head)
+            form = form.cdr
+    return names
+
+
+def _defines_inside(form) -> bool:
+    """Whether a ``begin`` holds a definition at its top (spliced into the body: left to the nodes)."""
+    cell = form.cdr
+    while isinstance(cell, Pair):
+        if isinstance(cell.car, Pair) and cell.car.car in (DEFINE, BEGIN):
+            return True
+        cell = cell.cdr
+    return False
 
 
 def _identifier(text: str) -> str:
@@ -745,5 +1067,6 @@ def install() -> None:
         scheme_compiler.compile_quote, scheme_compiler.compile_if, scheme_compiler.compile_cond,
         scheme_compiler.compile_when, scheme_compiler.compile_and, scheme_compiler.compile_or,
         scheme_compiler.compile_begin, scheme_compiler.compile_let, scheme_compiler.compile_let_star,
-        scheme_compiler.compile_guard,
+        scheme_compiler.compile_guard, scheme_compiler.compile_case, scheme_compiler.compile_set,
+        scheme_compiler.compile_do, scheme_compiler.compile_define, scheme_compiler.compile_lambda,
     ))

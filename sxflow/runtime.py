@@ -87,36 +87,44 @@ _renamed: dict = {}
 _renamed_lock = threading.RLock()
 
 
-def procedure_code(code, name: str, position, required: int, rest: bool, function_name: str = "procedure"):
-    """``code`` with its inner function ``function_name`` renamed after the Scheme procedure, and registered.
+def procedure_code(code, name: str, position, required: int, rest: bool, inner=None):
+    """``code`` with its inner function ``procedure`` renamed after the Scheme procedure, and registered.
 
-    The renamed inner code object is what every closure of that procedure runs, so
-    ``PROCEDURES[id(closure.__code__)]`` describes it; renamed once per (code, name).
+    ``inner`` maps the Python names of further nested defs that are Scheme procedures
+    (lambdas written inside) to their ``(name, position, required, rest)``. The renamed
+    code objects are what every closure of those procedures runs, so
+    ``PROCEDURES[id(closure.__code__)]`` describes it; renamed once per code and names.
     """
-    where = format_position(position)
-    title = f"procedure {name} {where}".rstrip()
-    key = (code, title, required, rest)
+    table = dict(inner or {})
+    table["procedure"] = (name, position, required, rest)
+    key = (code, tuple(sorted((python, info[0], format_position(info[1]), info[2], info[3])
+                              for python, info in table.items())))
     found = _renamed.get(key)
     if found is not None:
         return found
     with _renamed_lock:
         found = _renamed.get(key)
-        if found is not None:
-            return found
-        constants = list(code.co_consts)
-        inner = None
-        for index, constant in enumerate(constants):
-            if hasattr(constant, "co_name"):
-                if constant.co_name == function_name:
-                    inner = constants[index] = constant.replace(co_name=title, co_qualname=title)
-                    PROCEDURES[id(inner)] = ProcedureInfo(name, position, required, rest, inner)
-                else:
-                    nested = procedure_code(constant, name, position, required, rest, function_name)
-                    if nested is not constant:
-                        constants[index] = nested
-        renamed = code.replace(co_consts=tuple(constants)) if inner is not None or constants != list(code.co_consts) else code
-        _renamed[key] = renamed
-        return renamed
+        if found is None:
+            found = _renamed[key] = _rename(code, table)
+        return found
+
+
+def _rename(code, table):
+    constants = list(code.co_consts)
+    changed = False
+    for index, constant in enumerate(constants):
+        if hasattr(constant, "co_name"):
+            renamed = _rename(constant, table)
+            info = table.get(constant.co_name)
+            if info is not None:
+                name, position, required, rest = info
+                title = f"procedure {name} {format_position(position)}".rstrip()
+                renamed = renamed.replace(co_name=title, co_qualname=title)
+                PROCEDURES[id(renamed)] = ProcedureInfo(name, position, required, rest, renamed)
+            if renamed is not constant:
+                constants[index] = renamed
+                changed = True
+    return code.replace(co_consts=tuple(constants)) if changed else code
 
 
 def procedure_info(value):
@@ -615,6 +623,13 @@ def _site_value(reference, frame):
     if kind == "global":
         return frame.f_globals.get(value, UNBOUND)
     return value
+
+
+def set_global(environment, key: str, value, position) -> None:
+    """``(set! name value)`` of a global from generated code: an unbound name is an error."""
+    if key not in environment.namespace:
+        raise fault(f"set!: unbound variable: {SYMBOLS[key].name}", kind="unbound-variable", position=position)
+    environment.assign(key, value)
 
 
 def recursion_error(procedure, site) -> SchemeError:

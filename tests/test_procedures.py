@@ -220,9 +220,14 @@ def test_common_procedures_are_generated_and_others_keep_the_nodes(interp):
     interp.eval("""
       (define (fib n) (if (< n 2) n (+ (fib (- n 1)) (fib (- n 2)))))
       (define (sum n) (let loop ((i 0) (t 0)) (if (> i n) t (loop (+ i 1) (+ t i)))))
-      (define (counter) (let ((c 0)) (lambda () (set! c (+ c 1)) c)))""")
+      (define (counter) (let ((c 0)) (lambda () (set! c (+ c 1)) c)))
+      (define (adders n) (let loop ((i n) (fs '())) (if (= i 0) fs (loop (- i 1) (cons (lambda (x) (+ x i)) fs)))))""")
     assert is_generated(interp["fib"]) and is_generated(interp["sum"])
-    assert not is_generated(interp["counter"])  # an inner lambda: left to the nodes
+    # An inner lambda is a nested def (set! of its captured variable through nonlocal).
+    assert is_generated(interp["counter"]) and is_generated(interp.eval("(counter)"))
+    # A closure over a loop variable needs a fresh binding each turn: left to the nodes.
+    assert not is_generated(interp["adders"])
+    assert interp.eval("(let ((f (car (adders 3)))) (f 10))") == 11
     assert interp.eval("(fib 20)") == 6765
     assert interp.eval("(sum 100)") == 5050
 

@@ -22,8 +22,8 @@ def forget_test_builtins():
 
 def test_generated_source_is_registered_with_linecache():
     interp = Interpreter()
-    # set! keeps this procedure on the nodes (see sxflow/procedures.py): its body is the if template.
-    interp.eval("(define (twice-plus x y) (if (< x y) (begin (set! x 2) x) (- y 1)))", filename="twice.sx")
+    # delay keeps this procedure on the nodes (see sxflow/procedures.py): its body is the if template.
+    interp.eval("(define (twice-plus x y) (if (< x y) (delay x) (- y 1)))", filename="twice.sx")
     procedure = interp["twice-plus"].procedure
     body = procedure.__closure__[procedure.__code__.co_freevars.index("body")].cell_contents
     code = body.__code__
