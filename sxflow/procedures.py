@@ -1,31 +1,42 @@
-"""Whole procedures as Python source: one ``def`` per Scheme procedure whose body uses the common forms.
+"""Whole procedures as Python source: one ``def`` per Scheme procedure, its inner lambdas nested defs.
 
 The closure compiler (compiler.py) turns every form into a node; a call of a node
-is a Python call. For a procedure whose body uses only variables, constants,
-``quote``, ``if``, ``cond`` (without ``=>``), ``and``, ``or``, ``when``, ``unless``,
-``begin``, ``let``, ``let*``, named ``let`` used as a loop, and calls, this module
-writes the whole body as one Python function instead:
+is a Python call. For a procedure whose body uses variables, constants, ``quote``,
+``if``, ``cond`` (without ``=>``), ``case``, ``and``, ``or``, ``when``, ``unless``,
+``begin``, ``let``, ``let*``, named ``let`` used as a loop, ``do``, ``set!``,
+``lambda``, internal ``define``, ``guard`` and calls, this module writes the whole
+body as one Python function instead (``make(env)`` returns it, a closure over ``env``,
+the frame of the nodes around it):
 
-- parameters and ``let`` variables are Python locals (each binding its own name, so
-  shadowing needs no frames); free variables of enclosing procedures are read from
-  the closure's frame as the nodes do; globals through their cells (a redefinition,
-  of a builtin too, is seen at once);
-- ``if``/``cond``/``and``/``or`` are Python ``if`` statements, a call is written out in
-  place (closures of the right arity entered directly, builtins called directly),
-  primitives are inlined behind exact type guards that fall back to the builtin
-  itself (so its error messages are unchanged);
+- parameters and local variables are Python locals (each binding its own name, so
+  shadowing needs no frames); an inner lambda is a nested ``def`` reading them as
+  Python closure variables (``nonlocal`` for ``set!``); free variables of enclosing
+  node procedures are read from ``env``; globals are the function's own globals (the
+  environment's namespace), so a redefinition, of a builtin too, is seen at once;
+- ``if``/``cond``/``case``/``and``/``or`` are Python ``if`` statements, a call is a
+  direct Python call of whatever the operator holds (errors are explained after a
+  failure: each line's call site is in ``SITES`` for ``runtime.procedure_failed``),
+  primitives are inlined behind exact type guards and ``INTACT`` with the builtin's
+  global as the fallback (so its error messages are unchanged); a variable's type test
+  is computed once where it is bound when it is used twice or more;
 - a tail call of the procedure itself, and of a named-``let`` loop from its own body,
-  is a ``continue`` of a ``while True``; other tail calls return a ``TailCall``.
+  is a ``continue`` of a ``while True``; other tail calls return a ``TailCall``;
+- ``guard`` is ``try``/``except``; its clause tests are a nested ``select`` def that
+  ``raise`` asks at the raise point, as with the nodes (a ``raise`` written in the
+  guard's body asks it directly).
 
-Anything else (inner lambdas, ``set!``, ``define``, ``guard``, macros…) keeps the nodes:
-``compile_procedure`` returns None and the closure compiler's body is used, so both
-give the same values, errors, positions and traces. The compiler always compiles the
-nodes first, so every syntax error and check is the closure compiler's own.
+A closure must keep its own binding of each variable it captures, so a closure over
+a variable that a loop rebinds is not written this way (over the self-tail-call loop,
+the procedure is written again without that loop). Anything else (macros in the
+body, ``delay``, quasiquote, ``=>``…) keeps the nodes: ``compile_procedure`` returns
+None and the closure compiler's body is used, so both give the same values, errors,
+positions and traces. The compiler always compiles the nodes first, so every syntax
+error and check is the closure compiler's own.
 
 The generated source carries the Scheme position of each call as a comment, is
 registered with ``linecache`` and dumped with ``SXFLOW_DUMP_CODE`` (see specialize),
-and the function is named ``procedure <name> <file:line:column>``; a source text
-is compiled once per process.
+and each function is named ``procedure <name> <file:line:column>``; a source text
+is compiled once per process and bound to each interpreter's namespace.
 """
 
 from __future__ import annotations
