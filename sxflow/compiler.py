@@ -397,10 +397,25 @@ class Compiler:
         # The nodes are compiled first (every syntax error and check is theirs); a body of
         # common forms then runs as one generated Python function instead. Either way the
         # node made here is ``make(frame)``, returning the procedure: a plain Python function.
-        make = procedures.compile_procedure(self, names, rest, body_items, scope, position, name)
-        if make is None:
-            make = procedures.node_procedure(body, len(names), rest is not None, name, position, self.environment)
-        return make
+        def generate():
+            make = procedures.compile_procedure(self, names, rest, body_items, scope, position, name)
+            if make is None:
+                make = procedures.node_procedure(body, len(names), rest is not None, name, position,
+                                                 self.environment)
+            return make
+
+        if scope is None:
+            return generate()
+        # A lambda inside another is usually written into the enclosing procedure's own
+        # source: its own function is generated only if this node ever runs.
+        made = []
+
+        def node(frame):
+            if not made:
+                made.append(generate())
+            return made[0](frame)
+
+        return node
 
     def compile_scope_body(self, frame_names, body_items, scope, position, late=(), tail=True, prepare=None):
         """Compile a body in a new frame holding ``frame_names`` plus its internal definitions.

@@ -84,6 +84,7 @@ runtime.NAMESPACE_HELPERS.update({
     "procedure_failed": procedure_failed,
 })
 
+_LITERALS = {"None": None, "True": True, "False": False}
 RAISE, SET, DEFINE, BEGIN = Symbol("raise"), Symbol("set!"), Symbol("define"), Symbol("begin")
 
 # Forms past this many lines of Python are left to the nodes (keeps compile time in bounds).
@@ -174,8 +175,8 @@ def compile_procedure(compiler, names, rest, body_items, scope, position, name):
         except SelfLoopCaptured:
             # A closure keeps a parameter the self tail call would rebind: tail calls return instead.
             return Writer(compiler, scope, position, name, self_loop=False).procedure(names, rest, body_items)
-    except Unsupported:
-        return None
+    except (Unsupported, RecursionError):
+        return None  # a lambda first made deep in a recursion may not have the stack to be written: nodes
 
 
 class Writer:
@@ -909,7 +910,7 @@ class Writer:
             return ("local", text)
         if text.startswith("K") and text[1:].isdigit():
             return ("binding", text)
-        return ("constant", eval(text))  # a literal written by constant(): an int, a bool, None
+        return ("constant", _LITERALS[text] if text in _LITERALS else int(text))  # written by constant()
 
     def references(self, texts):
         return tuple(self.reference(text) for text in texts)
