@@ -920,6 +920,29 @@ class Writer:
         return tuple(("constant", self.bindings[value]) if kind == "binding" else (kind, value)
                      for kind, value in references)
 
+    def call_free(self, form, scopes, depth: int = 0) -> bool:
+        """Whether evaluating ``form`` calls no Scheme code while the inlined builtins are intact."""
+        if not isinstance(form, Pair):
+            return True
+        head = form.car
+        if type(head) is not Symbol or head.alias is not None or any(head in frame for frame in scopes):
+            return False
+        if scheme_compiler.resolve(head, self.scope) is not None:
+            return False
+        meaning = self.compiler.keyword_meaning(head, self.scope)
+        if meaning is scheme_compiler.compile_quote:
+            return True
+        if meaning is not None or depth > 8:
+            return False
+        count = 0
+        cell = form.cdr
+        while isinstance(cell, Pair):
+            if not self.call_free(cell.car, scopes, depth + 1):
+                return False
+            count += 1
+            cell = cell.cdr
+        return cell is NIL and (root_of(head), count) in specialize.INLINE_PRIMITIVES
+
     def primitive(self, form, scopes, indent, loops, where, tail=False):
         """An inlined builtin call as an expression, or None when the call is not one."""
         head = form.car
@@ -966,8 +989,7 @@ class Writer:
             if loop.name is not head or len(items) - 1 != len(loop.variables) or loop.sink is not sink:
                 raise Unsupported
             values = self.operands(items[1:], scopes, indent, loops)
-            if values:
-                self.emit(indent, f"{', '.join(loop.variables)} = {', '.join(values)}")
+            self.rebind(loop.variables, values, indent)
             self.emit(indent, "continue")
             return
         primitive = self.primitive(form, scopes, indent, loops, where, tail=sink[0] == "return")
@@ -992,9 +1014,10 @@ class Writer:
                 and scheme_compiler.resolve(head, self.scope) is None:
             key = self.global_name(head)
             operator_reference = ("global", key)
-            if all(not isinstance(item, Pair) or self.special(item.car, scopes) is scheme_compiler.compile_quote
-                   for item, _ in items[1:]):
-                operator = key  # no operand can run code: the global is read at the call
+            if all(self.call_free(item, scopes) for item, _ in items[1:]):
+                # No operand runs Scheme code (unless an inlined builtin was redefined): the
+                # global is read at the call (R7RS leaves the order of operator and operands open).
+                operator = key
             else:
                 # Read first (Scheme order); unbound, it is reported at the call's position.
                 operator = self.fresh("f")
@@ -1010,6 +1033,12 @@ class Writer:
         names = self.operands(items[1:], scopes, indent, loops)
         self.emit_call(operator, operator_reference, names, site, sink, indent, loops, where)
 
+    def rebind(self, variables, values, indent) -> None:
+        """A loop's variables take their new values at once (one that keeps its value is left alone)."""
+        changed = [(variable, value) for variable, value in zip(variables, values) if variable != value]
+        if changed:
+            self.emit(indent, f"{', '.join(v for v, _ in changed)} = {', '.join(t for _, t in changed)}")
+
     def emit_call(self, operator, operator_reference, names, site, sink, indent, loops, where):
         """The call of ``operator`` (a name) with ``names`` (names or constants), its value to ``sink``."""
         entry = (site, operator_reference, self.finish_references(self.references(names)))
@@ -1021,8 +1050,7 @@ class Writer:
                     and len(names) == len(own.variables):
                 own.repeats = True
                 self.emit(indent, f"if {operator} is procedure:", entry)
-                if names:
-                    self.emit(indent + 1, f"{', '.join(own.variables)} = {', '.join(names)}")
+                self.rebind(own.variables, names, indent + 1)
                 self.emit(indent + 1, "continue")
             self.emit(indent, f"return TailCall(({operator}, {arguments}, {self.bind(site, 'S')})){comment}", entry)
             return
