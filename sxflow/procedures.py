@@ -395,8 +395,8 @@ class Writer:
             handler = self.special(form.car, scopes)
             if handler is scheme_compiler.compile_if:
                 items = scheme_compiler.cells_with_positions(form, where)[1:]
-                test = self.value(items[0][0], scopes, indent, loops, items[0][1])
-                self.emit(indent, f"if {test} is not False:")
+                test, entry = self.condition(items[0][0], scopes, indent, loops, items[0][1])
+                self.emit(indent, f"if {test}:", entry)
                 self.to_sink(items[1][0], scopes, sink, indent + 1, loops, items[1][1])
                 self.emit(indent, "else:")
                 if len(items) == 3:
@@ -508,17 +508,32 @@ class Writer:
                 return
             if len(parts) >= 2 and type(parts[1][0]) is Symbol and root_of(parts[1][0]) is scheme_compiler.ARROW:
                 raise Unsupported
-            test = self.value(test_form, scopes, indent, loops, parts[0][1])
             if len(parts) == 1:
-                temporary = self.spill(test, indent)
+                temporary = self.spill(self.value(test_form, scopes, indent, loops, parts[0][1]), indent)
                 self.emit(indent, f"if {temporary} is not False:")
                 self.deliver(temporary, sink, indent + 1)
             else:
-                self.emit(indent, f"if {test} is not False:")
+                test, entry = self.condition(test_form, scopes, indent, loops, parts[0][1])
+                self.emit(indent, f"if {test}:", entry)
                 self.body(parts[1:], scopes, sink, indent + 1, loops)
             self.emit(indent, "else:")
             indent += 1
         self.deliver("None", sink, indent)
+
+    def condition(self, form, scopes, indent, loops, where):
+        """A Python test that ``form`` is true, and what a failure on its line means.
+
+        An inlined primitive is written into the test itself (one line: its fallback
+        call is the only call on it).
+        """
+        if isinstance(form, Pair):
+            form_where = scheme_compiler.position_of(form, where)
+            if self.special(form.car, scopes) is None:
+                found = self.primitive(form, scopes, indent, loops, form_where, as_expression=True)
+                if found is not None:
+                    text, entry = found
+                    return f"{text} is not False", entry
+        return f"{self.value(form, scopes, indent, loops, where)} is not False", None
 
     def definition(self, form, scopes, indent, loops, where):
         """An internal ``define``: the local ``body`` made for it gets its value."""
@@ -943,8 +958,11 @@ class Writer:
             cell = cell.cdr
         return cell is NIL and (root_of(head), count) in specialize.INLINE_PRIMITIVES
 
-    def primitive(self, form, scopes, indent, loops, where, tail=False):
-        """An inlined builtin call as an expression, or None when the call is not one."""
+    def primitive(self, form, scopes, indent, loops, where, tail=False, as_expression=False):
+        """An inlined builtin call as an expression, or None when the call is not one.
+
+        With ``as_expression``, ``(conditional expression, site entry)`` for one line instead.
+        """
         head = form.car
         if type(head) is not Symbol or self.local(head, scopes) is not None or any(head in f for f in scopes):
             return None
@@ -967,6 +985,9 @@ class Writer:
         condition = " and ".join(checks + ["INTACT"])
         arguments = "(" + "".join(text + ", " for text in operands) + ")"
         entry = (site, ("global", key), self.finish_references(self.references(operands)))
+        if as_expression:
+            return (f"({expression.format(*operands)} if {condition} else "
+                    f"complete({key}({', '.join(operands)})))", entry)
         temporary = self.fresh("p")
         comment = f"  # {_comment(format_position(where))}"
         self.emit(indent, f"if {condition}:")
@@ -1006,7 +1027,7 @@ class Writer:
             marker, outer, state = self.guards[-1]
             entry = (site, ("global", key), self.finish_references(self.references([payload])))
             self.emit(indent, f"if {key} is RAISE_BUILTIN:", entry)
-            self.emit(indent + 1, f"raise guard_raise({payload}, {marker}, {outer}, {state})")
+            self.emit(indent + 1, f"raise guard_raise({payload}, {marker}, {outer}, {state})", entry)
             self.emit(indent, "else:")
             self.emit_call(key, ("global", key), [payload], site, sink, indent + 1, loops, where)
             return

@@ -590,8 +590,8 @@ def guard_caught(error: Exception, marker, depth: int, sites: dict):
         chosen = error.guard_choice
         if chosen is not None and chosen[0] is marker:
             return error.args[0], chosen[1]  # picked at the raise point
-    else:
-        error = procedure_failed(error, sites)
+    # Located, and the failing call's trace line added, as if it had left the procedure.
+    error = procedure_failed(error, sites)
     return error.args[0], guard_choice(error, marker, depth)
 
 

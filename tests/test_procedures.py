@@ -286,3 +286,32 @@ def test_python_tuple_values_pass_through_generated_code(interp):
     interp.environment.define(Symbol("tuple-value"), ("a", "b"))
     interp.eval("(define (get) (if #t tuple-value 0))")
     assert interp.eval("(get)") == ("a", "b")
+
+
+def test_guard_in_generated_code_keeps_positions_and_traces(interp):
+    interp.eval("(define (f) (guard (e ((car e) 1)) (raise 5)))\n"
+                "(define (g x) (guard (e (#f 0)) (raise x)))", filename="g.sx")
+    assert is_generated(interp["f"]) and is_generated(interp["g"])
+    with pytest.raises(SchemeError) as caught:
+        interp.eval("(f)", filename="use.sx")
+    text = str(caught.value)
+    # The clause test failed at the raise point: its position, then the raise in the trace.
+    assert "g.sx:1:24: car: expected a pair, got 5" in text and "g.sx:1:36: call to raise" in text
+    with pytest.raises(SchemeError) as caught:
+        interp.eval("(g 'boom)", filename="use.sx")
+    assert str(caught.value).startswith("g.sx:2:33: uncaught raise: boom")
+    assert "use.sx:1:1: call to g" in str(caught.value)
+
+
+def test_inner_lambdas_case_do_and_internal_definitions_are_generated(interp):
+    interp.eval("""
+      (define (kind s) (case s ((a e i o u) 'vowel) ((y) 'sometimes) (else 'consonant)))
+      (define (total n) (let ((sum 0)) (do ((i n (- i 1))) ((< i 1) sum) (set! sum (+ sum i)))))
+      (define (tri n) (define (helper k) (if (< k 1) 0 (+ k (helper (- k 1))))) (helper n))
+      (define (early f) (define a (f)) (define b 1) a)""")
+    for name in ("kind", "total", "tri", "early"):
+        assert is_generated(interp[name]), name
+    assert interp.eval("(list (kind 'e) (kind 'y) (kind 'z) (total 10) (tri 4))") == interp.eval(
+        "'(vowel sometimes consonant 55 10)")
+    with pytest.raises(SchemeError, match="variable b used before its definition"):
+        interp.eval("(define (early2) (define a b) (define b 1) a) (early2)")
