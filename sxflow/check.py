@@ -260,7 +260,7 @@ def check_files(sources, *, flow: bool = True) -> CheckReport:
             units.append(_Unit(forms, name, filename))
 
     # Top-level macros count as definitions too: compiling define-syntax made them.
-    macros = {name.name for name, cell in compiler.environment.cells.items() if isinstance(cell.value, Macro)}
+    macros = {name.name for name, value in compiler.environment.items() if isinstance(value, Macro)}
     known = standard | macros | {symbol.name for symbol in names.defined}
     vocabulary = sorted(known)
     seen = set()

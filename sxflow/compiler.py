@@ -20,10 +20,10 @@ from .runtime import (
     UNBOUND,
     call_other,
     call_other_tail,
-    Closure,
     Environment,
     Site,
     TailCall,
+    call_python,
     complete,
     fault,
     unassigned_variable,
@@ -202,11 +202,14 @@ def local_node(name, depth: int, index: int, checked: bool, position):
 
 
 def global_node(name, cell, environment, position):
+    namespace = environment.namespace
+    key = cell.key
+
     def node(frame):
-        value = cell.value
-        if value is UNBOUND:
-            raise unbound_variable(name, environment, position)
-        return value
+        try:
+            return namespace[key]
+        except KeyError:
+            raise unbound_variable(name, environment, position) from None
 
     node.kind = "global"
     node.cell = cell
@@ -271,8 +274,7 @@ class Compiler:
         """Whether a form starting with ``head`` is left to a macro (or defines one), unchecked."""
         if head in MACRO_DEFINERS:
             return True
-        cell = self.environment.cells.get(root_of(head))
-        return cell is not None and isinstance(cell.value, Macro)
+        return isinstance(self.environment.get(root_of(head)), Macro)
 
     def compile(self, form, scope: Scope | None, tail: bool, position):
         if type(form) is Symbol:
@@ -300,9 +302,9 @@ class Compiler:
         if found is not None:
             return found[1] if isinstance(found[1], Macro) else None
         root = root_of(name)
-        cell = self.environment.cells.get(root)
-        if cell is not None and isinstance(cell.value, Macro):
-            return cell.value
+        value = self.environment.get(root)
+        if isinstance(value, Macro):
+            return value
         return SPECIAL_FORMS.get(root)
 
     def binding_key(self, name: Symbol, scope):
@@ -396,16 +398,25 @@ class Compiler:
         frame_names = names + ([rest] if rest is not None else [])
         body = self.compile_scope_body(frame_names, body_items, scope, position)
         # The nodes are compiled first (every syntax error and check is theirs); a body of
-        # common forms then runs as one generated Python function instead.
-        generated = procedures.compile_procedure(self, names, rest, body_items, scope, position, name)
-        if generated is not None:
-            body = generated
-        required = len(names)
-        has_rest = rest is not None
-        home = self.environment
+        # common forms then runs as one generated Python function instead. Either way the
+        # node made here is ``make(frame)``, returning the procedure: a plain Python function.
+        def generate():
+            make = procedures.compile_procedure(self, names, rest, body_items, scope, position, name)
+            if make is None:
+                make = procedures.node_procedure(body, len(names), rest is not None, name, position,
+                                                 self.environment)
+            return make
+
+        if scope is None:
+            return generate()
+        # A lambda inside another is usually written into the enclosing procedure's own
+        # source: its own function is generated only if this node ever runs.
+        made = []
 
         def node(frame):
-            return Closure(body, frame, required, has_rest, name, position, home)
+            if not made:
+                made.append(generate())
+            return made[0](frame)
 
         return node
 
@@ -717,12 +728,10 @@ def compile_named_let(compiler, form, scope, tail, position, items):
         loop_frame = [frame, None]
         closure = make_closure(loop_frame)
         loop_frame[1] = closure
-        call_frame = [closure.env]
-        for init in inits:
-            call_frame.append(init(frame))
+        arguments = [init(frame) for init in inits]
         if tail:
-            return TailCall((closure.body, call_frame))
-        return complete(closure.body(call_frame))
+            return TailCall((closure, tuple(arguments), None))
+        return complete(call_python(closure, arguments))
 
     return node
 

@@ -162,7 +162,8 @@ def _function_name(name: Name) -> Symbol:
 def peer_table(functions: PeerFunctions) -> Any:
     """The ``(fn-name proc)`` list remote.sx expects, from a mapping or pairs of name -> procedure."""
     items = functions.items() if isinstance(functions, Mapping) else functions
-    return make_list([make_list([_function_name(name), procedure]) for name, procedure in items])
+    # to_scheme: a Python callable becomes a procedure of the Scheme convention (list results converted).
+    return make_list([make_list([_function_name(name), to_scheme(procedure)]) for name, procedure in items])
 
 
 class Flow:
@@ -215,7 +216,7 @@ class Flow:
         Names and run ids keep their kind, as store keys do: a Python ``str`` is a Scheme
         string, ``Symbol("checkout")`` a symbol. Returns the name.
         """
-        return self._call("flow-define", name, make_list(list(steps)))
+        return self._call("flow-define", name, make_list([to_scheme(step) for step in steps]))
 
     def start(self, run_id: Key, flow_name: Key, input: Any = NIL) -> Any:
         """Run the flow ``flow_name`` on ``input`` as the run ``run_id`` and return its output (flow-start!).

@@ -106,3 +106,28 @@ def with_handler(handler, thunk):
                       kind="handler-returned")
     secondary.__cause__ = caught
     raise secondary
+
+
+def guard_raise(payload, marker, outer, state):
+    """The error ``(raise payload)`` raises when it is written inside the body of the running guard ``marker``.
+
+    Generated code (sxflow/procedures.py) calls this instead of ``raise`` for a raise
+    lexically inside a guard's body in the same procedure: that guard is the innermost
+    handler, so its clause is chosen here, as ``signal`` would, without walking the chain.
+    """
+    depth = outer[2]
+    installed = state.handlers
+    state.handlers = outer  # the tests run with the handlers outside the guard current
+    try:
+        choice = marker[1]([None, payload])
+        if choice is None:
+            return signal(payload, False)  # no clause: as if the guard raised it again
+    except SchemeError as error:
+        pass_handlers(error, depth)
+        raise
+    finally:
+        state.handlers = installed
+    error = SchemeError(payload)
+    error.guard_choice = (marker, choice)
+    error.handlers_passed = depth
+    return error

@@ -20,6 +20,7 @@ from .runtime import (
     call_from_python,
     entered,
     recursion_error,
+    to_python_value,
     to_scheme,
 )
 
@@ -107,7 +108,8 @@ class Interpreter(MutableMapping):
         ``positions``, when given, holds the source position of each form (the reader
         knows it; data made at run time has none).
         """
-        return entered(self, self.max_depth, _run_forms, forms, environment or self.environment, positions)
+        return to_python_value(entered(self, self.max_depth, _run_forms, forms, environment or self.environment,
+                                       positions), self)
 
     def load(self, path: str | os.PathLike[str], environment: Environment | None = None) -> Any:
         """Evaluate the file at ``path``; the value of its last form."""
@@ -123,12 +125,12 @@ class Interpreter(MutableMapping):
     # -- globals as a mapping ------------------------------------------------------
 
     def __getitem__(self, name: str) -> Any:
-        """The value of a global; a builtin comes wrapped so that calling it from Python
+        """The value of a global; a procedure comes wrapped so that calling it from Python
         converts arguments and raises SchemeError like every Scheme procedure."""
         value = self.environment.lookup(Symbol(name))
         if _is_builtin(value):
             return BuiltinProcedure(value, self)
-        return value
+        return to_python_value(value, self)
 
     def __setitem__(self, name: str, value: Any) -> None:
         self.environment.define(Symbol(name), to_scheme(value))  # a fetched builtin is unwrapped

@@ -8,6 +8,7 @@ from . import data
 from .bigtext import integer_text
 from .data import Char, EOF_OBJECT, ExactComplex, MultipleValues, NIL, Pair, SourcePair, Symbol, UNASSIGNED, Vector
 from .lexical import CHARACTER_NAMES_WRITTEN, STRING_ESCAPES_WRITTEN, symbol_reads_plain
+from .procedure_table import scheme_name
 
 __all__ = ["write_string", "display_string", "write_shared_string"]
 
@@ -154,7 +155,7 @@ def _other_text(value, writers) -> str:
                 value = base(value)
             return writers[base](value)
     if callable(value):
-        name = getattr(value, "name", None)
+        name = scheme_name(value) or getattr(value, "name", None)
         if not isinstance(name, (str, Symbol)):
             name = getattr(value, "__name__", None)
         if isinstance(name, (str, Symbol)) and str(name):

@@ -1,108 +1,195 @@
-"""Whole procedures as Python source: one ``def`` per Scheme procedure whose body uses the common forms.
+"""Whole procedures as Python source: one ``def`` per Scheme procedure, its inner lambdas nested defs.
 
 The closure compiler (compiler.py) turns every form into a node; a call of a node
-is a Python call. For a procedure whose body uses only variables, constants,
-``quote``, ``if``, ``cond`` (without ``=>``), ``and``, ``or``, ``when``, ``unless``,
-``begin``, ``let``, ``let*``, named ``let`` used as a loop, and calls, this module
-writes the whole body as one Python function instead:
+is a Python call. For a procedure whose body uses variables, constants, ``quote``,
+``if``, ``cond`` (without ``=>``), ``case``, ``and``, ``or``, ``when``, ``unless``,
+``begin``, ``let``, ``let*``, named ``let`` used as a loop, ``do``, ``set!``,
+``lambda``, internal ``define``, ``guard`` and calls, this module writes the whole
+body as one Python function instead (``make(env)`` returns it, a closure over ``env``,
+the frame of the nodes around it):
 
-- parameters and ``let`` variables are Python locals (each binding its own name, so
-  shadowing needs no frames); free variables of enclosing procedures are read from
-  the closure's frame as the nodes do; globals through their cells (a redefinition,
-  of a builtin too, is seen at once);
-- ``if``/``cond``/``and``/``or`` are Python ``if`` statements, a call is written out in
-  place (closures of the right arity entered directly, builtins called directly),
-  primitives are inlined behind exact type guards that fall back to the builtin
-  itself (so its error messages are unchanged);
+- parameters and local variables are Python locals (each binding its own name, so
+  shadowing needs no frames); an inner lambda is a nested ``def`` reading them as
+  Python closure variables (``nonlocal`` for ``set!``); free variables of enclosing
+  node procedures are read from ``env``; globals are the function's own globals (the
+  environment's namespace), so a redefinition, of a builtin too, is seen at once;
+- ``if``/``cond``/``case``/``and``/``or`` are Python ``if`` statements, a call is a
+  direct Python call of whatever the operator holds (errors are explained after a
+  failure: each line's call site is in ``SITES`` for ``runtime.procedure_failed``),
+  primitives are inlined behind exact type guards and ``INTACT`` with the builtin's
+  global as the fallback (so its error messages are unchanged); a variable's type test
+  is computed once where it is bound when it is used twice or more;
 - a tail call of the procedure itself, and of a named-``let`` loop from its own body,
-  is a ``continue`` of a ``while True``; other tail calls return a ``TailCall``.
+  is a ``continue`` of a ``while True``; other tail calls return a ``TailCall``;
+- ``guard`` is ``try``/``except``; its clause tests are a nested ``select`` def that
+  ``raise`` asks at the raise point, as with the nodes (a ``raise`` written in the
+  guard's body asks it directly).
 
-Anything else (inner lambdas, ``set!``, ``define``, ``guard``, macros…) keeps the nodes:
-``compile_procedure`` returns None and the closure compiler's body is used, so both
-give the same values, errors, positions and traces. The compiler always compiles the
-nodes first, so every syntax error and check is the closure compiler's own.
+A closure must keep its own binding of each variable it captures, so a closure over
+a variable that a loop rebinds is not written this way (over the self-tail-call loop,
+the procedure is written again without that loop). Anything else (macros in the
+body, ``delay``, quasiquote, ``=>``…) keeps the nodes: ``compile_procedure`` returns
+None and the closure compiler's body is used, so both give the same values, errors,
+positions and traces. The compiler always compiles the nodes first, so every syntax
+error and check is the closure compiler's own.
 
 The generated source carries the Scheme position of each call as a comment, is
 registered with ``linecache`` and dumped with ``SXFLOW_DUMP_CODE`` (see specialize),
-and the function is named ``procedure <name> <file:line:column>``; a source text
-is compiled once per process.
+and each function is named ``procedure <name> <file:line:column>``; a source text
+is compiled once per process and bound to each interpreter's namespace.
 """
 
 from __future__ import annotations
 
 from types import FunctionType
 
+from . import runtime
 from . import specialize
-from .data import NIL, Char, Pair, Symbol
-from .macros import Macro, root_of
+from .data import NIL, UNASSIGNED, Char, Pair, Symbol, is_eqv, make_list
+from .macros import Macro, root_of, strip_syntax
 from .runtime import (
-    BUILTIN_INFO,
     UNBOUND,
-    Closure,
     Site,
     TailCall,
     assert_assigned,
-    call_failed,
-    call_other,
-    call_other_tail,
     complete,
-    recursion_error,
-    unbound_variable,
+    global_key,
+    guard_caught,
+    procedure_code,
+    procedure_failed,
+    set_global,
+    unassigned_variable,
 )
-from .errors import SchemeError
+from .dynamic import current
 from .source import format_position
 
-_factories: dict[str, object] = {}
+# Compiled factory code per generated source text (compiled once per process).
+_factory_codes: dict[str, object] = {}
 
-# Names every generated procedure may use.
-_GLOBALS = {
-    "BUILTIN_INFO": BUILTIN_INFO,
+# Names every generated procedure may use, besides the globals of its environment.
+runtime.NAMESPACE_HELPERS.update(specialize._TEMPLATE_GLOBALS)
+runtime.NAMESPACE_HELPERS.update({
     "UNBOUND": UNBOUND,
-    "Closure": Closure,
-    "FunctionType": FunctionType,
     "TailCall": TailCall,
-    "SchemeError": SchemeError,
     "assert_assigned": assert_assigned,
-    "call_failed": call_failed,
-    "call_other": call_other,
-    "call_other_tail": call_other_tail,
     "complete": complete,
-    "recursion_error": recursion_error,
-    "unbound_variable": unbound_variable,
-}
-for _name, _value in specialize._TEMPLATE_GLOBALS.items():
-    _GLOBALS.setdefault(_name, _value)
+    "current": current,
+    "guard_caught": guard_caught,
+    "make_list": make_list,
+    "UNASSIGNED": UNASSIGNED,
+    "is_eqv": is_eqv,
+    "set_global": set_global,
+    "unassigned_variable": unassigned_variable,
+    "procedure_failed": procedure_failed,
+})
+
+_LITERALS = {"None": None, "True": True, "False": False}
+RAISE, SET, DEFINE, BEGIN = Symbol("raise"), Symbol("set!"), Symbol("define"), Symbol("begin")
 
 # Forms past this many lines of Python are left to the nodes (keeps compile time in bounds).
 MAX_LINES = 2_000
+# Python refuses more than 100 levels of indentation; the header takes 4.
+MAX_INDENT = 80
+# Lines of the generated source before the first body line (see Writer.source).
+_HEADER_LINES = 5
 
 
 class Unsupported(Exception):
     """The body uses a form this back end leaves to the nodes."""
 
 
+class SelfLoopCaptured(Unsupported):
+    """A closure captures a variable that the procedure's self-tail-call loop rebinds."""
+
+
+class Function:
+    """A Python function being written: the procedure itself, a lambda inside it, or a guard's select."""
+
+    def __init__(self, parent, synchronous: bool = False) -> None:
+        self.parent = parent
+        # A select runs only while its guard's body runs: what it reads cannot change meanwhile.
+        self.synchronous = synchronous
+        self.nonlocals: set[str] = set()
+
+
+class Nonlocals:
+    """Where a nested def declares the enclosing variables it assigns."""
+
+    def __init__(self, indent: int, function: Function) -> None:
+        self.indent = indent
+        self.function = function
+
+
+class Hoist:
+    """Where the type tests of some variables are computed once (see Writer.type_test)."""
+
+    def __init__(self, indent: int) -> None:
+        self.indent = indent
+        self.variables: list[str] = []
+
+
 class Loop:
     """A ``while True`` the generated code is inside: a procedure body or a named let."""
 
-    def __init__(self, name, variables, sink) -> None:
+    def __init__(self, name, variables, sink, repeats: bool = False) -> None:
+        self.repeats = repeats  # goes round again (its variables are rebound): closures cannot keep them
         self.name = name  # the Scheme name a tail call continues it by
         self.variables = variables  # Python names of its variables, in order
         self.sink = sink
 
 
+def factory_code(source: str):
+    """The code of ``factory`` in ``source``, compiled once per process (the source registered with linecache)."""
+    code = _factory_codes.get(source)
+    if code is None:
+        namespace: dict = {}
+        try:
+            compiled = compile(source, specialize.register_source(source), "exec")
+        except (SyntaxError, RecursionError, MemoryError):
+            # Beyond what Python compiles (nesting deeper than its parser or block limits): the nodes run it.
+            raise Unsupported from None
+        exec(compiled, namespace)
+        code = _factory_codes[source] = namespace["factory"].__code__
+    return code
+
+
+def node_procedure(body, required: int, rest: bool, name, position, environment):
+    """``make(frame)`` for a procedure whose body is a node: the procedure passes its frame to ``body``."""
+    parameters = [f"a{index}" for index in range(required)]
+    frame_items = ["env", *parameters]
+    if rest:
+        parameters.append("*rest")
+        frame_items.append("make_list(rest)")
+    source = (f"def factory(body):\n    def make(env):\n        def procedure({', '.join(parameters)}):\n"
+              f"            return body([{', '.join(frame_items)}])\n        return procedure\n    return make\n")
+    code = procedure_code(factory_code(source), name, position, required, rest)
+    return FunctionType(code, environment.namespace)(body)
+
+
 def compile_procedure(compiler, names, rest, body_items, scope, position, name):
-    """A Python function usable as a Closure body for ``(lambda names body...)``, or None when unsupported."""
-    writer = Writer(compiler, scope, position, name)
+    """``make(frame)`` for ``(lambda names body...)`` as one generated Python function, or None when unsupported."""
     try:
-        return writer.procedure(names, rest, body_items)
-    except Unsupported:
-        return None
+        try:
+            return Writer(compiler, scope, position, name).procedure(names, rest, body_items)
+        except SelfLoopCaptured:
+            # A closure keeps a parameter the self tail call would rebind: tail calls return instead.
+            return Writer(compiler, scope, position, name, self_loop=False).procedure(names, rest, body_items)
+    except (Unsupported, RecursionError):
+        return None  # a lambda first made deep in a recursion may not have the stack to be written: nodes
 
 
 class Writer:
-    """Writes one procedure: its lines, the values it closes over, its local names."""
+    """Writes one procedure: its lines, the values it closes over, its local names, its call sites."""
 
-    def __init__(self, compiler, scope, position, name) -> None:
+    def __init__(self, compiler, scope, position, name, self_loop: bool = True) -> None:
+        self.allow_self_loop = self_loop
+        self.function = Function(None)
+        self.owner: dict = {}  # Python variable -> the Function it is a local of
+        self.variable_loops: dict = {}  # Python variable -> the loops around its binding
+        self.captured: set = set()  # variables a closure made here reads or assigns
+        self.late: set = set()  # variables of internal definitions: read before assigned is an error
+        self.inner: dict = {}  # Python name of a nested def -> (name, position, required, rest)
+        self.assigned_names: set = set()  # Scheme names some set! assigns (their type tests are not hoisted)
         self.compiler = compiler
         self.environment = compiler.environment
         self.scope = scope  # the compile-time scope the procedure is created in
@@ -111,7 +198,14 @@ class Writer:
         self.bindings: dict = {}
         self.binding_names: dict = {}
         self.counter = 0
-        self.lines: list[str] = []
+        # Body lines as (text, site or None), and Hoist placeholders; ``site`` is what a
+        # failure on that line means: (site, operator, operands) for procedure_failed.
+        self.lines: list = []
+        self.hoisted: dict[str, Hoist] = {}  # variable -> where its type tests are computed
+        self.type_tests: dict[tuple, int] = {}  # (variable, type name) -> uses
+        # The guards whose body is being written, innermost last: (marker, outer, state) names.
+        self.guards: list[tuple] = []
+        self.unhoistable: set = set()
 
     # -- names ------------------------------------------------------------------
 
@@ -129,47 +223,153 @@ class Writer:
         self.counter += 1
         return f"{prefix}{self.counter}"
 
-    def emit(self, indent: int, text: str) -> None:
-        self.lines.append("    " * indent + text)
-        if len(self.lines) > MAX_LINES:
+    def emit(self, indent: int, text: str, site=None) -> None:
+        """One line of the body; ``site``, when given, is what a failure on this line means."""
+        self.lines.append(("    " * indent + text, site))
+        if len(self.lines) > MAX_LINES or indent > MAX_INDENT:
             raise Unsupported
+
+    def hoist(self, indent: int, variables) -> None:
+        """Compute the type tests of ``variables`` here (they are not assigned again below, up to a loop's top)."""
+        placeholder = Hoist(indent)
+        placeholder.variables = [variable for variable in variables if variable not in self.unhoistable]
+        self.lines.append(placeholder)
+        for variable in placeholder.variables:
+            self.hoisted[variable] = placeholder
+
+    def declare(self, name, variable: str, loops) -> str:
+        """``variable`` now holds the Scheme variable ``name`` in the function being written."""
+        self.owner[variable] = self.function
+        self.variable_loops[variable] = tuple(loops)
+        if name in self.assigned_names:
+            self.unhoistable.add(variable)
+        return variable
+
+    def use(self, variable: str, assigning: bool = False) -> None:
+        """Note a read (or an assignment) of ``variable`` from the function being written."""
+        owner = self.owner.get(variable)
+        if owner is None or owner is self.function:
+            return
+        function = self.function
+        while function is not None and function is not owner:
+            if not function.synchronous:
+                self.captured.add(variable)
+            function = function.parent
+        if assigning:
+            self.function.nonlocals.add(variable)
+
+    def type_test(self, text: str, type_name: str) -> str:
+        """``type(text) is type_name``; for a variable tested twice or more, a flag computed where it is bound."""
+        if text in self.hoisted:
+            key = (text, type_name)
+            self.type_tests[key] = self.type_tests.get(key, 0) + 1
+            return f"\x00{text}\x01{type_name}\x00"
+        return f"type({text}) is {type_name}"
+
+    def finish_lines(self):
+        """The body's text lines and their sites (by index), with the hoisted type tests filled in."""
+        flags = {key: f"{key[0]}_{key[1]}" for key, uses in self.type_tests.items() if uses >= 2}
+        texts, sites = [], {}
+        for item in self.lines:
+            if type(item) is Hoist:
+                for (variable, type_name), flag in flags.items():
+                    if variable in item.variables:
+                        texts.append("    " * item.indent + f"{flag} = type({variable}) is {type_name}")
+                continue
+            if type(item) is Nonlocals:
+                if item.function.nonlocals:
+                    texts.append("    " * item.indent + f"nonlocal {', '.join(sorted(item.function.nonlocals))}")
+                continue
+            text, site = item
+            if "\x00" in text:
+                parts = text.split("\x00")
+                for index in range(1, len(parts), 2):
+                    variable, type_name = parts[index].split("\x01")
+                    parts[index] = flags.get((variable, type_name)) or f"type({variable}) is {type_name}"
+                text = "".join(parts)
+            if site is not None:
+                sites[len(texts)] = site
+            texts.append(text)
+        return texts, sites
+    def global_name(self, name) -> str:
+        """The key a global is read by (a macro keyword cannot be read: unsupported here)."""
+        root = root_of(name)
+        if isinstance(self.environment.get(root), Macro):
+            raise Unsupported
+        return global_key(root)
 
     # -- the procedure ------------------------------------------------------------
 
     def procedure(self, names, rest, body_items):
+        self.assigned_names = _assigned_names([form for form, _ in body_items])
         locals_ = {}
         variables = []
+        returning = ("return",)
+        # A self tail call loops in place, unless the procedure takes rest arguments.
+        self.self_loop = Loop(None, None, returning)
         for parameter in names + ([rest] if rest is not None else []):
             if type(parameter) is not Symbol or parameter.alias is not None:
                 raise Unsupported
-            variable = self.fresh(f"v_{_identifier(parameter.name)}_")
+            variable = self.declare(parameter, self.fresh(f"v_{_identifier(parameter.name)}_"), [self.self_loop])
             locals_[parameter] = variable
             variables.append(variable)
-        returning = ("return",)
-        self.self_loop = Loop(None, variables, returning)
-        self.emit(1, f"env, {''.join(v + ', ' for v in variables)}= frame")
-        self.emit(1, "while True:")
-        self.body(body_items, [locals_], returning, 2, [self.self_loop])
+        if rest is None and self.allow_self_loop:
+            self.self_loop.variables = variables
+        if rest is not None:
+            self.emit(0, f"{variables[-1]} = make_list({variables[-1]})")
+        self.emit(0, "while True:")
+        self.hoist(1, variables if rest is None else variables[:-1])
+        self.body(body_items, [locals_], returning, 1, [self.self_loop])
+        # A closure keeps the variables it captures: none may be rebound by a loop going round again.
+        for variable in self.captured:
+            for loop in self.variable_loops.get(variable, ()):
+                if loop.repeats:
+                    raise SelfLoopCaptured if loop is self.self_loop else Unsupported
         where = format_position(self.position)
-        header = "def procedure(frame):"
-        source = (f"# {self.name} {_comment(where)}\ndef factory({', '.join(self.bindings)}):\n    "
-                  + header + "\n" + "\n".join("    " + line for line in self.lines)
-                  + "\n    return procedure\n")
-        factory = _factories.get(source)
-        if factory is None:
-            namespace = dict(_GLOBALS)
-            exec(compile(source, specialize.register_source(source), "exec"), namespace)
-            factory = _factories[source] = namespace["factory"]
-        function = factory(**self.bindings)
-        function.__code__ = function.__code__.replace(co_name=f"procedure {self.name} {where}".rstrip())
-        return function
+        parameters = ", ".join(variables[:-1] + ["*" + variables[-1]] if rest is not None else variables)
+        header = [f"# {self.name} {_comment(where)}",
+                  f"def factory({''.join(name + ', ' for name in self.bindings)}SITES):",
+                  "    def make(env):",
+                  f"        def procedure({parameters}):",
+                  "            try:"]
+        assert len(header) == _HEADER_LINES
+        footer = ["            except Exception as error:",
+                  "                raise procedure_failed(error, SITES)",
+                  "        return procedure",
+                  "    return make"]
+        lines, line_sites = self.finish_lines()
+        source = "\n".join(header + ["                " + line for line in lines] + footer) + "\n"
+        sites = {index + _HEADER_LINES + 1: entry for index, entry in line_sites.items()}
+        code = procedure_code(factory_code(source), self.name, self.position, len(names), rest is not None,
+                              self.inner)
+        return FunctionType(code, self.environment.namespace)(**self.bindings, SITES=sites)
 
     # -- statements: a form whose value goes to a sink ------------------------------
 
     def body(self, items, scopes, sink, indent, loops):
-        """A body: every form but the last for effect, the last to ``sink``."""
+        """A body: every form but the last for effect, the last to ``sink``.
+
+        Its internal definitions are locals, unassigned until their define runs (letrec*).
+        """
         if not items:
             raise Unsupported
+        defined = {}
+        for form, _ in items:
+            if isinstance(form, Pair) and type(form.car) is Symbol:
+                handler = self.special(form.car, scopes)
+                if handler is scheme_compiler.compile_define:
+                    target = form.cdr.car if isinstance(form.cdr, Pair) else None
+                    name = target.car if isinstance(target, Pair) else target
+                    if type(name) is not Symbol or name.alias is not None or name in defined:
+                        raise Unsupported
+                    defined[name] = self.declare(name, self.fresh(f"v_{_identifier(name.name)}_"), loops)
+                elif handler is scheme_compiler.compile_begin and _defines_inside(form):
+                    raise Unsupported
+        if defined:
+            scopes = scopes + [defined]
+            for variable in defined.values():
+                self.late.add(variable)
+                self.emit(indent, f"{variable} = UNASSIGNED")
         for form, where in items[:-1]:
             self.effect(form, scopes, indent, loops, where)
         form, where = items[-1]
@@ -194,8 +394,8 @@ class Writer:
             handler = self.special(form.car, scopes)
             if handler is scheme_compiler.compile_if:
                 items = scheme_compiler.cells_with_positions(form, where)[1:]
-                test = self.value(items[0][0], scopes, indent, loops, items[0][1])
-                self.emit(indent, f"if {test} is not False:")
+                test, entry = self.condition(items[0][0], scopes, indent, loops, items[0][1])
+                self.emit(indent, f"if {test}:", entry)
                 self.to_sink(items[1][0], scopes, sink, indent + 1, loops, items[1][1])
                 self.emit(indent, "else:")
                 if len(items) == 3:
@@ -251,9 +451,10 @@ class Writer:
                           for _, init, init_where in bindings]
                 inner = {}
                 for (binding_name, _, _), value in zip(bindings, values):
-                    variable = self.fresh(f"v_{_identifier(binding_name.name)}_")
+                    variable = self.declare(binding_name, self.fresh(f"v_{_identifier(binding_name.name)}_"), loops)
                     inner[binding_name] = variable
                     self.emit(indent, f"{variable} = {value}")
+                self.hoist(indent, inner.values())
                 self.body(items[1:], scopes + [inner], sink, indent, loops)
                 return
             if handler is scheme_compiler.compile_let_star:
@@ -262,10 +463,32 @@ class Writer:
                 inner_scopes = scopes
                 for binding_name, init, init_where in bindings:
                     value = self.value(init, inner_scopes, indent, loops, init_where)
-                    variable = self.fresh(f"v_{_identifier(binding_name.name)}_")
+                    variable = self.declare(binding_name, self.fresh(f"v_{_identifier(binding_name.name)}_"), loops)
                     self.emit(indent, f"{variable} = {value}")
+                    self.hoist(indent, [variable])
                     inner_scopes = inner_scopes + [{binding_name: variable}]
                 self.body(items[1:], inner_scopes, sink, indent, loops)
+                return
+            if handler is scheme_compiler.compile_guard:
+                self.guard(form, scopes, sink, indent, loops, where)
+                return
+            if handler is scheme_compiler.compile_case:
+                self.case(form, scopes, sink, indent, loops, where)
+                return
+            if handler is scheme_compiler.compile_set:
+                self.assignment(form, scopes, indent, loops, where)
+                self.deliver("None", sink, indent)
+                return
+            if handler is scheme_compiler.compile_do:
+                self.do(form, scopes, sink, indent, loops, where)
+                return
+            if handler is scheme_compiler.compile_define:
+                self.definition(form, scopes, indent, loops, where)
+                self.deliver("None", sink, indent)
+                return
+            if handler is scheme_compiler.compile_lambda:
+                items = scheme_compiler.cells_with_positions(form, where)[1:]
+                self.deliver(self.lambda_(items[0][0], items[1:], scopes, indent, where, "lambda"), sink, indent)
                 return
             if handler is None:
                 self.application(form, scopes, sink, indent, loops, where)
@@ -284,17 +507,281 @@ class Writer:
                 return
             if len(parts) >= 2 and type(parts[1][0]) is Symbol and root_of(parts[1][0]) is scheme_compiler.ARROW:
                 raise Unsupported
-            test = self.value(test_form, scopes, indent, loops, parts[0][1])
             if len(parts) == 1:
-                temporary = self.spill(test, indent)
+                temporary = self.spill(self.value(test_form, scopes, indent, loops, parts[0][1]), indent)
                 self.emit(indent, f"if {temporary} is not False:")
                 self.deliver(temporary, sink, indent + 1)
             else:
-                self.emit(indent, f"if {test} is not False:")
+                test, entry = self.condition(test_form, scopes, indent, loops, parts[0][1])
+                self.emit(indent, f"if {test}:", entry)
                 self.body(parts[1:], scopes, sink, indent + 1, loops)
             self.emit(indent, "else:")
             indent += 1
         self.deliver("None", sink, indent)
+
+    def condition(self, form, scopes, indent, loops, where):
+        """A Python test that ``form`` is true, and what a failure on its line means.
+
+        An inlined primitive is written into the test itself (one line: its fallback
+        call is the only call on it).
+        """
+        if isinstance(form, Pair):
+            form_where = scheme_compiler.position_of(form, where)
+            if self.special(form.car, scopes) is None:
+                found = self.primitive(form, scopes, indent, loops, form_where, as_expression=True)
+                if found is not None:
+                    text, entry = found
+                    return f"{text} is not False", entry
+        return f"{self.value(form, scopes, indent, loops, where)} is not False", None
+
+    def definition(self, form, scopes, indent, loops, where):
+        """An internal ``define``: the local ``body`` made for it gets its value."""
+        items = scheme_compiler.cells_with_positions(form, where)[1:]
+        target = items[0][0]
+        variable = self.local(target.car if isinstance(target, Pair) else target, scopes)
+        if variable is None:
+            raise Unsupported  # a define the body did not announce (it would be global)
+        if isinstance(target, Pair):
+            if isinstance(target.car, Pair):
+                raise Unsupported  # curried define
+            value = self.lambda_(target.cdr, items[1:], scopes, indent, where, target.car.name)
+        elif len(items) == 1:
+            value = "None"
+        else:
+            value = self.named_value(items[1][0], scopes, indent, loops, items[1][1], target.name)
+        self.emit(indent, f"{variable} = {value}")
+
+    def named_value(self, form, scopes, indent, loops, where, name):
+        """A value expression; a lambda takes ``name`` (for messages), as compiler.compile_named does."""
+        if isinstance(form, Pair) and type(form.car) is Symbol \
+                and self.special(form.car, scopes) is scheme_compiler.compile_lambda:
+            items = scheme_compiler.cells_with_positions(form, scheme_compiler.position_of(form, where))[1:]
+            return self.lambda_(items[0][0], items[1:], scopes, indent, scheme_compiler.position_of(form, where), name)
+        return self.value(form, scopes, indent, loops, where)
+
+    def assignment(self, form, scopes, indent, loops, where):
+        """``(set! name value)``: a local, a variable of an enclosing frame, or a global."""
+        (name, _), (value_form, value_where) = scheme_compiler.cells_with_positions(form, where)[1:]
+        if type(name) is not Symbol or name.alias is not None:
+            raise Unsupported
+        value = self.spill(self.value(value_form, scopes, indent, loops, value_where), indent)
+        variable = self.local(name, scopes)
+        if variable is not None:
+            self.use(variable, assigning=True)
+            self.emit(indent, f"{variable} = {value}")
+            return
+        if any(name in frame for frame in scopes):
+            raise Unsupported  # a named let's own name
+        found = scheme_compiler.resolve(name, self.scope)
+        if found is not None:
+            depth, index, _ = found
+            if type(index) is not int:
+                raise Unsupported
+            self.emit(indent, "env" + "[0]" * depth + f"[{index}] = {value}")
+            return
+        key = self.global_name(name)
+        self.emit(indent, f"set_global(__environment__, {key!r}, {value}, {self.bind(where, 'P')})")
+
+    def lambda_(self, parameters, body_items, scopes, indent, where, name) -> str:
+        """A lambda written inside: a nested def (its free variables are the enclosing ones); its name."""
+        names = []
+        cell = parameters
+        while isinstance(cell, Pair):
+            names.append(cell.car)
+            cell = cell.cdr
+        rest = cell if cell is not NIL else None
+        for parameter in names + ([rest] if rest is not None else []):
+            if type(parameter) is not Symbol or parameter.alias is not None:
+                raise Unsupported
+        function_name = self.fresh("lambda")
+        outer_function, saved_guards = self.function, self.guards
+        self.function, self.guards = Function(outer_function), []
+        frame, variables = {}, []
+        for parameter in names + ([rest] if rest is not None else []):
+            variable = self.declare(parameter, self.fresh(f"v_{_identifier(parameter.name)}_"), ())
+            frame[parameter] = variable
+            variables.append(variable)
+        text = ", ".join(variables[:-1] + ["*" + variables[-1]] if rest is not None else variables)
+        self.emit(indent, f"def {function_name}({text}):")
+        self.emit(indent + 1, "try:")
+        self.lines.append(Nonlocals(indent + 2, self.function))
+        if rest is not None:
+            self.emit(indent + 2, f"{variables[-1]} = make_list({variables[-1]})")
+        self.hoist(indent + 2, variables if rest is None else variables[:-1])
+        returning = ("return",)
+        self.body(body_items, scopes + [frame], returning, indent + 2, [Loop(object(), None, returning)])
+        self.emit(indent + 1, "except Exception as error:")
+        self.emit(indent + 2, "raise procedure_failed(error, SITES)")
+        self.function, self.guards = outer_function, saved_guards
+        self.inner[function_name] = (name, where, len(names), rest is not None)
+        return function_name
+
+    def case(self, form, scopes, sink, indent, loops, where):
+        """``(case key ((datum...) body...)... [(else body...)])`` as ``if``/``elif`` on eqv."""
+        items = scheme_compiler.cells_with_positions(form, where)[1:]
+        key = self.value(items[0][0], scopes, indent, loops, items[0][1])
+        if not key.isidentifier():
+            temporary = self.fresh("k")
+            self.emit(indent, f"{temporary} = {key}")
+            key = temporary
+        keyword = "if"
+        for clause, clause_where in items[1:]:
+            parts = scheme_compiler.cells_with_positions(clause, clause_where)
+            if type(parts[1][0]) is Symbol and root_of(parts[1][0]) is scheme_compiler.ARROW:
+                raise Unsupported
+            if self.is_else(parts[0][0], scopes):
+                if keyword == "if":
+                    self.body(parts[1:], scopes, sink, indent, loops)
+                    return
+                self.emit(indent, "else:")
+                self.body(parts[1:], scopes, sink, indent + 1, loops)
+                return
+            data = strip_syntax(parts[0][0])
+            tests = []
+            while isinstance(data, Pair):
+                datum = data.car
+                if datum is None or type(datum) in (bool, Symbol, Char) or datum is NIL:
+                    tests.append(f"{key} is {self.constant(datum)}")
+                elif type(datum) is int:
+                    tests.append(f"({key} == {self.constant(datum)} and type({key}) is int)")
+                else:
+                    tests.append(f"is_eqv({key}, {self.bind(datum, 'K')})")
+                data = data.cdr
+            self.emit(indent, f"{keyword} {' or '.join(tests) or 'False'}:")
+            self.body(parts[1:], scopes, sink, indent + 1, loops)
+            keyword = "elif"
+        if keyword == "if":
+            self.deliver("None", sink, indent)
+            return
+        self.emit(indent, "else:")
+        self.deliver("None", sink, indent + 1)
+
+    def do(self, form, scopes, sink, indent, loops, where):
+        """``(do ((name init [step])...) (test result...) body...)`` as a ``while True`` loop."""
+        items = scheme_compiler.cells_with_positions(form, where)[1:]
+        specs = []
+        for spec, spec_where in scheme_compiler.cells_with_positions(items[0][0], where) if items[0][0] is not NIL else []:
+            parts = scheme_compiler.cells_with_positions(spec, spec_where)
+            if type(parts[0][0]) is not Symbol or parts[0][0].alias is not None:
+                raise Unsupported
+            specs.append(parts)
+        values = [self.spill(self.value(parts[1][0], scopes, indent, loops, parts[1][1]), indent) for parts in specs]
+        loop_sink = sink if sink[0] == "return" else ("assign", sink[1], True)
+        loop = Loop(object(), None, loop_sink, repeats=True)  # no tail call continues a do loop
+        frame, variables = {}, []
+        for parts, value in zip(specs, values):
+            variable = self.declare(parts[0][0], self.fresh(f"v_{_identifier(parts[0][0].name)}_"), loops + [loop])
+            frame[parts[0][0]] = variable
+            variables.append(variable)
+            self.emit(indent, f"{variable} = {value}")
+        inner = scopes + [frame]
+        inner_loops = loops + [loop]
+        exit_parts = scheme_compiler.cells_with_positions(items[1][0], items[1][1])
+        self.emit(indent, "while True:")
+        self.hoist(indent + 1, variables)
+        test = self.value(exit_parts[0][0], inner, indent + 1, inner_loops, exit_parts[0][1])
+        self.emit(indent + 1, f"if {test} is not False:")
+        if len(exit_parts) > 1:
+            self.body(exit_parts[1:], inner, loop_sink, indent + 2, inner_loops)
+        else:
+            self.deliver("None", loop_sink, indent + 2)
+        for body_form, body_where in items[2:]:
+            self.effect(body_form, inner, indent + 1, inner_loops, body_where)
+        steps = [(variable, self.spill(self.value(parts[2][0], inner, indent + 1, inner_loops, parts[2][1]), indent + 1))
+                 for variable, parts in zip(variables, specs) if len(parts) == 3]
+        if steps:
+            self.emit(indent + 1, f"{', '.join(v for v, _ in steps)} = {', '.join(t for _, t in steps)}")
+        if sink[0] != "return" and sink[2]:
+            self.emit(indent, "break")
+
+    def is_else(self, form, scopes) -> bool:
+        return (type(form) is Symbol and root_of(form) is scheme_compiler.ELSE and self.local(form, scopes) is None
+                and not any(form in frame for frame in scopes) and scheme_compiler.resolve(form, self.scope) is None)
+
+    def guard(self, form, scopes, sink, indent, loops, where):
+        """``(guard (e clause...) body...)`` as try/except; its clause tests also run at the raise point.
+
+        As with the nodes (compiler.compile_guard), the running guard is on the handler
+        chain as ``(None, select)``: ``raise`` asks ``select`` which clause it would take
+        (a nested def evaluating the tests only), and the clause body runs after the
+        body's extent has ended. The body is not in tail position.
+        """
+        items = scheme_compiler.cells_with_positions(form, where)[1:]
+        spec, spec_where = items[0]
+        if not isinstance(spec, Pair) or type(spec.car) is not Symbol or spec.car.alias is not None:
+            raise Unsupported
+        clauses = []
+        for index, (clause, clause_where) in enumerate(scheme_compiler.cells_with_positions(spec, spec_where)[1:]):
+            if not isinstance(clause, Pair):
+                raise Unsupported
+            parts = scheme_compiler.cells_with_positions(clause, clause_where)
+            if len(parts) >= 2 and type(parts[1][0]) is Symbol and root_of(parts[1][0]) is scheme_compiler.ARROW:
+                raise Unsupported
+            clauses.append(parts)
+        number = self.fresh("")
+        variable = self.fresh(f"v_{_identifier(spec.car.name)}_")
+        clause_scopes = scopes + [{spec.car: variable}]
+        select = f"select{number}"
+        # The tests, at the raise point: a nested def of its own (its failures converted here too).
+        self.emit(indent, f"def {select}(frame):")
+        self.emit(indent + 1, "try:")
+        outer_function = self.function
+        self.function = Function(outer_function, synchronous=True)
+        self.lines.append(Nonlocals(indent + 2, self.function))
+        self.declare(spec.car, variable, ())
+        saved_guards, self.guards = self.guards, []
+        self.emit(indent + 2, f"{variable} = frame[1]")
+        no_loops = [Loop(object(), None, None)]
+        for index, parts in enumerate(clauses):
+            if self.is_else(parts[0][0], clause_scopes):
+                self.emit(indent + 2, f"return ({index}, True)")
+                break
+            test = self.spill(self.value(parts[0][0], clause_scopes, indent + 2, no_loops, parts[0][1]), indent + 2)
+            self.emit(indent + 2, f"if {test} is not False:")
+            self.emit(indent + 3, f"return ({index}, {test})")
+        else:
+            self.emit(indent + 2, "return None")
+        self.emit(indent + 1, "except Exception as error:")
+        self.emit(indent + 2, "raise procedure_failed(error, SITES)")
+        self.function = outer_function
+        self.guards = saved_guards
+        state, outer, marker, result = (f"state{number}", f"outer{number}", f"marker{number}", f"r{number}")
+        self.emit(indent, f"{state} = current.state")
+        self.emit(indent, f"{outer} = {state}.handlers")
+        self.emit(indent, f"{marker} = (None, {select})")
+        # Every way out of the body puts the outer handlers back (see sxflow.dynamic).
+        self.emit(indent, "try:")
+        self.emit(indent + 1, f"{state}.handlers = ({marker}, {outer}, {outer}[2] + 1)")
+        self.guards.append((marker, outer, state))
+        self.body(items[1:], scopes, ("assign", result, False), indent + 1, loops)
+        self.guards.pop()
+        self.emit(indent, f"except Exception as error{number}:")
+        self.emit(indent + 1, f"{state}.handlers = {outer}")
+        self.emit(indent + 1, f"{variable}, choice{number} = guard_caught(error{number}, {marker}, {outer}[2], SITES)")
+        self.declare(spec.car, variable, loops)
+        if not clauses:
+            self.emit(indent + 1, "raise")
+        for index, parts in enumerate(clauses):
+            keyword = "if" if index == 0 else "elif"
+            if self.is_else(parts[0][0], clause_scopes):
+                self.emit(indent + 1, "else:")
+                self.body(parts[1:], clause_scopes, sink, indent + 2, loops)
+                break
+            self.emit(indent + 1, f"{keyword} choice{number}[0] == {index}:")
+            if len(parts) == 1:
+                self.deliver(f"choice{number}[1]", sink, indent + 2)
+            else:
+                self.body(parts[1:], clause_scopes, sink, indent + 2, loops)
+        else:
+            if clauses:
+                self.emit(indent + 1, "else:")
+                self.emit(indent + 2, "raise AssertionError('guard_caught chose no clause')")
+        self.emit(indent, "except BaseException:")
+        self.emit(indent + 1, f"{state}.handlers = {outer}")
+        self.emit(indent + 1, "raise")
+        self.emit(indent, "else:")
+        self.emit(indent + 1, f"{state}.handlers = {outer}")
+        self.deliver(result, sink, indent + 1)
 
     def named_let(self, items, scopes, sink, indent, loops, where):
         """A named let whose name is only tail-called from its own body: a ``while True`` loop."""
@@ -306,17 +793,18 @@ class Writer:
                   for _, init, init_where in bindings]
         inner = {loop_name: None}  # the loop's name: usable only as a tail call (see application)
         variables = []
-        for (binding_name, _, _), value in zip(bindings, values):
-            variable = self.fresh(f"v_{_identifier(binding_name.name)}_")
-            inner[binding_name] = variable
-            variables.append(variable)
-            self.emit(indent, f"{variable} = {value}")
         if sink[0] == "return":
             loop_sink = sink
         else:
             loop_sink = ("assign", sink[1], True)
-        loop = Loop(loop_name, variables, loop_sink)
+        loop = Loop(loop_name, variables, loop_sink, repeats=True)
+        for (binding_name, _, _), value in zip(bindings, values):
+            variable = self.declare(binding_name, self.fresh(f"v_{_identifier(binding_name.name)}_"), loops + [loop])
+            inner[binding_name] = variable
+            variables.append(variable)
+            self.emit(indent, f"{variable} = {value}")
         self.emit(indent, "while True:")
+        self.hoist(indent + 1, variables)
         self.body(items[2:], scopes + [inner], loop_sink, indent + 1, loops + [loop])
         if sink[0] != "return" and sink[2]:
             self.emit(indent, "break")
@@ -376,6 +864,9 @@ class Writer:
             if handler is scheme_compiler.compile_quote:
                 node = scheme_compiler.compile_quote(self.compiler, form, self.scope, False, where)
                 return self.constant(node.value)
+            if handler is scheme_compiler.compile_lambda:
+                items = scheme_compiler.cells_with_positions(form, where)[1:]
+                return self.lambda_(items[0][0], items[1:], scopes, indent, where, "lambda")
             if handler is None:
                 primitive = self.primitive(form, scopes, indent, loops, where)
                 if primitive is not None:
@@ -397,6 +888,11 @@ class Writer:
             raise Unsupported
         variable = self.local(name, scopes)
         if variable is not None:
+            self.use(variable)
+            if variable in self.late:
+                # An internal definition read before it ran is an error (as in the nodes).
+                self.emit(indent, f"if {variable} is UNASSIGNED: raise unassigned_variable("
+                                  f"{self.bind(name, 'N')}, {self.bind(where, 'P')})")
             return variable
         for frame in scopes:
             if name in frame:  # a named let's own name used as a value
@@ -411,24 +907,61 @@ class Writer:
                 return self.spill(f"assert_assigned({text}, {self.bind(name, 'N')}, {self.bind(where, 'P')})",
                                   indent)
             return self.spill(text, indent)
-        root = root_of(name)
-        cell = self.environment.cell(root)
-        if isinstance(cell.value, Macro):
-            raise Unsupported
-        cell_name = self.bind(cell, "C")
+        key = self.global_name(name)
         temporary = self.fresh("g")
-        self.emit(indent, f"{temporary} = {cell_name}.value")
-        self.emit(indent, f"if {temporary} is UNBOUND:")
-        self.emit(indent + 1, f"raise unbound_variable({self.bind(root, 'N')}, {self.bind(self.environment, 'E')}, "
-                              f"{self.bind(where, 'P')})")
+        # An unbound global is a NameError on this line: procedure_failed reports it here.
+        self.emit(indent, f"{temporary} = {key}", (Site(where, None), None, None))
         return temporary
 
     def operands(self, items, scopes, indent, loops) -> list[str]:
         """Each operand evaluated in order, into a plain name or constant."""
         return [self.spill(self.value(item, scopes, indent, loops, where), indent) for item, where in items]
 
-    def primitive(self, form, scopes, indent, loops, where, tail=False):
-        """An inlined builtin call as an expression, or None when the call is not one."""
+    @staticmethod
+    def reference(text: str):
+        """How procedure_failed finds the value of an operand written as ``text``."""
+        if text.isidentifier() and not text.startswith("K") and text not in ("None", "True", "False"):
+            return ("local", text)
+        if text.startswith("K") and text[1:].isdigit():
+            return ("binding", text)
+        return ("constant", _LITERALS[text] if text in _LITERALS else int(text))  # written by constant()
+
+    def references(self, texts):
+        return tuple(self.reference(text) for text in texts)
+
+    def finish_references(self, references):
+        """Bound constants are resolved now (their values are known)."""
+        return tuple(("constant", self.bindings[value]) if kind == "binding" else (kind, value)
+                     for kind, value in references)
+
+    def call_free(self, form, scopes, depth: int = 0) -> bool:
+        """Whether evaluating ``form`` calls no Scheme code while the inlined builtins are intact."""
+        if not isinstance(form, Pair):
+            return True
+        head = form.car
+        if type(head) is not Symbol or head.alias is not None or any(head in frame for frame in scopes):
+            return False
+        if scheme_compiler.resolve(head, self.scope) is not None:
+            return False
+        meaning = self.compiler.keyword_meaning(head, self.scope)
+        if meaning is scheme_compiler.compile_quote:
+            return True
+        if meaning is not None or depth > 8:
+            return False
+        count = 0
+        cell = form.cdr
+        while isinstance(cell, Pair):
+            if not self.call_free(cell.car, scopes, depth + 1):
+                return False
+            count += 1
+            cell = cell.cdr
+        return cell is NIL and (root_of(head), count) in specialize.INLINE_PRIMITIVES
+
+    def primitive(self, form, scopes, indent, loops, where, tail=False, as_expression=False):
+        """An inlined builtin call as an expression, or None when the call is not one.
+
+        With ``as_expression``, ``(conditional expression, site entry)`` for one line instead.
+        """
         head = form.car
         if type(head) is not Symbol or self.local(head, scopes) is not None or any(head in f for f in scopes):
             return None
@@ -444,19 +977,27 @@ class Writer:
             if type_name is not None and not isinstance(item, (Pair, Symbol)) and type(item).__name__ != type_name:
                 return None
         operands = self.operands(items, scopes, indent, loops)
-        cell = self.bind(self.environment.cell(root), "C")
-        site = self.bind(Site(where, form, self.environment), "S")
-        checks = [f"type({text}) is {type_name}" for type_name, text in zip(guard, operands)
+        key = self.global_name(root)
+        site = Site(where, form, None)
+        checks = [self.type_test(text, type_name) for type_name, text in zip(guard, operands)
                   if type_name is not None and text.isidentifier()]
-        condition = " and ".join(checks + [f"{cell}.value is {self.bind(builtin, 'B')}"])
+        condition = " and ".join(checks + ["INTACT"])
         arguments = "(" + "".join(text + ", " for text in operands) + ")"
+        entry = (site, ("global", key), self.finish_references(self.references(operands)))
+        if as_expression:
+            return (f"({expression.format(*operands)} if {condition} else "
+                    f"complete({key}({', '.join(operands)})))", entry)
         temporary = self.fresh("p")
+        comment = f"  # {_comment(format_position(where))}"
         self.emit(indent, f"if {condition}:")
-        self.emit(indent + 1, f"{temporary} = {expression.format(*operands)}")
+        self.emit(indent + 1, f"{temporary} = {expression.format(*operands)}", entry)
         self.emit(indent, "else:")
-        fallback = "call_other_tail" if tail else "call_other"
-        self.emit(indent + 1, f"{temporary} = {fallback}({cell}.value, {arguments}, {site})"
-                              f"  # {_comment(format_position(where))}")
+        if tail:
+            self.emit(indent + 1, f"{temporary} = TailCall(({key}, {arguments}, {self.bind(site, 'S')})){comment}",
+                      entry)
+        else:
+            self.emit(indent + 1, f"{temporary} = {key}({', '.join(operands)}){comment}", entry)
+            self.emit(indent + 1, f"if type({temporary}) is TailCall: {temporary} = complete({temporary})", entry)
         return temporary
 
     def application(self, form, scopes, sink, indent, loops, where):
@@ -468,72 +1009,102 @@ class Writer:
             if loop.name is not head or len(items) - 1 != len(loop.variables) or loop.sink is not sink:
                 raise Unsupported
             values = self.operands(items[1:], scopes, indent, loops)
-            if values:
-                self.emit(indent, f"{', '.join(loop.variables)} = {', '.join(values)}")
+            self.rebind(loop.variables, values, indent)
             self.emit(indent, "continue")
             return
         primitive = self.primitive(form, scopes, indent, loops, where, tail=sink[0] == "return")
         if primitive is not None:
             self.deliver(primitive, sink, indent)
             return
+        site = Site(where, form, None)
+        if self.guards and len(items) == 2 and type(head) is Symbol and head.alias is None \
+                and root_of(head) is RAISE and not any(head in f for f in scopes) \
+                and scheme_compiler.resolve(head, self.scope) is None:
+            # (raise x) inside a guard's body here: that guard chooses its clause at once.
+            key = self.global_name(head)
+            payload = self.spill(self.value(items[1][0], scopes, indent, loops, items[1][1]), indent)
+            marker, outer, state = self.guards[-1]
+            entry = (site, ("global", key), self.finish_references(self.references([payload])))
+            self.emit(indent, f"if {key} is RAISE_BUILTIN:", entry)
+            self.emit(indent + 1, f"raise guard_raise({payload}, {marker}, {outer}, {state})", entry)
+            self.emit(indent, "else:")
+            self.emit_call(key, ("global", key), [payload], site, sink, indent + 1, loops, where)
+            return
         if type(head) is Symbol and head.alias is None and not any(head in f for f in scopes) \
                 and scheme_compiler.resolve(head, self.scope) is None:
-            # A global operator is read without the unbound check: the call reports it at the call's position.
-            cell = self.environment.cell(root_of(head))
-            if isinstance(cell.value, Macro):
-                raise Unsupported
-            operator = self.fresh("f")
-            self.emit(indent, f"{operator} = {self.bind(cell, 'C')}.value")
+            key = self.global_name(head)
+            operator_reference = ("global", key)
+            if all(self.call_free(item, scopes) for item, _ in items[1:]):
+                # No operand runs Scheme code (unless an inlined builtin was redefined): the
+                # global is read at the call (R7RS leaves the order of operator and operands open).
+                operator = key
+            else:
+                # Read first (Scheme order); unbound, it is reported at the call's position.
+                operator = self.fresh("f")
+                self.emit(indent, f"{operator} = {key}", (site, None, None))
+                operator_reference = ("local", operator)
         else:
             operator = self.value(head, scopes, indent, loops, items[0][1])
-            if not operator.isidentifier():  # a constant operator such as (5 1): fails at the call
+            if not operator.isidentifier() or operator.startswith("K"):  # a constant operator such as (5 1)
                 temporary = self.fresh("f")
                 self.emit(indent, f"{temporary} = {operator}")
                 operator = temporary
+            operator_reference = ("local", operator)
         names = self.operands(items[1:], scopes, indent, loops)
-        site = self.bind(Site(where, form, self.environment), "S")
+        self.emit_call(operator, operator_reference, names, site, sink, indent, loops, where)
+
+    def rebind(self, variables, values, indent) -> None:
+        """A loop's variables take their new values at once (one that keeps its value is left alone)."""
+        changed = [(variable, value) for variable, value in zip(variables, values) if variable != value]
+        if changed:
+            self.emit(indent, f"{', '.join(v for v, _ in changed)} = {', '.join(t for _, t in changed)}")
+
+    def emit_call(self, operator, operator_reference, names, site, sink, indent, loops, where):
+        """The call of ``operator`` (a name) with ``names`` (names or constants), its value to ``sink``."""
+        entry = (site, operator_reference, self.finish_references(self.references(names)))
         comment = f"  # {_comment(format_position(where))}"
-        count = len(names)
         arguments = "(" + "".join(name + ", " for name in names) + ")"
-        frame_items = ", ".join([f"{operator}.env", *names])
         if sink[0] == "return":
-            self.emit(indent, f"if type({operator}) is Closure and {operator}.arity == {count}:")
-            if loops[-1] is self.self_loop and self.self_loop.sink is sink:
-                self.emit(indent + 1, f"if {operator}.body is procedure:")
-                self.emit(indent + 2, f"env{''.join(', ' + v for v in self.self_loop.variables)} = {frame_items}")
-                self.emit(indent + 2, "continue")
-            self.emit(indent + 1, f"return TailCall(({operator}.body, [{frame_items}])){comment}")
-            self.emit(indent, f"if type({operator}) is FunctionType and {operator} in BUILTIN_INFO:")
-            self.emit(indent + 1, "try:")
-            self.emit(indent + 2, f"return {operator}({', '.join(names)}){comment}")
-            self.emit(indent + 1, "except Exception as error:")
-            self.emit(indent + 2, f"raise call_failed({operator}, {arguments}, error, {site})")
-            self.emit(indent, f"return call_other_tail({operator}, {arguments}, {site}){comment}")
+            own = self.self_loop
+            if loops[-1] is own and own.sink is sink and own.variables is not None \
+                    and len(names) == len(own.variables):
+                own.repeats = True
+                self.emit(indent, f"if {operator} is procedure:", entry)
+                self.rebind(own.variables, names, indent + 1)
+                self.emit(indent + 1, "continue")
+            self.emit(indent, f"return TailCall(({operator}, {arguments}, {self.bind(site, 'S')})){comment}", entry)
             return
         result = sink[1]
-        position = self.bind(where, "P")
-        self.emit(indent, f"if type({operator}) is Closure and {operator}.arity == {count}:")
-        self.emit(indent + 1, "try:")
-        self.emit(indent + 2, f"{result} = {operator}.body([{frame_items}]){comment}")
-        self.emit(indent + 2, f"if type({result}) is TailCall:")
-        self.emit(indent + 3, f"{result} = complete({result})")
-        self.emit(indent + 1, "except SchemeError as error:")
-        self.emit(indent + 2, f"error.add_frame({position}, {operator}.name)")
-        self.emit(indent + 2, "error.__traceback__ = None")
-        self.emit(indent + 2, "raise error")
-        self.emit(indent + 1, "except RecursionError:")
-        self.emit(indent + 2, f"raise recursion_error({operator}, {site}) from None")
-        self.emit(indent, f"elif type({operator}) is FunctionType and {operator} in BUILTIN_INFO:")
-        self.emit(indent + 1, "try:")
-        self.emit(indent + 2, f"{result} = {operator}({', '.join(names)}){comment}")
-        self.emit(indent + 2, f"if type({result}) is TailCall:")
-        self.emit(indent + 3, f"{result} = complete({result})")
-        self.emit(indent + 1, "except Exception as error:")
-        self.emit(indent + 2, f"raise call_failed({operator}, {arguments}, error, {site})")
-        self.emit(indent, "else:")
-        self.emit(indent + 1, f"{result} = call_other({operator}, {arguments}, {site}){comment}")
+        self.emit(indent, f"{result} = {operator}({', '.join(names)}){comment}", entry)
+        self.emit(indent, f"if type({result}) is TailCall: {result} = complete({result})", entry)
         if sink[2]:
             self.emit(indent, "break")
+
+
+def _assigned_names(forms) -> set:
+    """Every name some ``(set! name ...)`` in ``forms`` assigns, at any depth (a syntactic over-approximation)."""
+    names = set()
+    stack = list(forms)
+    while stack:
+        form = stack.pop()
+        while isinstance(form, Pair):
+            head = form.car
+            if head is SET and isinstance(form.cdr, Pair) and type(form.cdr.car) is Symbol:
+                names.add(form.cdr.car)
+            if isinstance(head, Pair):
+                stack.append(head)
+            form = form.cdr
+    return names
+
+
+def _defines_inside(form) -> bool:
+    """Whether a ``begin`` holds a definition at its top (spliced into the body: left to the nodes)."""
+    cell = form.cdr
+    while isinstance(cell, Pair):
+        if isinstance(cell.car, Pair) and cell.car.car in (DEFINE, BEGIN):
+            return True
+        cell = cell.cdr
+    return False
 
 
 def _identifier(text: str) -> str:
@@ -562,4 +1133,6 @@ def install(compiler_module) -> None:
         scheme_compiler.compile_quote, scheme_compiler.compile_if, scheme_compiler.compile_cond,
         scheme_compiler.compile_when, scheme_compiler.compile_and, scheme_compiler.compile_or,
         scheme_compiler.compile_begin, scheme_compiler.compile_let, scheme_compiler.compile_let_star,
+        scheme_compiler.compile_guard, scheme_compiler.compile_case, scheme_compiler.compile_set,
+        scheme_compiler.compile_do, scheme_compiler.compile_define, scheme_compiler.compile_lambda,
     ))

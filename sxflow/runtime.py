@@ -1,10 +1,29 @@
-"""Procedures and calling: closures, global cells, the tail-call trampoline, argument binding, error conversion.
+"""Procedures and calling: the calling convention, global namespaces, the tail-call trampoline, error conversion.
+
+The calling convention. A Scheme procedure is a plain Python function taking its
+arguments positionally (rest arguments as ``*rest``); it returns a value or a pending
+tail call. Builtins follow the same convention, and a Python callable entering Scheme
+is wrapped so that it does too (``python_procedure``), so a call site calls whatever
+it holds directly: ``r = f(a, b)``, then ``complete(r)`` when ``r`` is a TailCall. What
+a compiled procedure is (its name, position, parameters) is kept in ``PROCEDURES``,
+keyed by its code object, never set per closure made.
 
 Tail calls. A call in tail position does not call: it returns a ``TailCall``
-``(body, frame)``, a type private to this module, and the nearest non-tail call
-site runs it to completion with ``complete`` (the trampoline, written once). No
-value from Scheme or Python is ever a TailCall, so a Python tuple returned in tail
-position is just a value.
+``(procedure, arguments, site)``, a type private to this module, and the nearest
+non-tail call site runs it to completion with ``complete`` (the trampoline, written
+once). No value from Scheme or Python is ever a TailCall.
+
+Errors are converted after a failure only: a call site does not check the arity or
+the callability of what it calls; when the call fails, ``call_failed`` (or, in
+generated code, ``procedure_failed`` reading the failing line's site) turns the
+Python exception into the Scheme error with the message, position and call trace
+Scheme code sees.
+
+Globals. Each global environment has a namespace dict, the globals of the Python
+functions compiled for it: a Scheme global ``x`` is the key ``global_key(x)``
+(``g_x``), absent while unbound, so generated code reads it with one LOAD_GLOBAL.
+``INTACT`` in the namespace stays true while no builtin that generated code inlines
+has been redefined there; inlined code checks it instead of the builtin's identity.
 
 Deep recursion. CPython 3.11 runs a Python-to-Python call without using the C
 stack, so every call on the hot path is a call to a plain function (no
@@ -14,101 +33,268 @@ for the time Scheme code runs; a RecursionError becomes a catchable Scheme error
 """
 
 
+import builtins
 import difflib
-import sys
+import threading
+import weakref
+from types import FunctionType
 from typing import Any
 
 from . import dynamic
 from .brief import write_brief
 from .data import Char, ExactComplex, MultipleValues, NIL, Pair, Symbol, UNASSIGNED, Vector, list_spine, make_list, _Marker
 from .errors import ErrorObject, SchemeError
+from .procedure_table import PROCEDURES, ProcedureInfo
 from .source import format_position
 
 UNBOUND = _Marker("#<unbound>")
 
 
 class TailCall(tuple):
-    """A pending tail call ``(body, frame)``: what a call in tail position returns instead of calling."""
+    """A pending tail call ``(procedure, arguments tuple, site)``: what a call in tail position returns."""
 
     __slots__ = ()
 
 
 def complete(result):
     """Run pending tail calls until a value comes back: the one trampoline loop of sxflow."""
+    site = None
     while type(result) is TailCall:
-        result = result[0](result[1])
+        procedure, arguments, made_at = result
+        if made_at is not None:
+            site = made_at  # one made by a builtin (apply) keeps the site of the call that ran it
+        try:
+            count = len(arguments)
+            # Written out by count: ``f(*args)`` would cost C stack for each nested level.
+            if count == 1:
+                result = procedure(arguments[0])
+            elif count == 2:
+                result = procedure(arguments[0], arguments[1])
+            elif count == 0:
+                result = procedure()
+            elif count == 3:
+                result = procedure(arguments[0], arguments[1], arguments[2])
+            else:
+                result = procedure(*arguments)
+        except Exception as error:
+            raise tail_failed(procedure, arguments, error, site)
     return result
 
 
+# ---------------------------------------------------------------------------
+# What each compiled procedure is, keyed by its code object
+
+
+_renamed: dict = {}
+_renamed_lock = threading.RLock()
+
+
+def procedure_code(code, name: str, position, required: int, rest: bool, inner=None):
+    """``code`` with its inner function ``procedure`` renamed after the Scheme procedure, and registered.
+
+    ``inner`` maps the Python names of further nested defs that are Scheme procedures
+    (lambdas written inside) to their ``(name, position, required, rest)``. The renamed
+    code objects are what every closure of those procedures runs, so
+    ``PROCEDURES[id(closure.__code__)]`` describes it; renamed once per code and names.
+    """
+    table = dict(inner or {})
+    table["procedure"] = (name, position, required, rest)
+    key = (code, tuple(sorted((python, info[0], format_position(info[1]), info[2], info[3])
+                              for python, info in table.items())))
+    found = _renamed.get(key)
+    if found is not None:
+        return found
+    with _renamed_lock:
+        found = _renamed.get(key)
+        if found is None:
+            found = _renamed[key] = _rename(code, table)
+        return found
+
+
+def _rename(code, table):
+    constants = list(code.co_consts)
+    changed = False
+    for index, constant in enumerate(constants):
+        if hasattr(constant, "co_name"):
+            renamed = _rename(constant, table)
+            info = table.get(constant.co_name)
+            if info is not None:
+                name, position, required, rest = info
+                title = f"procedure {name} {format_position(position)}".rstrip()
+                renamed = renamed.replace(co_name=title, co_qualname=title)
+                PROCEDURES[id(renamed)] = ProcedureInfo(name, position, required, rest, renamed)
+            if renamed is not constant:
+                constants[index] = renamed
+                changed = True
+    return code.replace(co_consts=tuple(constants)) if changed else code
+
+
+def procedure_info(value):
+    """The ProcedureInfo of a compiled Scheme procedure, or None for anything else."""
+    if type(value) is FunctionType:
+        return PROCEDURES.get(id(value.__code__))
+    return None
+
+
+def is_scheme_procedure(value) -> bool:
+    return type(value) is FunctionType and id(value.__code__) in PROCEDURES
+
+
+# ---------------------------------------------------------------------------
+# Global environments: a namespace dict per environment
+
+
+_KEYS: dict = {}  # Symbol -> its key in every namespace
+SYMBOLS: dict = {}  # key -> Symbol
+_keys_lock = threading.Lock()
+
+
+# How characters of Scheme names read in Python identifiers (g_my_list_p for my-list?).
+_SPELLED = {"-": "_", "?": "_p", "!": "_x", "*": "_star", ">": "_to_", "/": "_", "<": "_lt_", "=": "_eq_"}
+_WORDS = {"+": "plus", "-": "minus", "*": "times", "/": "divide", "<": "lt", ">": "gt", "=": "eq", "!": "x",
+          "?": "p", ".": "dot", "%": "percent", "&": "and", "^": "caret", "~": "tilde", ":": "colon", "$": "dollar"}
+
+
+def global_key(name: Symbol) -> str:
+    """The Python identifier a global ``name`` is stored under (``g_`` + its name made an identifier)."""
+    key = _KEYS.get(name)
+    if key is not None:
+        return key
+    with _keys_lock:
+        key = _KEYS.get(name)
+        if key is None:
+            text = name.name
+            if any(c.isascii() and c.isalnum() for c in text):
+                spelled = "".join(c if c.isascii() and c.isalnum() else _SPELLED.get(c, "_") for c in text)
+            else:  # an operator such as + or <=: spelled out
+                spelled = "_".join(_WORDS.get(c, "x") for c in text)
+            base = "g_" + spelled[:40]
+            key, number = base, 1
+            while key in SYMBOLS:
+                number += 1
+                key = f"{base}_{number}"
+            SYMBOLS[key] = name
+            _KEYS[name] = key
+    return key
+
+
+# What generated code may name besides the globals (filled by specialize and procedures).
+NAMESPACE_HELPERS: dict = {}
+# key -> builtin function, for every builtin some generated code inlines (see INTACT).
+INLINED_BUILTINS: dict = {}
+
+
 class Cell:
-    """A global variable: one per name per environment, shared by every compiled reference."""
+    """A view of one global of an environment (``.value`` is UNBOUND while it is unbound)."""
 
-    __slots__ = ("value", "name")
+    __slots__ = ("environment", "key", "name")
 
-    def __init__(self, name: Symbol, value=UNBOUND) -> None:
+    def __init__(self, environment, name: Symbol) -> None:
+        self.environment = environment
         self.name = name
-        self.value = value
+        self.key = global_key(name)
+
+    @property
+    def value(self):
+        return self.environment.namespace.get(self.key, UNBOUND)
+
+    @value.setter
+    def value(self, value) -> None:
+        self.environment.assign(self.key, value)
 
 
 class Environment:
-    """A global environment: first-class in Scheme, a mapping of names to cells underneath."""
+    """A global environment: first-class in Scheme, a namespace dict underneath.
 
-    __slots__ = ("cells", "name", "interpreter", "__weakref__")
+    ``namespace`` is the globals dict of the Python functions compiled for this
+    environment: each bound global under its ``global_key``, the helpers generated
+    code names, ``INTACT`` and ``__environment__`` (this environment).
+    """
+
+    __slots__ = ("namespace", "name", "interpreter", "_cells", "__weakref__")
 
     def __init__(self, name: str = "global", interpreter: Any = None) -> None:
-        self.cells: dict[Symbol, Cell] = {}
+        self.namespace: dict = {"__builtins__": builtins, **NAMESPACE_HELPERS, "INTACT": True,
+                                "__environment__": self}
+        self._cells: dict = {}
         self.name = name
-        self.interpreter = interpreter  # whose lock, state and max_depth its closures run under
+        self.interpreter = interpreter  # whose lock, state and max_depth its procedures run under
 
     def cell(self, name: Symbol) -> Cell:
-        """The cell for ``name``, created unbound on first use (globals resolve late)."""
-        cell = self.cells.get(name)
+        """A view of the global ``name`` (globals resolve late: it may be unbound yet)."""
+        cell = self._cells.get(name)
         if cell is None:
-            cell = self.cells[name] = Cell(name)
+            cell = self._cells[name] = Cell(self, name)
         return cell
 
+    def assign(self, key: str, value: Any) -> None:
+        namespace = self.namespace
+        if value is UNBOUND:
+            namespace.pop(key, None)
+        else:
+            namespace[key] = value
+        if key in INLINED_BUILTINS and value is not INLINED_BUILTINS[key]:
+            namespace["INTACT"] = False  # inlined code takes the general path from now on
+
     def define(self, name: Symbol, value: Any) -> None:
-        self.cell(name).value = value
+        self.assign(global_key(name), value)
+
+    def get(self, name: Symbol, default: Any = UNBOUND) -> Any:
+        return self.namespace.get(global_key(name), default)
 
     def lookup(self, name: Symbol) -> Any:
-        cell = self.cells.get(name)
-        if cell is None or cell.value is UNBOUND:
+        value = self.namespace.get(global_key(name), UNBOUND)
+        if value is UNBOUND:
             raise KeyError(name.name)
-        return cell.value
+        return value
 
     def is_bound(self, name: Symbol) -> bool:
-        cell = self.cells.get(name)
-        return cell is not None and cell.value is not UNBOUND
+        return global_key(name) in self.namespace
+
+    def items(self) -> list[tuple[Symbol, Any]]:
+        """(Symbol, value) for every bound global."""
+        return [(SYMBOLS[key], value) for key, value in list(self.namespace.items()) if key.startswith("g_")]
 
     def bound_names(self) -> list[str]:
-        return [name.name for name, cell in self.cells.items() if cell.value is not UNBOUND]
+        return [SYMBOLS[key].name for key in list(self.namespace) if key.startswith("g_")]
 
     def sx_write(self) -> str:
         return f"#<environment {self.name}>"
 
 
 class Closure:
-    """A procedure made by ``lambda``: its compiled body and the frame it closes over.
+    """A Scheme procedure as Python code sees it: calling it converts arguments and results.
 
-    ``arity`` is the exact argument count, or -1 when the procedure takes rest
-    arguments, so the hot path needs a single comparison.
+    Made where a compiled procedure is handed to Python (``interp["f"]``, a value
+    ``eval`` returns); ``procedure`` is the compiled function itself, which Scheme
+    gets back through ``to_scheme``. It runs under its interpreter's lock and depth.
     """
 
-    __slots__ = ("body", "env", "arity", "required", "rest", "name", "position", "home", "__weakref__")
+    __slots__ = ("procedure", "interpreter", "__weakref__")
 
-    def __init__(self, body, env, required: int, rest: bool, name: str, position, home=None) -> None:
-        self.body = body
-        self.env = env
-        self.home = home  # the global Environment it was compiled in
-        self.required = required
-        self.rest = rest
-        self.arity = -1 if rest else required
-        self.name = name
-        self.position = position
+    def __init__(self, procedure, interpreter=None) -> None:
+        self.procedure = procedure
+        self.interpreter = interpreter if interpreter is not None else home_interpreter(procedure)
+
+    @property
+    def name(self) -> str:
+        return procedure_name(self.procedure)
+
+    @property
+    def position(self):
+        info = procedure_info(self.procedure)
+        return info.position if info is not None else None
 
     def __call__(self, *args):
-        """Call from Python (never used by Scheme itself): arguments pass through ``to_scheme``."""
-        return call_from_python(self, args)
+        return call_from_python(self.procedure, args, None, self.interpreter)
+
+    def __eq__(self, other) -> bool:
+        if type(other) is Closure:
+            other = other.procedure
+        return self.procedure is other
+
+    def __hash__(self) -> int:
+        return hash(self.procedure)
 
     def sx_write(self) -> str:
         return f"#<procedure {self.name}>"
@@ -116,6 +302,15 @@ class Closure:
     def __repr__(self) -> str:
         where = format_position(self.position)
         return f"<sxflow procedure {self.name}{' at ' + where if where else ''}>"
+
+
+def home_interpreter(procedure):
+    """The interpreter whose environment a compiled procedure was made in, or None."""
+    if type(procedure) is FunctionType:
+        environment = procedure.__globals__.get("__environment__")
+        if type(environment) is Environment:
+            return environment.interpreter
+    return None
 
 
 class Site:
@@ -156,7 +351,7 @@ def _is_list(value) -> bool:
 
 
 def is_procedure(value) -> bool:
-    return type(value) is Closure or (callable(value) and not isinstance(value, type))
+    return type(value) is FunctionType or (callable(value) and not isinstance(value, type))
 
 
 TYPE_CHECKS = {
@@ -234,8 +429,13 @@ def register_builtin(function, name: str, types=(), rest_type=None):
 
 
 def procedure_name(procedure) -> str:
-    if type(procedure) is Closure:
-        return procedure.name
+    if type(procedure) is FunctionType:
+        info = PROCEDURES.get(id(procedure.__code__))
+        if info is not None:
+            return info.name
+        python = getattr(procedure, "python_callable", None)
+        if python is not None:
+            procedure = python
     info = BUILTIN_INFO.get(procedure) if _hashable(procedure) else None
     if info is not None:
         return info.name
@@ -301,11 +501,16 @@ def convert_exception(procedure, args, exception: Exception, site) -> SchemeErro
         error.position = site.position if site else None
     error.form = site.form if site else None
     error.__cause__ = exception
+    error.__traceback__ = None
     return error
 
 
 def call_failed(procedure, args, error: Exception, site) -> SchemeError:
-    """The Scheme error to raise when a call of ``procedure`` at ``site`` failed with ``error``."""
+    """The Scheme error to raise when the call of ``procedure`` at ``site`` failed with ``error``.
+
+    ``error`` was caught in the frame that made the call: when its traceback goes no
+    further, the call itself failed (not a procedure, wrong argument count).
+    """
     if isinstance(error, SchemeError):
         if error.position is None:
             locate(error, site)
@@ -314,7 +519,117 @@ def call_failed(procedure, args, error: Exception, site) -> SchemeError:
             error.add_frame(site.position if site else None, procedure_name(procedure))
         error.__traceback__ = None  # keep memory flat while unwinding
         return error
-    return convert_exception(procedure, args, error, site)
+    if isinstance(error, RecursionError):
+        return recursion_error(procedure, site)
+    if not callable(procedure) or isinstance(procedure, type):
+        return not_a_procedure(procedure, site)
+    info = procedure_info(procedure)
+    if info is not None and isinstance(error, TypeError):
+        traceback = error.__traceback__
+        if traceback is None or traceback.tb_next is None:
+            return arity_error(info, len(args), site)
+    python = getattr(procedure, "python_callable", None) if type(procedure) is FunctionType else None
+    return convert_exception(python if python is not None else procedure, args, error, site)
+
+
+def tail_failed(procedure, args, error: Exception, site) -> SchemeError:
+    """The error to raise when ``complete`` ran a tail call of ``procedure`` (made at ``site``) and it failed.
+
+    A compiled procedure's own errors pass on unchanged: a tail call adds no line to the trace.
+    """
+    if isinstance(error, SchemeError) and type(procedure) is FunctionType and id(procedure.__code__) in PROCEDURES:
+        if error.position is None:
+            locate(error, site)
+        error.__traceback__ = None
+        return error
+    return call_failed(procedure, args, error, site)
+
+
+def procedure_failed(error: Exception, sites: dict) -> SchemeError:
+    """The Scheme error for ``error``, caught by a generated procedure: ``sites`` maps its lines to what they do.
+
+    Each entry is ``(site, operator, operands)``: the call written on that line (its
+    operator and operands as ("global", key), ("local", name) or ("constant", value)),
+    or ``(site, None, None)`` for a line that only reads a variable.
+    """
+    traceback = error.__traceback__
+    frame = traceback.tb_frame
+    entry = sites.get(traceback.tb_lineno)
+    if entry is None:
+        if isinstance(error, SchemeError):
+            error.__traceback__ = None
+            return error
+        return convert_exception(None, (), error, None)
+    site, operator, operands = entry
+    if isinstance(error, SchemeError) and error.position is None:
+        locate(error, site)  # raised by a builtin called here (raise, error...): it happened here
+        error.__traceback__ = None
+        return error
+    if type(error) is NameError and traceback.tb_next is None:
+        name = SYMBOLS.get(getattr(error, "name", None))
+        if name is not None:
+            return unbound_variable(name, frame.f_globals["__environment__"], site.position)
+    if operator is None:
+        if isinstance(error, SchemeError):
+            error.__traceback__ = None
+            return error
+        return convert_exception(None, (), error, site)
+    procedure = _site_value(operator, frame)
+    if isinstance(error, SchemeError):
+        return call_failed(procedure, (), error, site)  # its arguments are not needed
+    return call_failed(procedure, tuple(_site_value(operand, frame) for operand in operands), error, site)
+
+
+def guard_caught(error: Exception, marker, depth: int, sites: dict):
+    """``(payload, (clause index, test value))`` for ``error`` caught by the generated guard ``marker``.
+
+    A Python exception is first made the Scheme error it stands for (``procedure_failed``);
+    an error no clause takes is raised again.
+    """
+    if type(error) is SchemeError:
+        chosen = error.guard_choice
+        if chosen is not None and chosen[0] is marker:
+            return error.args[0], chosen[1]  # picked at the raise point
+    # Located, and the failing call's trace line added, as if it had left the procedure.
+    error = procedure_failed(error, sites)
+    return error.args[0], guard_choice(error, marker, depth)
+
+
+def guard_choice(caught: SchemeError, marker, depth: int):
+    """The clause ``(index, test value)`` a guard running as ``marker`` takes for ``caught``; else raises it again.
+
+    ``raise`` asked the guard already when it chose a clause at the raise point (or
+    passed it over); a runtime fault unwound before anyone was asked, so the tests run now.
+    """
+    if caught.position is None:
+        caught.__traceback__ = None
+    chosen = caught.guard_choice
+    if chosen is not None and chosen[0] is marker:
+        return chosen[1]  # picked at the raise point: the tests do not run twice
+    if caught.handlers_passed is not None and caught.handlers_passed <= depth:
+        caught.__traceback__ = None
+        raise caught
+    choice = marker[1]([None, caught.payload])
+    if choice is None:
+        caught.__traceback__ = None
+        raise caught
+    return choice
+
+
+def _site_value(reference, frame):
+    kind, value = reference
+    if kind == "local":
+        return frame.f_locals.get(value, UNBOUND)
+    if kind == "global":
+        return frame.f_globals.get(value, UNBOUND)
+    return value
+
+
+def set_global(environment, key: str, value, position) -> None:
+    """``(set! name value)`` of a global from generated code: an unbound name is an error."""
+    if key not in environment.namespace:
+        raise fault(f"set!: unbound variable: {SYMBOLS[key].name}", kind="unbound-variable", position=position)
+    environment.assign(key, value)
 
 
 def recursion_error(procedure, site) -> SchemeError:
@@ -341,9 +656,9 @@ def unassigned_variable(name: Symbol, position) -> SchemeError:
     return fault(f"variable {name.name} used before its definition", kind="unassigned", position=position)
 
 
-def arity_error(closure: Closure, count: int, site) -> SchemeError:
-    maximum = None if closure.rest else closure.required
-    return fault(f"{closure.name}: expected {describe_count(closure.required, maximum)}, got {count}",
+def arity_error(info: ProcedureInfo, count: int, site) -> SchemeError:
+    maximum = None if info.rest else info.required
+    return fault(f"{info.name}: expected {describe_count(info.required, maximum)}, got {count}",
                  kind="arity", position=site.position if site else None)
 
 
@@ -351,26 +666,8 @@ def arity_error(closure: Closure, count: int, site) -> SchemeError:
 # Calling
 
 
-def bind_arguments(closure: Closure, args, site) -> list:
-    """The new frame for a call with any argument count; raises an arity error when it does not fit."""
-    count = len(args)
-    required = closure.required
-    if closure.rest:
-        if count < required:
-            raise arity_error(closure, count, site)
-        frame = [closure.env]
-        frame.extend(args[:required])
-        frame.append(make_list(args[required:]))
-        return frame
-    if count != required:
-        raise arity_error(closure, count, site)
-    frame = [closure.env]
-    frame.extend(args)
-    return frame
-
-
 def call_python(procedure, args):
-    """Call a Python callable without ``f(*args)`` for short argument lists (keeps the C stack flat)."""
+    """Call with a sequence of arguments without ``f(*args)`` for short lists (keeps the C stack flat)."""
     count = len(args)
     if count == 1:
         return procedure(args[0])
@@ -384,61 +681,71 @@ def call_python(procedure, args):
 
 
 def call_other(procedure, args, site):
-    """The general path of a non-tail call: any procedure, any arity; runs tail calls to completion."""
+    """A non-tail call of any procedure with a sequence of arguments; runs tail calls to completion."""
     try:
-        if type(procedure) is Closure:
-            result = procedure.body(bind_arguments(procedure, args, site))
-        elif callable(procedure):
-            result = call_python(procedure, args)
-            kind = type(result)
-            if (kind is list or kind is tuple) and procedure not in BUILTIN_INFO:
-                result = to_scheme(result)
+        count = len(args)
+        if count == 1:
+            result = procedure(args[0])
+        elif count == 2:
+            result = procedure(args[0], args[1])
+        elif count == 0:
+            result = procedure()
+        elif count == 3:
+            result = procedure(args[0], args[1], args[2])
         else:
-            raise not_a_procedure(procedure, site)
+            result = procedure(*args)
         if type(result) is TailCall:
             result = complete(result)
+        elif (type(result) is list or type(result) is tuple) and _unwrapped_python(procedure):
+            result = to_scheme(result)  # a Python callable that entered without to_scheme
         return result
     except Exception as error:
         raise call_failed(procedure, args, error, site)
 
 
+def _unwrapped_python(procedure) -> bool:
+    if type(procedure) is FunctionType:
+        return (id(procedure.__code__) not in PROCEDURES and procedure not in BUILTIN_INFO
+                and not hasattr(procedure, "python_callable"))
+    return _hashable(procedure) and procedure not in BUILTIN_INFO
+
+
 def call_other_tail(procedure, args, site):
-    """The general path of a tail call: closures come back as ``(body, frame)``; the rest are called."""
-    if type(procedure) is Closure:
-        return TailCall((procedure.body, bind_arguments(procedure, args, site)))
-    if not callable(procedure):
-        raise not_a_procedure(procedure, site)
-    try:
-        result = call_python(procedure, args)
-    except Exception as error:
-        raise call_failed(procedure, args, error, site)
-    kind = type(result)
-    if (kind is list or kind is tuple) and procedure not in BUILTIN_INFO:
-        return to_scheme(result)
-    return result
+    """A tail call of any procedure: what the caller returns to its trampoline."""
+    return TailCall((procedure, tuple(args), site))
 
 
 def apply_procedure(procedure, args):
     """Call any Scheme procedure with a Python sequence of arguments and return its value.
 
-    Builtins that call back into Scheme (``map``, ``for-each``, ``sort``…) use this.
+    Builtins that call back into Scheme (``map``, ``for-each``, ``sort``…) use this. A
+    compiled procedure's own errors pass on unchanged (the builtin's call site adds the
+    trace line).
     """
-    if type(procedure) is Closure:
-        if procedure.arity == len(args):
-            frame = [procedure.env]
-            frame.extend(args)
-            result = procedure.body(frame)
+    if type(procedure) is not FunctionType or id(procedure.__code__) not in PROCEDURES:
+        return call_other(procedure, args, None)
+    try:
+        count = len(args)
+        if count == 1:
+            result = procedure(args[0])
+        elif count == 2:
+            result = procedure(args[0], args[1])
+        elif count == 0:
+            result = procedure()
+        elif count == 3:
+            result = procedure(args[0], args[1], args[2])
         else:
-            result = procedure.body(bind_arguments(procedure, args, None))
-        return complete(result)
-    return call_other(procedure, args, None)
+            result = procedure(*args)
+    except TypeError as error:
+        if error.__traceback__.tb_next is None:
+            raise arity_error(PROCEDURES[id(procedure.__code__)], len(args), None) from None
+        raise
+    return complete(result)
 
 
 def tail_apply(procedure, args):
     """What a builtin returns to tail-call ``procedure`` (``apply`` does, as R7RS requires)."""
-    if type(procedure) is Closure:
-        return TailCall((procedure.body, bind_arguments(procedure, args, None)))
-    return call_other(procedure, args, None)
+    return TailCall((procedure, tuple(args), None))
 
 
 # ---------------------------------------------------------------------------
@@ -456,9 +763,9 @@ def entered(interpreter, max_depth: int, function, *args):
                     "Python and Scheme in this thread", kind="recursion") from None
 
 
-def _apply_from_python(procedure, converted):
+def _apply_from_python(procedure, converted, interpreter):
     try:
-        return apply_procedure(procedure, converted)
+        return to_python_value(apply_procedure(procedure, converted), interpreter)
     except RecursionError:
         raise recursion_error(procedure, None) from None
 
@@ -466,16 +773,16 @@ def _apply_from_python(procedure, converted):
 def call_from_python(procedure, args, max_depth: int | None = None, interpreter=None):
     """Call a Scheme procedure from Python with Python arguments converted by ``to_scheme``.
 
-    A closure runs under its own interpreter (its lock, state and ``max_depth``) unless
-    one is given.
+    A compiled procedure runs under its own interpreter (its lock, state and
+    ``max_depth``) unless one is given; a procedure it returns comes back wrapped.
     """
-    if interpreter is None and type(procedure) is Closure:
-        home = procedure.home
-        interpreter = home.interpreter if home is not None else None
+    procedure = to_scheme(procedure)
+    if interpreter is None:
+        interpreter = home_interpreter(procedure)
     if max_depth is None:
         max_depth = interpreter.max_depth if interpreter is not None else DEFAULT_MAX_DEPTH
     converted = [to_scheme(arg) for arg in args]
-    return entered(interpreter, max_depth, _apply_from_python, procedure, converted)
+    return entered(interpreter, max_depth, _apply_from_python, procedure, converted, interpreter)
 
 
 class BuiltinProcedure:
@@ -507,6 +814,68 @@ class BuiltinProcedure:
         return f"<sxflow builtin {BUILTIN_INFO[self.procedure].name}>"
 
 
+def to_python_value(value, interpreter=None):
+    """A value handed from Scheme to Python: a compiled procedure comes wrapped (callable from Python)."""
+    if type(value) is FunctionType:
+        python = getattr(value, "python_callable", None)
+        if python is not None:
+            return python
+        if id(value.__code__) in PROCEDURES:
+            return Closure(value, interpreter)
+    return value
+
+
+_python_wrappers: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def python_procedure(function):
+    """A Python callable entering Scheme, as a procedure of the Scheme convention.
+
+    Lists and tuples it returns become Scheme lists. The same callable always gets the
+    same wrapper (``eq?`` holds), and ``to_python_value`` hands back the callable itself.
+    """
+    try:
+        wrapper = _python_wrappers.get(function)
+    except TypeError:
+        wrapper = None
+    if wrapper is not None:
+        return wrapper
+
+    def procedure(*args):
+        # A Scheme procedure handed to Python is called from Python: it gets the wrapper
+        # that enters Scheme properly (lock, depth, entry count).
+        result = function(*[to_python_value(arg) if type(arg) is FunctionType else arg for arg in args])
+        kind = type(result)
+        if kind is list or kind is tuple:
+            return to_scheme(result)
+        return result
+
+    procedure.python_callable = function
+    procedure.__name__ = getattr(function, "__name__", None) or type(function).__name__
+    try:
+        _python_wrappers[function] = procedure
+    except TypeError:
+        pass  # not weakly referenceable: a fresh wrapper each time
+    return procedure
+
+
+def _scheme_atom(value, kind):
+    # Python bytes become a bytevector (Scheme bytevectors are bytearray); a builtin or
+    # procedure fetched from Python is itself again; another Python callable is wrapped.
+    if kind is bytes:
+        return bytearray(value)
+    if kind is BuiltinProcedure or kind is Closure:
+        return value.procedure
+    if kind is FunctionType:
+        if value in BUILTIN_INFO or id(value.__code__) in PROCEDURES or hasattr(value, "python_callable"):
+            return value
+        return python_procedure(value)
+    if callable(value) and not isinstance(value, type) and not hasattr(value, "sx_write") \
+            and kind.__module__.split(".")[0] != "sxflow":
+        return python_procedure(value)
+    return value
+
+
 def to_scheme(value: object) -> object:
     """A Python value as a Scheme value: lists and tuples become Scheme lists (deeply); the rest is kept.
 
@@ -515,11 +884,7 @@ def to_scheme(value: object) -> object:
     """
     kind = type(value)
     if kind is not list and kind is not tuple:
-        # Python bytes become a bytevector (Scheme bytevectors are bytearray); a builtin
-        # fetched from Python is the builtin itself again.
-        if kind is bytes:
-            return bytearray(value)
-        return value.procedure if kind is BuiltinProcedure else value
+        return _scheme_atom(value, kind)
     # Iterative depth-first post-order, so deeply nested Python data cannot exhaust the stack.
     converted: dict[int, object] = {}
     in_progress: set[int] = set()
@@ -533,10 +898,8 @@ def to_scheme(value: object) -> object:
                 item_kind = type(item)
                 if item_kind is list or item_kind is tuple:
                     item = converted[id(item)]
-                elif item_kind is bytes:
-                    item = bytearray(item)
-                elif item_kind is BuiltinProcedure:
-                    item = item.procedure
+                else:
+                    item = _scheme_atom(item, item_kind)
                 result = Pair(item, result)
             converted[key] = result
             in_progress.discard(key)

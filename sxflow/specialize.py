@@ -30,7 +30,6 @@ from .source import format_position
 
 # Names every template may use.
 _TEMPLATE_GLOBALS = {
-    "Closure": runtime.Closure,
     "TailCall": runtime.TailCall,
     "complete": runtime.complete,
     "SchemeError": SchemeError,
@@ -86,6 +85,7 @@ def register_inline(name: Symbol, count: int, function, guard, expression: str) 
         if used not in operands and used not in _TEMPLATE_GLOBALS and not hasattr(builtins, used):
             raise ValueError(f"{where}: {expression!r} names {used}, which templates do not define")
     INLINE_PRIMITIVES[(name, count)] = (function, guard, expression)
+    runtime.INLINED_BUILTINS[runtime.global_key(name)] = function  # redefining it clears INTACT
 
 SIMPLE_KINDS = ("local", "local1", "constant")
 # Inlined primitives nest at most this deep in one template (Python's parser limits nesting).
@@ -152,9 +152,8 @@ class Template:
     def call_lines(self, call, loop: bool = False) -> list[str]:
         """Statements performing ``call`` and returning its result (or, in tail position, a tail call).
 
-        With ``loop``, the statements sit in a ``while True`` around the body of a
-        procedure: a tail call to a closure whose body is this very node (a procedure
-        calling itself, a named-let loop) rebinds ``frame`` and continues the loop.
+        The procedure is called directly, whatever it is; only a failure takes the slow
+        path (``call_failed`` explains it: not a procedure, wrong argument count...).
         """
         if call.operator_cell is not None:
             operator_expression = f"{self.bind(call.operator_cell, 'C')}.value"
@@ -166,51 +165,18 @@ class Template:
             lines.append(f"a{index} = {self.expression(node)}")
             names.append(f"a{index}")
         site_name = self.bind(call.site, "S")
-        count = len(names)
-        frame_items = ", ".join(["procedure.env", *names])
         arguments = "(" + "".join(name + ", " for name in names) + ")"
         if call.tail:
-            self_call = [
-                "    if procedure.body is node:",
-                f"        frame = [{frame_items}]",
-                "        continue",
-            ] if loop else []
-            return lines + [
-                f"if type(procedure) is Closure and procedure.arity == {count}:",
-                *self_call,
-                f"    return TailCall((procedure.body, [{frame_items}]))",
-                "if type(procedure) is FunctionType and procedure in BUILTIN_INFO:",
-                "    try:",
-                f"        return procedure({', '.join(names)})",
-                "    except Exception as error:",
-                f"        raise call_failed(procedure, {arguments}, error, {site_name})",
-                f"return call_other_tail(procedure, {arguments}, {site_name})",
-            ]
-        position = self.bind(call.site.position, "P")
+            return lines + [f"return TailCall((procedure, {arguments}, {site_name}))"]
         return lines + [
-            f"if type(procedure) is Closure and procedure.arity == {count}:",
-            "    try:",
-            f"        result = procedure.body([{frame_items}])",
-            "        if type(result) is TailCall:",
-            "            result = complete(result)",
-            "        return result",
-            "    except SchemeError as error:",
+            "try:",
+            f"    result = procedure({', '.join(names)})",
+            "    if type(result) is TailCall:",
+            "        result = complete(result)",
+            "    return result",
+            "except Exception as error:",
             # A deep recursion unwinds through the same site many times: add_frame counts, not lists.
-            f"        error.add_frame({position}, procedure.name)",
-            "        error.__traceback__ = None",  # keep memory flat while unwinding
-            "        raise error",
-            "    except RecursionError:",
-            f"        raise recursion_error(procedure, {site_name}) from None",
-            # Builtins are called here directly; only their failures take the slow path.
-            "if type(procedure) is FunctionType and procedure in BUILTIN_INFO:",
-            "    try:",
-            f"        result = procedure({', '.join(names)})",
-            "        if type(result) is TailCall:",
-            "            result = complete(result)",
-            "        return result",
-            "    except Exception as error:",
-            f"        raise call_failed(procedure, {arguments}, error, {site_name})",
-            f"return call_other(procedure, {arguments}, {site_name})",
+            f"    raise call_failed(procedure, {arguments}, error, {site_name})",
         ]
 
     def return_lines(self, node, loop: bool = False) -> list[str]:
@@ -354,10 +320,8 @@ def cond_node(clauses, fallback, tail: bool, position=None):
 
 
 def _loop(lines: list[str], tail: bool) -> list[str]:
-    """In tail position, a ``while True`` lets a procedure's self tail calls loop in place."""
-    if not tail:
-        return lines
-    return ["while True:", *("    " + line for line in lines)]
+    """The statements of a node body (tail calls go back to the trampoline)."""
+    return lines
 
 
 def select_node(clauses):

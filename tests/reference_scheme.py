@@ -5,8 +5,8 @@ dicts chained to their parent, procedures are records of parameters, body and
 environment, and a tail position loops instead of recursing (so tail loops run in
 constant Python stack, as Scheme requires). It knows just the subset the random
 programs of tests/test_procedures.py use: integers, booleans, symbols, lists,
-``quote if define set! lambda let let* named-let cond and or when unless begin
-guard``, ``raise``, and a few builtins. Builtins are ordinary global bindings, so a
+``quote if define set! lambda let let* named-let cond case do and or when unless
+begin guard``, ``raise``, and a few builtins. Builtins are ordinary global bindings, so a
 program can redefine them.
 """
 
@@ -17,6 +17,7 @@ from sxflow.data import NIL, Pair, Symbol
 S = Symbol
 QUOTE, IF, DEFINE, SET, LAMBDA, LET, LET_STAR = S("quote"), S("if"), S("define"), S("set!"), S("lambda"), S("let"), S("let*")
 COND, AND, OR, WHEN, UNLESS, BEGIN, GUARD, ELSE = S("cond"), S("and"), S("or"), S("when"), S("unless"), S("begin"), S("guard"), S("else")
+CASE, DO = S("case"), S("do")
 
 
 class Raised(Exception):
@@ -126,6 +127,10 @@ def builtin_raise(payload):
     raise Raised(payload)
 
 
+def is_eqv(left, right) -> bool:
+    return left is right or (type(left) is type(right) and type(left) in (int, Symbol) and left == right)
+
+
 def global_environment(output: list) -> Environment:
     def display(value):
         output.append(write(value))
@@ -138,7 +143,7 @@ def global_environment(output: list) -> Environment:
         "list": lambda *items: from_list(list(items)), "length": builtin_length,
         "null?": lambda x: x is NIL, "pair?": lambda x: isinstance(x, Pair), "not": lambda x: x is False,
         "symbol?": lambda x: type(x) is Symbol, "number?": lambda x: type(x) is int,
-        "eq?": lambda a, b: a is b or (type(a) is type(b) and type(a) in (int, Symbol) and a == b),
+        "eq?": is_eqv, "eqv?": is_eqv, "zero?": lambda x: check_int(x) or x == 0,
         "raise": builtin_raise, "display": display,
     }
     return Environment([Symbol(name) for name in table], list(table.values()))
@@ -271,6 +276,32 @@ def evaluate(form, environment):
             else:
                 return None
             form = Pair(BEGIN, from_list(parts[1:]))
+            continue
+        if head is CASE:  # (case key ((datum...) body...)... [(else body...)]), data compared by eqv
+            key = evaluate(items[0], environment)
+            for clause in items[1:]:
+                parts = to_list(clause)
+                if parts[0] is ELSE or any(is_eqv(datum, key) for datum in to_list(parts[0])):
+                    break
+            else:
+                return None
+            form = Pair(BEGIN, from_list(parts[1:]))
+            continue
+        if head is DO:  # (do ((variable init [step])...) (test result...) body...): fresh bindings each turn
+            specs = [to_list(spec) for spec in to_list(items[0])]
+            exit_parts = to_list(items[1])
+            names = [spec[0] for spec in specs]
+            loop_environment = Environment(names, [evaluate(spec[1], environment) for spec in specs], environment)
+            while evaluate(exit_parts[0], loop_environment) is False:
+                for body_form in items[2:]:
+                    evaluate(body_form, loop_environment)
+                values = [evaluate(spec[2], loop_environment) if len(spec) == 3 else loop_environment.table[spec[0]]
+                          for spec in specs]
+                loop_environment = Environment(names, values, environment)
+            if len(exit_parts) == 1:
+                return None
+            environment = loop_environment
+            form = Pair(BEGIN, from_list(exit_parts[1:]))
             continue
         if head is GUARD:  # (guard (variable clause...) body...), clauses like cond, re-raise when none fits
             variable, clauses = items[0].car, to_list(items[0].cdr)

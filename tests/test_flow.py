@@ -13,11 +13,10 @@ from pathlib import Path
 import pytest
 
 import sxflow
-from sxflow import NIL, Interpreter, Pair, SchemeError, Symbol, read, to_python, write_string
+from sxflow import NIL, Interpreter, Pair, SchemeError, Symbol, read, to_python, to_scheme, write_string
 from sxflow.data import make_list
 from sxflow.errors import ErrorObject
-from sxflow.flow import Flow, FlowStore, load_flow, peer_table
-from sxflow.flow import flow_library_directory
+from sxflow.flow import Flow, FlowStore, flow_library_directory, load_flow, peer_table
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPORTED = [
@@ -135,7 +134,16 @@ def test_register_peer_helper_accepts_mappings_pairs_and_scheme_procedures(flow)
     assert flow.transport("b", "double", 4) == -4
     assert flow.transport("b", "half", 3) == 1.5
     table = peer_table({"f": scheme_double})
-    assert table.car.car is Symbol("f") and table.car.cdr.car is scheme_double and table.cdr is NIL
+    # The table holds the procedure itself (the Python wrapper is taken off, as to_scheme does).
+    assert table.car.car is Symbol("f") and table.car.cdr.car is to_scheme(scheme_double) and table.cdr is NIL
+    assert flow.interpreter.eval("procedure?")(table.car.cdr.car) is True
+
+
+def test_python_steps_and_peer_functions_return_lists_as_scheme_lists(flow):
+    flow.register_peer("a", {"pair": lambda x: [x, x]})
+    assert write_string(flow.transport("a", "pair", 1)) == "(1 1)"
+    flow.define("listing", [lambda x: (x, "two"), lambda items: items.cdr.car])
+    assert flow.start("run-lists", "listing", 1) == "two"
 
 
 def test_re_registering_an_address_replaces_it(flow):

@@ -30,7 +30,7 @@ def expression(draw, variables, depth, procedures=()):
     """An integer-valued expression over ``variables`` (never a type error, always terminating)."""
     choices = ["number", "variable"] if depth <= 0 else [
         "number", "variable", "arithmetic", "if", "let", "let*", "cond", "and-or", "list", "call",
-        "guard", "display", "when",
+        "guard", "display", "when", "case", "do", "closure",
     ]
     kind = draw(st.sampled_from(choices))
     sub = lambda names=variables: expression(names, depth - 1, procedures)  # noqa: E731
@@ -68,6 +68,17 @@ def expression(draw, variables, depth, procedures=()):
                 f" (if (< {draw(sub())} 0) (raise {payload}) {draw(sub())}))")
     if kind == "display":
         return f"(begin (display {draw(sub())}) (display \" \") {draw(sub())})"
+    if kind == "case":
+        return (f"(case {draw(sub())} ((0 1 2) {draw(sub())}) ((-1 -2 -3) {draw(sub())}) "
+                f"(else {draw(sub())}))")
+    if kind == "do":
+        name = f"d{depth}"
+        # Counting down with -: a program may redefine + so that (+ d 1) is d.
+        return (f"(do (({name} {draw(st.integers(0, 4))} (- {name} 1)) "
+                f"(s{depth} 0 (+ s{depth} {draw(sub(variables + [name]))}))) ((< {name} 1) s{depth}))")
+    if kind == "closure":  # a closure made and called at once, over the variables in scope
+        name = f"c{depth}"
+        return f"((lambda ({name}) (+ {name} {draw(sub(variables + [name]))})) {draw(sub())})"
     if kind == "when":
         word = draw(st.sampled_from(["when", "unless"]))
         return f"(begin ({word} (< {draw(sub())} 0) (display 'w)) {draw(sub())})"
@@ -95,10 +106,24 @@ def program(draw):
     forms.append("(define (build n) (if (= n 0) '() (cons n (build (- n 1)))))")
     forms.append(f"(define (make-counter) (let ((c 0)) (lambda (k) (set! c (+ (+ c k) {draw(NUMBER)})) c)))")
     forms.append("(define counter (make-counter))")
+    # Closures over loop variables (each iteration its own binding), set! of captured and
+    # local variables, internal definitions, case on symbols, deep data.
+    forms.append("(define (sum-calls fs v) (if (null? fs) 0 (+ ((car fs) v) (sum-calls (cdr fs) v))))")
+    forms.append("(define (adders n) (let loop ((i n) (acc '())) (if (< i 1) acc (loop (- i 1) (cons (lambda (x) (+ x i)) acc)))))")
+    forms.append("(define (do-thunks n) (do ((i n (- i 1)) (fs '() (cons (lambda (x) (* x i)) fs))) ((< i 1) fs)))")
+    forms.append(f"(define (accumulate n) (let ((total {draw(NUMBER)})) (do ((i n (- i 1))) ((< i 1) total) "
+                 f"(set! total (+ total {draw(expression(['i', 'n', 'total'], 1))})))))")
+    forms.append(f"(define (with-helper n) (define (helper k) (if (< k 1) 0 (+ k (helper (- k 1))))) "
+                 f"(define base {draw(expression(['n'], 1))}) (+ (helper n) base))")
+    forms.append("(define (kind s) (case s ((a e i o u) 'vowel) ((y) 'sometimes) (else 'consonant)))")
+    forms.append("(define (nest n) (if (= n 0) '() (list (nest (- n 1)))))")
+    forms.append("(define (depth t) (if (null? t) 0 (+ 1 (depth (car t)))))")
+    forms.append("(define (swap-counter) (let ((a 1) (b 2)) (lambda () (let ((t a)) (set! a b) (set! b (+ t b)) a))))")
     forms.append("(define (odd-raise n) (if (< n 0) (raise 'negative) (* n 2)))")
     uses = []
     for _ in range(draw(st.integers(2, 5))):
-        kind = draw(st.sampled_from(["call", "tail", "named", "deep", "data", "counter", "raise", "guarded"]))
+        kind = draw(st.sampled_from(["call", "tail", "named", "deep", "data", "counter", "raise", "guarded",
+                                     "adders", "thunks", "accumulate", "helper", "case", "nest", "swap"]))
         argument = draw(expression([], 2, tuple(procedures)))
         if kind == "call":
             uses.append(f"({draw(st.sampled_from(procedures))} {argument} {draw(NUMBER)})")
@@ -114,8 +139,22 @@ def program(draw):
             uses.append(f"(begin (counter {argument}) (counter 1))")
         elif kind == "raise":
             uses.append(f"(odd-raise {argument})")
-        else:
+        elif kind == "guarded":
             uses.append(f"(guard (e ((symbol? e) 'caught)) (odd-raise {argument}))")
+        elif kind == "adders":
+            uses.append(f"(sum-calls (adders {draw(st.integers(0, 6))}) {argument})")
+        elif kind == "thunks":
+            uses.append(f"(sum-calls (do-thunks {draw(st.integers(0, 6))}) {argument})")
+        elif kind == "accumulate":
+            uses.append(f"(accumulate {draw(st.integers(0, 30))})")
+        elif kind == "helper":
+            uses.append(f"(with-helper {draw(st.integers(0, 30))})")
+        elif kind == "case":
+            uses.append(f"(kind '{draw(st.sampled_from(['a', 'y', 'z', 'o']))})")
+        elif kind == "nest":
+            uses.append(f"(depth (nest {draw(st.integers(0, 400))}))")
+        else:
+            uses.append("(let ((s (swap-counter))) (s) (s) (s))")
     forms.append(f"(define first-results (list {' '.join(uses)}))")
     # Redefine a global and a builtin the compiled procedures use, then run them again.
     forms.append(f"(set! g {draw(NUMBER)})")
@@ -123,6 +162,10 @@ def program(draw):
         forms.append(f"(define (+ a b) (- a (- 0 b) {draw(st.sampled_from(['0', '1']))}))")
     if draw(st.booleans()):
         forms.append("(define (car pair) (cdr pair))")
+    if draw(st.booleans()):
+        # A builtin redefined in the middle of a procedure that inlines it.
+        forms.append("(define (redefine-mid x) (let ((a (* x 2))) (set! * (lambda (p q) (- p q))) (* a 3)))")
+        forms.append(f"(define mid-result (redefine-mid {draw(NUMBER)}))")
     forms.append(f"(list first-results {' '.join(uses)})")
     return "\n".join(forms)
 
@@ -169,16 +212,22 @@ def interp():
 
 
 def is_generated(closure) -> bool:
-    return type(closure) is Closure and closure.body.__code__.co_name.startswith("procedure ")
+    # A generated procedure converts its own failures (a node-backed one leaves that to its nodes).
+    return type(closure) is Closure and "procedure_failed" in closure.procedure.__code__.co_names
 
 
 def test_common_procedures_are_generated_and_others_keep_the_nodes(interp):
     interp.eval("""
       (define (fib n) (if (< n 2) n (+ (fib (- n 1)) (fib (- n 2)))))
       (define (sum n) (let loop ((i 0) (t 0)) (if (> i n) t (loop (+ i 1) (+ t i)))))
-      (define (counter) (let ((c 0)) (lambda () (set! c (+ c 1)) c)))""")
+      (define (counter) (let ((c 0)) (lambda () (set! c (+ c 1)) c)))
+      (define (adders n) (let loop ((i n) (fs '())) (if (= i 0) fs (loop (- i 1) (cons (lambda (x) (+ x i)) fs)))))""")
     assert is_generated(interp["fib"]) and is_generated(interp["sum"])
-    assert not is_generated(interp["counter"])  # an inner lambda: left to the nodes
+    # An inner lambda is a nested def (set! of its captured variable through nonlocal).
+    assert is_generated(interp["counter"]) and is_generated(interp.eval("(counter)"))
+    # A closure over a loop variable needs a fresh binding each turn: left to the nodes.
+    assert not is_generated(interp["adders"])
+    assert interp.eval("(let ((f (car (adders 3)))) (f 10))") == 11
     assert interp.eval("(fib 20)") == 6765
     assert interp.eval("(sum 100)") == 5050
 
@@ -238,3 +287,32 @@ def test_python_tuple_values_pass_through_generated_code(interp):
     interp.environment.define(Symbol("tuple-value"), ("a", "b"))
     interp.eval("(define (get) (if #t tuple-value 0))")
     assert interp.eval("(get)") == ("a", "b")
+
+
+def test_guard_in_generated_code_keeps_positions_and_traces(interp):
+    interp.eval("(define (f) (guard (e ((car e) 1)) (raise 5)))\n"
+                "(define (g x) (guard (e (#f 0)) (raise x)))", filename="g.sx")
+    assert is_generated(interp["f"]) and is_generated(interp["g"])
+    with pytest.raises(SchemeError) as caught:
+        interp.eval("(f)", filename="use.sx")
+    text = str(caught.value)
+    # The clause test failed at the raise point: its position, then the raise in the trace.
+    assert "g.sx:1:24: car: expected a pair, got 5" in text and "g.sx:1:36: call to raise" in text
+    with pytest.raises(SchemeError) as caught:
+        interp.eval("(g 'boom)", filename="use.sx")
+    assert str(caught.value).startswith("g.sx:2:33: uncaught raise: boom")
+    assert "use.sx:1:1: call to g" in str(caught.value)
+
+
+def test_inner_lambdas_case_do_and_internal_definitions_are_generated(interp):
+    interp.eval("""
+      (define (kind s) (case s ((a e i o u) 'vowel) ((y) 'sometimes) (else 'consonant)))
+      (define (total n) (let ((sum 0)) (do ((i n (- i 1))) ((< i 1) sum) (set! sum (+ sum i)))))
+      (define (tri n) (define (helper k) (if (< k 1) 0 (+ k (helper (- k 1))))) (helper n))
+      (define (early f) (define a (f)) (define b 1) a)""")
+    for name in ("kind", "total", "tri", "early"):
+        assert is_generated(interp[name]), name
+    assert interp.eval("(list (kind 'e) (kind 'y) (kind 'z) (total 10) (tri 4))") == interp.eval(
+        "'(vowel sometimes consonant 55 10)")
+    with pytest.raises(SchemeError, match="variable b used before its definition"):
+        interp.eval("(define (early2) (define a b) (define b 1) a) (early2)")

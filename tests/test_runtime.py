@@ -248,9 +248,9 @@ def test_the_trampoline_is_one_function():
 
     calls = []
 
-    def body(frame):
-        calls.append(frame)
-        return frame[0] if len(calls) > 2 else TailCall((body, [len(calls)]))
+    def step(count):
+        calls.append(count)
+        return count if len(calls) > 2 else TailCall((step, (len(calls),), None))
 
-    assert complete(TailCall((body, [0]))) == 2
+    assert complete(TailCall((step, (0,), None))) == 2
     assert complete(("not", "a call")) == ("not", "a call")

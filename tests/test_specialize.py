@@ -22,9 +22,10 @@ def forget_test_builtins():
 
 def test_generated_source_is_registered_with_linecache():
     interp = Interpreter()
-    # set! keeps this procedure on the nodes (see sxflow/procedures.py): its body is the if template.
-    interp.eval("(define (twice-plus x y) (if (< x y) (begin (set! x 2) x) (- y 1)))", filename="twice.sx")
-    body = interp["twice-plus"].body
+    # delay keeps this procedure on the nodes (see sxflow/procedures.py): its body is the if template.
+    interp.eval("(define (twice-plus x y) (if (< x y) (delay x) (- y 1)))", filename="twice.sx")
+    procedure = interp["twice-plus"].procedure
+    body = procedure.__closure__[procedure.__code__.co_freevars.index("body")].cell_contents
     code = body.__code__
     lines = linecache.getlines(code.co_filename)
     assert lines, code.co_filename
@@ -61,7 +62,7 @@ def test_dump_switch_writes_every_generated_source(tmp_path, monkeypatch):
     assert files
     texts = [path.read_text() for path in files]
     assert any("def factory(" in text and "def node(frame):" in text for text in texts)
-    assert interp["dumped"].body.__code__.co_filename in {str(path) for path in files}
+    assert interp["dumped"].procedure.__code__.co_filename in {str(path) for path in files}
     assert interp.eval("(dumped 1 2 3 4 5 6 7)") == interp.eval("'(2 1 3 4 5 6 7)")
 
 

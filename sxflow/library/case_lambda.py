@@ -3,26 +3,31 @@
 from __future__ import annotations
 
 from ..compiler import arguments_of, cells_with_positions, form_error, special_form
-from ..data import Pair, list_to_python
-from ..runtime import Closure, TailCall, bind_arguments, describe_count, fault
+from ..data import Pair
+from types import FunctionType
+
+from ..runtime import PROCEDURES, TailCall, describe_count, fault, procedure_code
 
 
-def case_lambda_body(frame):
-    """The body of a case-lambda procedure: ``frame`` is [clauses, arguments as a list].
+def _case_lambda_factory(clauses):
+    def procedure(*arguments):
+        """A case-lambda procedure: a tail call of the first clause that takes this many arguments.
 
-    It returns a tail call of the chosen clause, so a case-lambda procedure calling
-    itself in tail position loops in constant space like any procedure.
-    """
-    clauses = frame[0]
-    arguments = list_to_python(frame[1])
-    count = len(arguments)
-    for clause in clauses:
-        if clause.arity == count or (clause.rest and count >= clause.required):
-            return TailCall((clause.body, bind_arguments(clause, arguments, None)))
-    accepted = ", ".join(describe_count(clause.required, None if clause.rest else clause.required)
-                         for clause in clauses)
-    raise fault(f"{clauses[0].name}: no clause takes {count} argument{'' if count == 1 else 's'} "
-                f"(the clauses take {accepted})", kind="arity")
+        So a case-lambda procedure calling itself in tail position loops in constant
+        space like any procedure.
+        """
+        count = len(arguments)
+        for clause in clauses:
+            info = PROCEDURES[id(clause.__code__)]
+            if info.required == count or (info.rest and count >= info.required):
+                return TailCall((clause, arguments, None))
+        first = PROCEDURES[id(clauses[0].__code__)]
+        accepted = ", ".join(describe_count(info.required, None if info.rest else info.required)
+                             for info in (PROCEDURES[id(clause.__code__)] for clause in clauses))
+        raise fault(f"{first.name}: no clause takes {count} argument{'' if count == 1 else 's'} "
+                    f"(the clauses take {accepted})", kind="arity")
+
+    return procedure
 
 
 @special_form("case-lambda", shape="(case-lambda (parameters body...)...)")
@@ -42,10 +47,10 @@ def compile_named_case_lambda(compiler, form, scope, position, name):
         makers.append(compiler.make_lambda(parts[0][0], parts[1:], scope, where, name,
                                            compile_case_lambda, form))
     makers = tuple(makers)
+    make = FunctionType(procedure_code(_case_lambda_factory.__code__, name, position, 0, True), globals())
 
     def node(frame):
-        clauses = [make(frame) for make in makers]
-        return Closure(case_lambda_body, clauses, 0, True, name, position)
+        return make([make_clause(frame) for make_clause in makers])
 
     return node
 

@@ -6,16 +6,14 @@ from ..compiler import run_forms
 from ..data import NIL, MultipleValues, Pair, Symbol, make_list
 from ..dynamic import current
 from ..errors import ErrorObject, SxSyntaxError, as_scheme_error
-from ..handlers import raise_continuable, signal, with_handler
+from ..handlers import guard_raise, raise_continuable, signal, with_handler
 from ..printer import display_string
 from ..promises import Promise, force, make_promise
 from ..reader import read_all
 from ..runtime import (
-    Closure,
+    NAMESPACE_HELPERS,
     Environment,
     apply_procedure,
-    bind_arguments,
-    call_other,
     fault,
     is_procedure,
     tail_apply,
@@ -226,4 +224,7 @@ def is_environment(value):
     return type(value) is Environment
 
 
-del Closure, NIL, Pair, bind_arguments, call_other
+NAMESPACE_HELPERS["guard_raise"] = guard_raise
+NAMESPACE_HELPERS["RAISE_BUILTIN"] = raise_  # a raise inside a guard is direct while raise is this builtin
+
+del NIL, Pair

@@ -12,11 +12,12 @@ interpreter meanwhile sees the initial values.
 from __future__ import annotations
 
 import threading
+from types import FunctionType
 
 from ..compiler import arguments_of, cells_with_positions, form_error, special_form
 from ..data import NIL, Pair
 from ..printer import write_string
-from ..runtime import Closure, apply_procedure, fault
+from ..runtime import apply_procedure, fault, procedure_code
 from .registry import builtin
 
 
@@ -31,33 +32,38 @@ _bindings = _ThreadBindings()
 _ABSENT = object()
 
 
-def parameter_body(frame):
-    """The body of every parameter procedure: its closure environment is its state [value, converter].
+def _parameter_factory(state):
+    def procedure():
+        """A parameter: this thread's parameterized value if there is one, else the initial value."""
+        values = _bindings.values
+        if values:
+            value = values.get(id(state), _ABSENT)
+            if value is not _ABSENT:
+                return value
+        return state[0]
 
-    The value is this thread's parameterized one if there is one, else the initial value.
-    """
-    state = frame[0]
-    values = _bindings.values
-    if values:
-        value = values.get(id(state), _ABSENT)
-        if value is not _ABSENT:
-            return value
-    return state[0]
+    return procedure
+
+
+# Every parameter runs this code (registered: its name is "parameter", it takes no arguments).
+_make_parameter_procedure = FunctionType(procedure_code(_parameter_factory.__code__, "parameter", None, 0, False),
+                                         globals())
+_PARAMETER_CODE = _make_parameter_procedure([None, None]).__code__
 
 
 @builtin("make-parameter", types=("any", "procedure"))
 def make_parameter(value, converter=None):
     if converter is not None:
         value = apply_procedure(converter, (value,))
-    # A closure, so calling a parameter is as fast as calling any Scheme procedure.
-    return Closure(parameter_body, [value, converter], 0, False, "parameter", None)
+    # A plain function over its state [value, converter], as fast to call as any Scheme procedure.
+    return _make_parameter_procedure([value, converter])
 
 
 def parameter_state(value, position):
-    if type(value) is not Closure or value.body is not parameter_body:
+    if type(value) is not FunctionType or value.__code__ is not _PARAMETER_CODE:
         raise fault(f"parameterize: expected a parameter (made by make-parameter), got {write_string(value)}",
                     kind="wrong-type", position=position)
-    return value.env
+    return value.__closure__[0].cell_contents
 
 
 @special_form("parameterize", shape="(parameterize ((parameter value)...) body...)")
