@@ -79,6 +79,14 @@ LOADERS = ("flow-load-store!", "flow-load-remote!", "flow-load-run!")
 SOURCE_GLOBALS = ("flow-store-src", "flow-remote-src", "flow-run-src")
 
 
+# The primitives store.sx is written with (sxflow/library/storefile.py, storetable.py):
+# builtins of every interpreter, flow library loaded or not, and not part of its face.
+INTERNAL_BUILTINS = frozenset({
+    "flow-store-file-open", "flow-store-file-table", "flow-store-file-put!", "flow-store-file-delete!",
+    "flow-store-file-clear!", "flow-store-file-import!", "flow-store-file-close!", "flow-store-file-path",
+    "flow-store-table-export", "flow-store-table-import",
+})
+
 # The library's own state and helpers: globals every interpreter with the flow
 # library has, but not part of its documented face, so ``Interpreter.keys()`` and
 # REPL completion leave them out (``interp[name]`` still reaches them).
@@ -90,7 +98,7 @@ INTERNAL_NAMES = frozenset({
     "flow-condition-message", "flow-data->level", "flow-level->data", "flow-level", "flow-name?",
     "flow-record", "flow-run-failed!", "flow-run-key", "flow-run-level!", "flow-run-save!", "flow-run-step",
     "flow-written", "flow-definitions", "flow-steps",
-})
+}) | INTERNAL_BUILTINS
 
 # Installers of the procedures other layers add beside the library (the fed-* and
 # ray-* procedures): those modules register here when imported (sxflow/__init__.py

@@ -80,7 +80,7 @@ class Interpreter(MutableMapping):
         self.command_line = []
         self.environment = self.new_environment("interaction")
         self.flow_loaded = False
-        self.hidden_names = set()
+        self.hidden_names = set(flow.INTERNAL_BUILTINS)
         self._flow = None
         self._fed_state = None
         if store_path is not None:

@@ -7,9 +7,8 @@ import typing
 import pytest
 
 import sxflow
-from sxflow.flow import Flow, FlowStore
+from sxflow.flow import INTERNAL_BUILTINS, INTERNAL_NAMES, Flow, FlowStore
 from sxflow import Interpreter, NIL, Pair, SchemeError, Symbol, SxError, SxSyntaxError
-from sxflow.flow import INTERNAL_NAMES
 
 
 @pytest.fixture
@@ -458,6 +457,9 @@ def test_interpreter_is_a_mutable_mapping_whose_keys_leave_out_flow_internals():
 
     interp = Interpreter()
     assert isinstance(interp, MutableMapping)
+    # The store's primitives are builtins of every interpreter, left out before the library loads too.
+    assert INTERNAL_BUILTINS and not INTERNAL_BUILTINS & set(interp.keys())
+    assert all(name in interp for name in INTERNAL_BUILTINS) and INTERNAL_BUILTINS <= INTERNAL_NAMES
     interp.update({"a-global": 1})
     assert interp.pop("a-global") == 1 and "a-global" not in interp
     assert interp != Interpreter() and len({interp, interp}) == 1  # identity, hashable
