@@ -110,6 +110,15 @@ class Function:
         # A select runs only while its guard's body runs: what it reads cannot change meanwhile.
         self.synchronous = synchronous
         self.nonlocals: set[str] = set()
+        self.prologue = None  # lines run once on entry, before its body (a guard's select def)
+
+
+class Prologue:
+    """Lines written at the top of a function's body, once per call: a guard's select and marker, not once per turn of a loop."""
+
+    def __init__(self, indent: int) -> None:
+        self.indent = indent
+        self.lines: list = []
 
 
 class Nonlocals:
@@ -270,7 +279,13 @@ class Writer:
         """The body's text lines and their sites (by index), with the hoisted type tests filled in."""
         flags = {key: f"{key[0]}_{key[1]}" for key, uses in self.type_tests.items() if uses >= 2}
         texts, sites = [], {}
-        for item in self.lines:
+        items = list(self.lines)
+        items.reverse()
+        while items:
+            item = items.pop()
+            if type(item) is Prologue:
+                items.extend(reversed(item.lines))
+                continue
             if type(item) is Hoist:
                 for (variable, type_name), flag in flags.items():
                     if variable in item.variables:
@@ -317,6 +332,8 @@ class Writer:
             self.self_loop.variables = variables
         if rest is not None:
             self.emit(0, f"{variables[-1]} = make_list({variables[-1]})")
+        self.function.prologue = Prologue(0)
+        self.lines.append(self.function.prologue)
         self.emit(0, "while True:")
         self.hoist(1, variables if rest is None else variables[:-1])
         self.body(body_items, [locals_], returning, 1, [self.self_loop])
@@ -607,6 +624,8 @@ class Writer:
         self.lines.append(Nonlocals(indent + 2, self.function))
         if rest is not None:
             self.emit(indent + 2, f"{variables[-1]} = make_list({variables[-1]})")
+        self.function.prologue = Prologue(indent + 2)
+        self.lines.append(self.function.prologue)
         self.hoist(indent + 2, variables if rest is None else variables[:-1])
         returning = ("return",)
         self.body(body_items, scopes + [frame], returning, indent + 2, [Loop(object(), None, returning)])
@@ -722,33 +741,43 @@ class Writer:
         variable = self.fresh(f"v_{_identifier(spec.car.name)}_")
         clause_scopes = scopes + [{spec.car: variable}]
         select = f"select{number}"
-        # The tests, at the raise point: a nested def of its own (its failures converted here too).
-        self.emit(indent, f"def {select}(frame):")
-        self.emit(indent + 1, "try:")
+        state, outer, marker, result = (f"state{number}", f"outer{number}", f"marker{number}", f"r{number}")
+        # The tests, at the raise point: a nested def of its own (its failures converted here too),
+        # made once per call of the enclosing function (its prologue), not once per turn of a loop:
+        # it runs only while this guard's body runs, so it reads the variables' current values.
+        prologue = self.function.prologue
+        saved_lines = self.lines
+        top = indent
+        if prologue is not None:
+            self.lines, top = prologue.lines, prologue.indent
+        self.emit(top, f"def {select}(frame):")
+        self.emit(top + 1, "try:")
         outer_function = self.function
         self.function = Function(outer_function, synchronous=True)
-        self.lines.append(Nonlocals(indent + 2, self.function))
+        self.lines.append(Nonlocals(top + 2, self.function))
+        self.function.prologue = Prologue(top + 2)
+        self.lines.append(self.function.prologue)
         self.declare(spec.car, variable, ())
         saved_guards, self.guards = self.guards, []
-        self.emit(indent + 2, f"{variable} = frame[1]")
+        self.emit(top + 2, f"{variable} = frame[1]")
         no_loops = [Loop(object(), None, None)]
         for index, parts in enumerate(clauses):
             if self.is_else(parts[0][0], clause_scopes):
-                self.emit(indent + 2, f"return ({index}, True)")
+                self.emit(top + 2, f"return ({index}, True)")
                 break
-            test = self.spill(self.value(parts[0][0], clause_scopes, indent + 2, no_loops, parts[0][1]), indent + 2)
-            self.emit(indent + 2, f"if {test} is not False:")
-            self.emit(indent + 3, f"return ({index}, {test})")
+            test = self.spill(self.value(parts[0][0], clause_scopes, top + 2, no_loops, parts[0][1]), top + 2)
+            self.emit(top + 2, f"if {test} is not False:")
+            self.emit(top + 3, f"return ({index}, {test})")
         else:
-            self.emit(indent + 2, "return None")
-        self.emit(indent + 1, "except Exception as error:")
-        self.emit(indent + 2, "raise procedure_failed(error, SITES)")
+            self.emit(top + 2, "return None")
+        self.emit(top + 1, "except Exception as error:")
+        self.emit(top + 2, "raise procedure_failed(error, SITES)")
         self.function = outer_function
         self.guards = saved_guards
-        state, outer, marker, result = (f"state{number}", f"outer{number}", f"marker{number}", f"r{number}")
+        self.emit(top, f"{marker} = (None, {select})")
+        self.lines = saved_lines
         self.emit(indent, f"{state} = current.state")
         self.emit(indent, f"{outer} = {state}.handlers")
-        self.emit(indent, f"{marker} = (None, {select})")
         # Every way out of the body puts the outer handlers back (see sxflow.dynamic).
         self.emit(indent, "try:")
         self.emit(indent + 1, f"{state}.handlers = ({marker}, {outer}, {outer}[2] + 1)")
@@ -757,7 +786,14 @@ class Writer:
         self.guards.pop()
         self.emit(indent, f"except Exception as error{number}:")
         self.emit(indent + 1, f"{state}.handlers = {outer}")
-        self.emit(indent + 1, f"{variable}, choice{number} = guard_caught(error{number}, {marker}, {outer}[2], SITES)")
+        # A raise that chose this guard's clause at the raise point (the usual case) is taken
+        # here; anything else is explained and its clause chosen by guard_caught.
+        choice = f"choice{number}"
+        self.emit(indent + 1, f"{choice} = error{number}.guard_choice if type(error{number}) is SchemeError else None")
+        self.emit(indent + 1, f"if {choice} is not None and {choice}[0] is {marker}:")
+        self.emit(indent + 2, f"{variable}, {choice} = error{number}.args[0], {choice}[1]")
+        self.emit(indent + 1, "else:")
+        self.emit(indent + 2, f"{variable}, {choice} = guard_caught(error{number}, {marker}, {outer}[2], SITES)")
         self.declare(spec.car, variable, loops)
         if not clauses:
             self.emit(indent + 1, "raise")
