@@ -18,10 +18,14 @@ the frame of the nodes around it):
   failure: each line's call site is in ``SITES`` for ``runtime.procedure_failed``),
   primitives are inlined behind exact type guards and ``INTACT`` with the builtin's
   global as the fallback (so its error messages are unchanged); a variable's type test
-  is computed once where it is bound when it is used twice or more;
+  is computed once where it is bound when it is used twice or more (a parameter the
+  self tail call never rebinds: once, before the loop); a procedure with a loop reads
+  ``INTACT`` into a local on entry and again after each call, caught raise or
+  assignment of a global (only Scheme code can clear it);
 - a tail call of the procedure itself, and of a named-``let`` loop from its own body,
   is a ``continue`` of a ``while True``; other tail calls return a ``TailCall``;
-- ``guard`` is ``try``/``except``; its clause tests are a nested ``select`` def that
+- ``guard`` is ``try``/``except``; its clause tests are a nested ``select`` def (made
+  once per call of the enclosing function, not once per turn of a loop) that
   ``raise`` asks at the raise point, as with the nodes (a ``raise`` written in the
   guard's body asks it directly).
 
@@ -41,6 +45,7 @@ is compiled once per process and bound to each interpreter's namespace.
 
 from __future__ import annotations
 
+import ast
 from types import FunctionType
 
 from . import runtime
@@ -111,6 +116,13 @@ class Function:
         self.synchronous = synchronous
         self.nonlocals: set[str] = set()
         self.prologue = None  # lines run once on entry, before its body (a guard's select def)
+
+
+class Refresh:
+    """Where the procedure's local copy of ``INTACT`` is read again: on entry and after anything that may run Scheme code."""
+
+    def __init__(self, indent: int) -> None:
+        self.indent = indent
 
 
 class Prologue:
@@ -215,6 +227,13 @@ class Writer:
         # The guards whose body is being written, innermost last: (marker, outer, state) names.
         self.guards: list[tuple] = []
         self.unhoistable: set = set()
+        self.rebound: set = set()  # variables some loop's tail call rebinds (set by rebind)
+        self.invariant: set = set()  # parameters never rebound: their type tests are made once, on entry
+        # The procedure reads INTACT into a local, ``intact``, on entry and again after each call
+        # or assignment of a global that could run Scheme code or redefine a builtin (INTACT only
+        # ever goes from true to false, and only then), so an inlined primitive tests a local.
+        self.intact_used = False
+        self.looping = False  # a named let or do loop is written in the procedure itself
 
     # -- names ------------------------------------------------------------------
 
@@ -237,6 +256,18 @@ class Writer:
         self.lines.append(("    " * indent + text, site))
         if len(self.lines) > MAX_LINES or indent > MAX_INDENT:
             raise Unsupported
+
+    def refresh(self, indent: int) -> None:
+        """Read INTACT into ``intact`` again here (written only if some primitive uses it)."""
+        if self.function.parent is None:
+            self.lines.append(Refresh(indent))
+
+    def intact(self) -> str:
+        """The name the inlined-builtins flag is read by: the procedure's local, or (in nested defs) the global."""
+        if self.function.parent is None:
+            self.intact_used = True
+            return "\x02"  # "intact", or "INTACT" if the procedure has no loop (see finish_lines)
+        return "INTACT"
 
     def hoist(self, indent: int, variables) -> None:
         """Compute the type tests of ``variables`` here (they are not assigned again below, up to a loop's top)."""
@@ -277,7 +308,11 @@ class Writer:
 
     def finish_lines(self):
         """The body's text lines and their sites (by index), with the hoisted type tests filled in."""
-        flags = {key: f"{key[0]}_{key[1]}" for key, uses in self.type_tests.items() if uses >= 2}
+        flags = {key: f"{key[0]}_{key[1]}" for key, uses in self.type_tests.items()
+                 if uses >= 2 or key[0] in self.invariant}
+        # Only a procedure with a loop gains from the local (a read per turn instead of one per call).
+        local_intact = self.intact_used and (self.looping or self.self_loop.repeats)
+        intact = "intact" if local_intact else "INTACT"
         texts, sites = [], {}
         items = list(self.lines)
         items.reverse()
@@ -285,6 +320,10 @@ class Writer:
             item = items.pop()
             if type(item) is Prologue:
                 items.extend(reversed(item.lines))
+                continue
+            if type(item) is Refresh:
+                if local_intact:
+                    texts.append("    " * item.indent + "intact = INTACT")
                 continue
             if type(item) is Hoist:
                 for (variable, type_name), flag in flags.items():
@@ -296,6 +335,8 @@ class Writer:
                     texts.append("    " * item.indent + f"nonlocal {', '.join(sorted(item.function.nonlocals))}")
                 continue
             text, site = item
+            if "\x02" in text:
+                text = text.replace("\x02", intact)
             if "\x00" in text:
                 parts = text.split("\x00")
                 for index in range(1, len(parts), 2):
@@ -332,11 +373,20 @@ class Writer:
             self.self_loop.variables = variables
         if rest is not None:
             self.emit(0, f"{variables[-1]} = make_list({variables[-1]})")
+        self.refresh(0)
         self.function.prologue = Prologue(0)
         self.lines.append(self.function.prologue)
+        typed = variables if rest is None else variables[:-1]
+        # A parameter the self tail call never rebinds keeps its type: tested once, before the loop.
+        self.hoist(0, typed)
+        entry = self.lines[-1]
         self.emit(0, "while True:")
-        self.hoist(1, variables if rest is None else variables[:-1])
+        self.hoist(1, typed)
         self.body(body_items, [locals_], returning, 1, [self.self_loop])
+        entry.variables = [variable for variable in entry.variables if variable not in self.rebound]
+        self.lines[self.lines.index(entry) + 2].variables = [
+            variable for variable in typed if variable in self.rebound]
+        self.invariant.update(entry.variables)
         # A closure keeps the variables it captures: none may be rebound by a loop going round again.
         for variable in self.captured:
             for loop in self.variable_loops.get(variable, ()):
@@ -548,6 +598,8 @@ class Writer:
                 found = self.primitive(form, scopes, indent, loops, form_where, as_expression=True)
                 if found is not None:
                     text, entry = found
+                    if text.endswith(" is not False)"):
+                        return text, entry  # a Python bool on the inlined path: only the fallback is tested
                     return f"{text} is not False", entry
         return f"{self.value(form, scopes, indent, loops, where)} is not False", None
 
@@ -598,6 +650,7 @@ class Writer:
             return
         key = self.global_name(name)
         self.emit(indent, f"set_global(__environment__, {key!r}, {value}, {self.bind(where, 'P')})")
+        self.refresh(indent)
 
     def lambda_(self, parameters, body_items, scopes, indent, where, name) -> str:
         """A lambda written inside: a nested def (its free variables are the enclosing ones); its name."""
@@ -687,6 +740,8 @@ class Writer:
         values = [self.spill(self.value(parts[1][0], scopes, indent, loops, parts[1][1]), indent) for parts in specs]
         loop_sink = sink if sink[0] == "return" else ("assign", sink[1], True)
         loop = Loop(object(), None, loop_sink, repeats=True)  # no tail call continues a do loop
+        if self.function.parent is None:
+            self.looping = True
         frame, variables = {}, []
         for parts, value in zip(specs, values):
             variable = self.declare(parts[0][0], self.fresh(f"v_{_identifier(parts[0][0].name)}_"), loops + [loop])
@@ -786,6 +841,7 @@ class Writer:
         self.guards.pop()
         self.emit(indent, f"except Exception as error{number}:")
         self.emit(indent + 1, f"{state}.handlers = {outer}")
+        self.refresh(indent + 1)
         # A raise that chose this guard's clause at the raise point (the usual case) is taken
         # here; anything else is explained and its clause chosen by guard_caught.
         choice = f"choice{number}"
@@ -834,6 +890,8 @@ class Writer:
         else:
             loop_sink = ("assign", sink[1], True)
         loop = Loop(loop_name, variables, loop_sink, repeats=True)
+        if self.function.parent is None:
+            self.looping = True
         for (binding_name, _, _), value in zip(bindings, values):
             variable = self.declare(binding_name, self.fresh(f"v_{_identifier(binding_name.name)}_"), loops + [loop])
             inner[binding_name] = variable
@@ -1017,10 +1075,13 @@ class Writer:
         site = Site(where, form, None)
         checks = [self.type_test(text, type_name) for type_name, text in zip(guard, operands)
                   if type_name is not None and text.isidentifier()]
-        condition = " and ".join(checks + ["INTACT"])
+        condition = " and ".join(checks + [self.intact()])
         arguments = "(" + "".join(text + ", " for text in operands) + ")"
         entry = (site, ("global", key), self.finish_references(self.references(operands)))
         if as_expression:
+            if _boolean(expression, guard):
+                return (f"({expression.format(*operands)} if {condition} else "
+                        f"complete({key}({', '.join(operands)})) is not False)", entry)
             return (f"({expression.format(*operands)} if {condition} else "
                     f"complete({key}({', '.join(operands)})))", entry)
         temporary = self.fresh("p")
@@ -1092,6 +1153,7 @@ class Writer:
     def rebind(self, variables, values, indent) -> None:
         """A loop's variables take their new values at once (one that keeps its value is left alone)."""
         changed = [(variable, value) for variable, value in zip(variables, values) if variable != value]
+        self.rebound.update(variable for variable, _ in changed)
         if changed:
             self.emit(indent, f"{', '.join(v for v, _ in changed)} = {', '.join(t for _, t in changed)}")
 
@@ -1113,6 +1175,7 @@ class Writer:
         result = sink[1]
         self.emit(indent, f"{result} = {operator}({', '.join(names)}){comment}", entry)
         self.emit(indent, f"if type({result}) is TailCall: {result} = complete({result})", entry)
+        self.refresh(indent)
         if sink[2]:
             self.emit(indent, "break")
 
@@ -1141,6 +1204,21 @@ def _defines_inside(form) -> bool:
             return True
         cell = cell.cdr
     return False
+
+
+def _boolean(expression: str, guard) -> bool:
+    """Whether an inline form is always a Python bool: identity tests, or comparisons of guarded operands."""
+    found = _BOOLEAN.get((expression, guard))
+    if found is None:
+        tree = ast.parse(expression.format(*(f"x{index}" for index in range(len(guard)))), mode="eval").body
+        found = isinstance(tree, ast.Compare) and (
+            all(isinstance(operator, (ast.Is, ast.IsNot)) for operator in tree.ops)
+            or all(type_name in ("int", "float", "str") for type_name in guard))
+        _BOOLEAN[(expression, guard)] = found
+    return found
+
+
+_BOOLEAN: dict = {}
 
 
 def _identifier(text: str) -> str:

@@ -275,6 +275,61 @@ def test_redefining_a_builtin_is_seen_by_compiled_procedures(interp):
     assert interp.eval("(first-of '(1 2))").name == "mine"
 
 
+def test_a_builtin_redefined_in_the_middle_of_a_loop_is_seen_at_once(interp):
+    # The procedure keeps INTACT in a local: a call or a set! of a global must read it again.
+    interp.eval("""
+      (define original-car car)
+      (define (switch!) (set! car cdr))
+      (define (firsts lists switch-at)
+        (let loop ((i 0) (result '()))
+          (if (= i (vector-length lists))
+              (reverse result)
+              (begin (if (= i switch-at) (switch!))
+                     (loop (+ i 1) (cons (car (vector-ref lists i)) result))))))
+      (define (firsts-set lists switch-at)
+        (let loop ((i 0) (result '()))
+          (if (= i (vector-length lists))
+              (reverse result)
+              (begin (if (= i switch-at) (set! car cdr))
+                     (loop (+ i 1) (cons (car (vector-ref lists i)) result))))))""")
+    assert is_generated(interp["firsts"]) and is_generated(interp["firsts-set"])
+    assert write_string(interp.eval("(firsts #((1 2) (3 4) (5 6)) 1)")) == "(1 (4) (6))"
+    interp.eval("(set! car original-car)")
+    assert write_string(interp.eval("(firsts-set #((1 2) (3 4) (5 6)) 2)")) == "(1 3 (6))"
+
+
+def test_guard_in_a_loop_reads_the_current_loop_variables(interp):
+    # The clause tests are one def per call of the procedure, not one per turn of the loop.
+    interp.eval("""
+      (define (classify limit)
+        (let loop ((i 0) (result '()))
+          (if (= i limit)
+              (reverse result)
+              (loop (+ i 1)
+                    (cons (guard (e ((symbol? e) e) ((= e i) 'same))
+                            (if (even? i) (raise i) (raise 'odd)))
+                          result)))))""")
+    assert is_generated(interp["classify"])
+    assert write_string(interp.eval("(classify 4)")) == "(same odd same odd)"
+    with pytest.raises(SchemeError, match="uncaught raise: 7"):
+        interp.eval("(guard (e ((string? e) e)) (classify 4) (raise 7))")
+
+
+def test_parameter_type_tests_before_the_loop_follow_rebinding(interp):
+    # A parameter the self tail call never rebinds is type-tested once; one it rebinds, each turn.
+    interp.eval("""
+      (define (count-equal key items n)
+        (cond ((null? items) n)
+              ((= key (car items)) (count-equal key (cdr items) (+ n 1)))
+              (else (count-equal key (cdr items) n))))""")
+    assert is_generated(interp["count-equal"])
+    assert interp.eval("(count-equal 2 '(1 2 3 2 2) 0)") == 3
+    assert interp.eval("(count-equal 2.0 '(1 2 3 2 2) 0)") == 3
+    assert interp.eval("(count-equal 2 '(1 2.0 3 2 2) 0.0)") == 3.0
+    with pytest.raises(SchemeError, match=r'=: expected a number as argument 2, got "x"'):
+        interp.eval("(count-equal 2 '(1 \"x\") 0)")
+
+
 def test_guard_catches_errors_raised_inside_generated_code(interp):
     interp.eval("(define (risky x) (if (< x 0) (raise 'negative) (car x)))")
     assert interp.eval("(guard (e ((symbol? e) e)) (risky -1))").name == "negative"
