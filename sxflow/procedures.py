@@ -1067,27 +1067,43 @@ class Writer:
         if inline is None:
             return None
         builtin, guard, expression = inline
-        for type_name, (item, _) in zip(guard, items):
-            if type_name is not None and not isinstance(item, (Pair, Symbol)) and type(item).__name__ != type_name:
-                return None
+        alternative = specialize.INLINE_ALTERNATIVES.get((root, len(items)))
+        first_fits = all(type_name is None or isinstance(item, (Pair, Symbol)) or type(item).__name__ == type_name
+                         for type_name, (item, _) in zip(guard, items))
+        # A float guard also takes a small integer literal (float with int is then Python's exact operation).
+        alternative_fits = alternative is not None and all(
+            isinstance(item, (Pair, Symbol)) or type(item) is float
+            or (type(item) is int and -10**6 < item < 10**6) for item, _ in items)
+        if not first_fits and not alternative_fits:
+            return None
         operands = self.operands(items, scopes, indent, loops)
         key = self.global_name(root)
         site = Site(where, form, None)
-        checks = [self.type_test(text, type_name) for type_name, text in zip(guard, operands)
-                  if type_name is not None and text.isidentifier()]
-        condition = " and ".join(checks + [self.intact()])
+        conditions = []
+        if first_fits:
+            checks = [self.type_test(text, type_name) for type_name, text in zip(guard, operands)
+                      if type_name is not None and text.isidentifier()]
+            conditions.append(" and ".join(checks + [self.intact()]))
+        if alternative_fits:
+            # Tested only when the first guard fails: written in place, never a hoisted flag
+            # (an integer program pays nothing for it).
+            # (a float literal among the operands says floats are expected: then it may be hoisted).
+            checks = [f"type({text}) is float" if first_fits else self.type_test(text, "float") for text in operands
+                      if text.isidentifier() and not (text.startswith("K") and type(self.bindings.get(text)) is float)]
+            conditions.append(" and ".join(checks + [self.intact()]))
         arguments = "(" + "".join(text + ", " for text in operands) + ")"
         entry = (site, ("global", key), self.finish_references(self.references(operands)))
+        fast = expression.format(*operands)
         if as_expression:
+            chain = "".join(f"{fast} if {condition} else " for condition in conditions)
             if _boolean(expression, guard):
-                return (f"({expression.format(*operands)} if {condition} else "
-                        f"complete({key}({', '.join(operands)})) is not False)", entry)
-            return (f"({expression.format(*operands)} if {condition} else "
-                    f"complete({key}({', '.join(operands)})))", entry)
+                return f"({chain}complete({key}({', '.join(operands)})) is not False)", entry
+            return f"({chain}complete({key}({', '.join(operands)})))", entry
         temporary = self.fresh("p")
         comment = f"  # {_comment(format_position(where))}"
-        self.emit(indent, f"if {condition}:")
-        self.emit(indent + 1, f"{temporary} = {expression.format(*operands)}", entry)
+        for number, condition in enumerate(conditions):
+            self.emit(indent, f"{'if' if number == 0 else 'elif'} {condition}:")
+            self.emit(indent + 1, f"{temporary} = {fast}", entry)
         self.emit(indent, "else:")
         if tail:
             self.emit(indent + 1, f"{temporary} = TailCall(({key}, {arguments}, {self.bind(site, 'S')})){comment}",

@@ -57,18 +57,28 @@ DUMP_VARIABLE = "SXFLOW_DUMP_CODE"
 # (Symbol, argument count) -> (builtin function, operand types, expression): calls the compiler inlines.
 INLINE_PRIMITIVES: dict = {}
 
+# (Symbol, argument count) -> operand types of a second guard for the same expression: the
+# builtin computes that very Python operation for them too (``+`` of two floats). Only the
+# whole-procedure compiler uses it (sxflow/procedures.py), after the first guard.
+INLINE_ALTERNATIVES: dict = {}
+
 # The operand types an inline guard may name (each is tested as ``type(x) is <name>``).
 GUARD_TYPES = frozenset(("int", "float", "str", "bool", "Vector", "Pair", "Symbol", "Char", "ErrorObject"))
 
 
-def register_inline(name: Symbol, count: int, function, guard, expression: str) -> None:
+def register_inline(name: Symbol, count: int, function, guard, expression: str, alternative=None) -> None:
     """Record that ``(name x0 … x<count-1>)`` may be inlined as ``expression``, after checking it.
 
     ``expression`` is a format string over the operands ``{0}``, ``{1}``…; ``guard`` names
     the Python type each operand must have (or None: any). Everything the expression names
     must exist in the template globals, so a mistake fails here, when the builtin is
-    registered, not as a NameError when a program first calls it.
+    registered, not as a NameError when a program first calls it. ``alternative``, when
+    given, is a second guard ("float" operands only, each of which may also be a small
+    integer literal) under which ``expression`` is also the builtin's answer.
     """
+    if alternative is not None and (len(alternative) != count or any(t != "float" for t in alternative)):
+        raise ValueError(f"inline form of {name.name} with {count} argument(s): "
+                         f"the alternative guard must name 'float' for each operand")
     where = f"inline form of {name.name} with {count} argument(s)"
     if len(guard) != count:
         raise ValueError(f"{where}: the guard names {len(guard)} types for {count} operands")
@@ -85,6 +95,8 @@ def register_inline(name: Symbol, count: int, function, guard, expression: str) 
         if used not in operands and used not in _TEMPLATE_GLOBALS and not hasattr(builtins, used):
             raise ValueError(f"{where}: {expression!r} names {used}, which templates do not define")
     INLINE_PRIMITIVES[(name, count)] = (function, guard, expression)
+    if alternative is not None:
+        INLINE_ALTERNATIVES[(name, count)] = tuple(alternative)
     runtime.INLINED_BUILTINS[runtime.global_key(name)] = function  # redefining it clears INTACT
 
 SIMPLE_KINDS = ("local", "local1", "constant")

@@ -330,6 +330,27 @@ def test_parameter_type_tests_before_the_loop_follow_rebinding(interp):
         interp.eval("(count-equal 2 '(1 \"x\") 0)")
 
 
+def test_float_arithmetic_is_inlined_and_agrees_with_the_builtins(interp):
+    # Two floats, or a float and a small integer literal, take the inlined path after the
+    # two-ints one; everything else (mixed variables, huge ints, strings) goes to the builtin.
+    interp.eval("""
+      (define (fibfp n) (if (< n 2.) n (+ (fibfp (- n 1.)) (fibfp (- n 2.)))))
+      (define (mix a b) (list (+ a b) (- a b) (* a b) (- a) (< a b) (= a b) (>= a 2) (* a 2)))
+      (define (scale a) (* a 1.5))""")
+    assert is_generated(interp["fibfp"]) and is_generated(interp["mix"])
+    assert interp.eval("(fibfp 15.)") == 610.0
+    assert interp.eval("(fibfp 15)") == 610
+    for a, b in (("2.5", "0.5"), ("3", "0.5"), ("0.5", "3"), ("7", "2"), ("1/2", "2.0"), ("(expt 10 400)", "1.5")):
+        assert write_string(interp.eval(f"(mix {a} {b})")) == write_string(interp.eval(
+            f"(let ((a {a}) (b {b})) (map (lambda (f) (f)) (list (lambda () (apply + (list a b))) "
+            f"(lambda () (apply - (list a b))) (lambda () (apply * (list a b))) (lambda () (apply - (list a))) "
+            f"(lambda () (apply < (list a b))) (lambda () (apply = (list a b))) (lambda () (apply >= (list a 2))) "
+            f"(lambda () (apply * (list a 2))))))"))
+    with pytest.raises(SchemeError, match=r'\*: expected a number as argument 1, got "x"'):
+        interp.eval('(scale "x")')
+    assert interp.eval("(scale 2.0)") == 3.0 and interp.eval("(scale 2)") == 3.0
+
+
 def test_guard_catches_errors_raised_inside_generated_code(interp):
     interp.eval("(define (risky x) (if (< x 0) (raise 'negative) (car x)))")
     assert interp.eval("(guard (e ((symbol? e) e)) (risky -1))").name == "negative"
