@@ -1083,6 +1083,9 @@ class Writer:
         if first_fits:
             checks = [self.type_test(text, type_name) for type_name, text in zip(guard, operands)
                       if type_name is not None and text.isidentifier()]
+            check = specialize.INLINE_CHECKS.get((root, len(items)))
+            if check is not None:
+                checks.append(f"({check.format(*operands)})")
             conditions.append(" and ".join(checks + [self.intact()]))
         if alternative_fits:
             # Tested only when the first guard fails: written in place, never a hoisted flag

@@ -351,6 +351,26 @@ def test_float_arithmetic_is_inlined_and_agrees_with_the_builtins(interp):
     assert interp.eval("(scale 2.0)") == 3.0 and interp.eval("(scale 2)") == 3.0
 
 
+def test_vector_ref_and_set_are_inlined_with_bounds_checks(interp):
+    # Inlined only for a vector and an index within it; anything else is the builtin's own error.
+    interp.eval("""
+      (define (reverse! v)
+        (do ((i 0 (+ i 1)) (j (- (vector-length v) 1) (- j 1))) ((>= i j) v)
+          (let ((x (vector-ref v i))) (vector-set! v i (vector-ref v j)) (vector-set! v j x))))
+      (define (at v k) (vector-ref v k))
+      (define (put! v k x) (vector-set! v k x))""", filename="v.sx")
+    assert is_generated(interp["reverse!"]) and is_generated(interp["at"])
+    assert write_string(interp.eval("(reverse! (vector 1 2 3 4 5))")) == "#(5 4 3 2 1)"
+    assert interp.eval("(put! (vector 1 2) 1 'x)") is None
+    for call, message in (("(at (vector 1 2) 2)", "v.sx:5:24: vector-ref: index 2 out of range for a vector of length 2"),
+                          ("(at (vector 1 2) -1)", "v.sx:5:24: vector-ref: index -1 out of range"),
+                          ("(at '(1 2) 0)", "v.sx:5:24: vector-ref: expected a vector"),
+                          ("(put! (vector 1) 1 0)", "v.sx:6:28: vector-set!: index 1 out of range")):
+        with pytest.raises(SchemeError) as caught:
+            interp.eval(call)
+        assert str(caught.value).startswith(message), str(caught.value)
+
+
 def test_guard_catches_errors_raised_inside_generated_code(interp):
     interp.eval("(define (risky x) (if (< x 0) (raise 'negative) (car x)))")
     assert interp.eval("(guard (e ((symbol? e) e)) (risky -1))").name == "negative"
