@@ -351,6 +351,18 @@ def test_float_arithmetic_is_inlined_and_agrees_with_the_builtins(interp):
     assert interp.eval("(scale 2.0)") == 3.0 and interp.eval("(scale 2)") == 3.0
 
 
+def test_list_and_three_operand_product_are_inlined(interp):
+    interp.eval("""
+      (define (triple a b c) (list (* a b c) (list a) (list a b) (list a b c) (list a b c a)))""", filename="t.sx")
+    assert is_generated(interp["triple"])
+    assert write_string(interp.eval("(triple 2 3 4)")) == "(24 (2) (2 3) (2 3 4) (2 3 4 2))"
+    assert write_string(interp.eval("(triple 2. 3. -0.)")) == "(-0.0 (2.0) (2.0 3.0) (2.0 3.0 -0.0) (2.0 3.0 -0.0 2.0))"
+    assert write_string(interp.eval("(triple 1/2 4 1.5)")) == "(3.0 (1/2) (1/2 4) (1/2 4 1.5) (1/2 4 1.5 1/2))"
+    with pytest.raises(SchemeError) as caught:
+        interp.eval('(triple 1 2 "x")')
+    assert str(caught.value).startswith('t.sx:2:36: *: expected a number as argument 3, got "x"')
+
+
 def test_vector_ref_and_set_are_inlined_with_bounds_checks(interp):
     # Inlined only for a vector and an index within it; anything else is the builtin's own error.
     interp.eval("""

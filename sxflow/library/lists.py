@@ -84,7 +84,9 @@ def set_cdr(pair, value):
     pair.cdr = value
 
 
-@builtin("list", rest="any")
+@builtin("list", rest="any", inline={1: ((None,), "Pair({0}, NIL)"), 2: ((None, None), "Pair({0}, Pair({1}, NIL))"),
+                                     3: ((None, None, None), "Pair({0}, Pair({1}, Pair({2}, NIL)))"),
+                                     4: ((None, None, None, None), "Pair({0}, Pair({1}, Pair({2}, Pair({3}, NIL))))")})
 def list_(*items):
     result = NIL
     for item in reversed(items):

@@ -95,7 +95,9 @@ def add(*numbers):
     return normalize(total) if type(total) in _NORMALIZED else total
 
 
-@builtin("*", rest="number", inline={2: (("int", "int"), "{0} * {1}", _FLOAT_PAIR)})
+@builtin("*", rest="number", inline={2: (("int", "int"), "{0} * {1}", _FLOAT_PAIR),
+                                     # 1 * a * b * c, as below, is a * b * c (-0.0 and nan too)
+                                     3: (("int", "int", "int"), "{0} * {1} * {2}", ("float", "float", "float"))})
 def multiply(*numbers):
     if len(numbers) == 2:
         left, right = numbers
