@@ -363,6 +363,18 @@ def test_list_and_three_operand_product_are_inlined(interp):
     assert str(caught.value).startswith('t.sx:2:36: *: expected a number as argument 3, got "x"')
 
 
+def test_two_and_three_step_accessors_are_inlined_and_fail_as_the_builtins_do(interp):
+    interp.eval("(define (parts l) (list (cadr l) (cddr l) (caddr l) (caar l)))", filename="c.sx")
+    assert is_generated(interp["parts"])
+    assert write_string(interp.eval("(parts '((1) 2 3))")) == "(2 (3) 3 1)"
+    for call, message in (("(parts '((1) 2))", "c.sx:1:43: caddr: expected a pair"),
+                          ("(parts '(1 2 3))", "c.sx:1:53: caar: expected a pair"),
+                          ("(parts '(1))", "c.sx:1:25: cadr: expected a pair")):
+        with pytest.raises(SchemeError) as caught:
+            interp.eval(call)
+        assert str(caught.value).startswith(message), str(caught.value)
+
+
 def test_vector_ref_and_set_are_inlined_with_bounds_checks(interp):
     # Inlined only for a vector and an index within it; anything else is the builtin's own error.
     interp.eval("""
