@@ -367,7 +367,8 @@ class Compiler:
             inline = specialize.INLINE_PRIMITIVES.get((operator_form, len(operand_nodes)))
             if inline is not None and specialize.constants_fit(inline[1], operand_nodes):
                 builtin, guard, expression = inline
-                return specialize.primitive_node(operand_nodes, site, tail, cell, builtin, guard, expression)
+                check = specialize.INLINE_CHECKS.get((operator_form, len(operand_nodes)))
+                return specialize.primitive_node(operand_nodes, site, tail, cell, builtin, guard, expression, check)
             return specialize.call_node(None, operand_nodes, site, tail, operator_cell=cell)
         operator = self.compile(operator_form, scope, False, operator_position)
         return specialize.call_node(operator, operand_nodes, site, tail)

@@ -18,10 +18,14 @@ the frame of the nodes around it):
   failure: each line's call site is in ``SITES`` for ``runtime.procedure_failed``),
   primitives are inlined behind exact type guards and ``INTACT`` with the builtin's
   global as the fallback (so its error messages are unchanged); a variable's type test
-  is computed once where it is bound when it is used twice or more;
+  is computed once where it is bound when it is used twice or more (a parameter the
+  self tail call never rebinds: once, before the loop); a procedure with a loop reads
+  ``INTACT`` into a local on entry and again after each call, caught raise or
+  assignment of a global (only Scheme code can clear it);
 - a tail call of the procedure itself, and of a named-``let`` loop from its own body,
   is a ``continue`` of a ``while True``; other tail calls return a ``TailCall``;
-- ``guard`` is ``try``/``except``; its clause tests are a nested ``select`` def that
+- ``guard`` is ``try``/``except``; its clause tests are a nested ``select`` def (made
+  once per call of the enclosing function, not once per turn of a loop) that
   ``raise`` asks at the raise point, as with the nodes (a ``raise`` written in the
   guard's body asks it directly).
 
@@ -41,6 +45,7 @@ is compiled once per process and bound to each interpreter's namespace.
 
 from __future__ import annotations
 
+import ast
 from types import FunctionType
 
 from . import runtime
@@ -110,6 +115,22 @@ class Function:
         # A select runs only while its guard's body runs: what it reads cannot change meanwhile.
         self.synchronous = synchronous
         self.nonlocals: set[str] = set()
+        self.prologue = None  # lines run once on entry, before its body (a guard's select def)
+
+
+class Refresh:
+    """Where the procedure's local copy of ``INTACT`` is read again: on entry and after anything that may run Scheme code."""
+
+    def __init__(self, indent: int) -> None:
+        self.indent = indent
+
+
+class Prologue:
+    """Lines written at the top of a function's body, once per call: a guard's select and marker, not once per turn of a loop."""
+
+    def __init__(self, indent: int) -> None:
+        self.indent = indent
+        self.lines: list = []
 
 
 class Nonlocals:
@@ -206,6 +227,13 @@ class Writer:
         # The guards whose body is being written, innermost last: (marker, outer, state) names.
         self.guards: list[tuple] = []
         self.unhoistable: set = set()
+        self.rebound: set = set()  # variables some loop's tail call rebinds (set by rebind)
+        self.invariant: set = set()  # parameters never rebound: their type tests are made once, on entry
+        # The procedure reads INTACT into a local, ``intact``, on entry and again after each call
+        # or assignment of a global that could run Scheme code or redefine a builtin (INTACT only
+        # ever goes from true to false, and only then), so an inlined primitive tests a local.
+        self.intact_used = False
+        self.looping = False  # a named let or do loop is written in the procedure itself
 
     # -- names ------------------------------------------------------------------
 
@@ -228,6 +256,18 @@ class Writer:
         self.lines.append(("    " * indent + text, site))
         if len(self.lines) > MAX_LINES or indent > MAX_INDENT:
             raise Unsupported
+
+    def refresh(self, indent: int) -> None:
+        """Read INTACT into ``intact`` again here (written only if some primitive uses it)."""
+        if self.function.parent is None:
+            self.lines.append(Refresh(indent))
+
+    def intact(self) -> str:
+        """The name the inlined-builtins flag is read by: the procedure's local, or (in nested defs) the global."""
+        if self.function.parent is None:
+            self.intact_used = True
+            return "\x02"  # "intact", or "INTACT" if the procedure has no loop (see finish_lines)
+        return "INTACT"
 
     def hoist(self, indent: int, variables) -> None:
         """Compute the type tests of ``variables`` here (they are not assigned again below, up to a loop's top)."""
@@ -268,9 +308,23 @@ class Writer:
 
     def finish_lines(self):
         """The body's text lines and their sites (by index), with the hoisted type tests filled in."""
-        flags = {key: f"{key[0]}_{key[1]}" for key, uses in self.type_tests.items() if uses >= 2}
+        flags = {key: f"{key[0]}_{key[1]}" for key, uses in self.type_tests.items()
+                 if uses >= 2 or key[0] in self.invariant}
+        # Only a procedure with a loop gains from the local (a read per turn instead of one per call).
+        local_intact = self.intact_used and (self.looping or self.self_loop.repeats)
+        intact = "intact" if local_intact else "INTACT"
         texts, sites = [], {}
-        for item in self.lines:
+        items = list(self.lines)
+        items.reverse()
+        while items:
+            item = items.pop()
+            if type(item) is Prologue:
+                items.extend(reversed(item.lines))
+                continue
+            if type(item) is Refresh:
+                if local_intact:
+                    texts.append("    " * item.indent + "intact = INTACT")
+                continue
             if type(item) is Hoist:
                 for (variable, type_name), flag in flags.items():
                     if variable in item.variables:
@@ -281,6 +335,8 @@ class Writer:
                     texts.append("    " * item.indent + f"nonlocal {', '.join(sorted(item.function.nonlocals))}")
                 continue
             text, site = item
+            if "\x02" in text:
+                text = text.replace("\x02", intact)
             if "\x00" in text:
                 parts = text.split("\x00")
                 for index in range(1, len(parts), 2):
@@ -317,9 +373,20 @@ class Writer:
             self.self_loop.variables = variables
         if rest is not None:
             self.emit(0, f"{variables[-1]} = make_list({variables[-1]})")
+        self.refresh(0)
+        self.function.prologue = Prologue(0)
+        self.lines.append(self.function.prologue)
+        typed = variables if rest is None else variables[:-1]
+        # A parameter the self tail call never rebinds keeps its type: tested once, before the loop.
+        self.hoist(0, typed)
+        entry = self.lines[-1]
         self.emit(0, "while True:")
-        self.hoist(1, variables if rest is None else variables[:-1])
+        self.hoist(1, typed)
         self.body(body_items, [locals_], returning, 1, [self.self_loop])
+        entry.variables = [variable for variable in entry.variables if variable not in self.rebound]
+        self.lines[self.lines.index(entry) + 2].variables = [
+            variable for variable in typed if variable in self.rebound]
+        self.invariant.update(entry.variables)
         # A closure keeps the variables it captures: none may be rebound by a loop going round again.
         for variable in self.captured:
             for loop in self.variable_loops.get(variable, ()):
@@ -531,6 +598,8 @@ class Writer:
                 found = self.primitive(form, scopes, indent, loops, form_where, as_expression=True)
                 if found is not None:
                     text, entry = found
+                    if text.endswith(" is not False)"):
+                        return text, entry  # a Python bool on the inlined path: only the fallback is tested
                     return f"{text} is not False", entry
         return f"{self.value(form, scopes, indent, loops, where)} is not False", None
 
@@ -581,6 +650,7 @@ class Writer:
             return
         key = self.global_name(name)
         self.emit(indent, f"set_global(__environment__, {key!r}, {value}, {self.bind(where, 'P')})")
+        self.refresh(indent)
 
     def lambda_(self, parameters, body_items, scopes, indent, where, name) -> str:
         """A lambda written inside: a nested def (its free variables are the enclosing ones); its name."""
@@ -607,6 +677,8 @@ class Writer:
         self.lines.append(Nonlocals(indent + 2, self.function))
         if rest is not None:
             self.emit(indent + 2, f"{variables[-1]} = make_list({variables[-1]})")
+        self.function.prologue = Prologue(indent + 2)
+        self.lines.append(self.function.prologue)
         self.hoist(indent + 2, variables if rest is None else variables[:-1])
         returning = ("return",)
         self.body(body_items, scopes + [frame], returning, indent + 2, [Loop(object(), None, returning)])
@@ -668,6 +740,8 @@ class Writer:
         values = [self.spill(self.value(parts[1][0], scopes, indent, loops, parts[1][1]), indent) for parts in specs]
         loop_sink = sink if sink[0] == "return" else ("assign", sink[1], True)
         loop = Loop(object(), None, loop_sink, repeats=True)  # no tail call continues a do loop
+        if self.function.parent is None:
+            self.looping = True
         frame, variables = {}, []
         for parts, value in zip(specs, values):
             variable = self.declare(parts[0][0], self.fresh(f"v_{_identifier(parts[0][0].name)}_"), loops + [loop])
@@ -722,33 +796,43 @@ class Writer:
         variable = self.fresh(f"v_{_identifier(spec.car.name)}_")
         clause_scopes = scopes + [{spec.car: variable}]
         select = f"select{number}"
-        # The tests, at the raise point: a nested def of its own (its failures converted here too).
-        self.emit(indent, f"def {select}(frame):")
-        self.emit(indent + 1, "try:")
+        state, outer, marker, result = (f"state{number}", f"outer{number}", f"marker{number}", f"r{number}")
+        # The tests, at the raise point: a nested def of its own (its failures converted here too),
+        # made once per call of the enclosing function (its prologue), not once per turn of a loop:
+        # it runs only while this guard's body runs, so it reads the variables' current values.
+        prologue = self.function.prologue
+        saved_lines = self.lines
+        top = indent
+        if prologue is not None:
+            self.lines, top = prologue.lines, prologue.indent
+        self.emit(top, f"def {select}(frame):")
+        self.emit(top + 1, "try:")
         outer_function = self.function
         self.function = Function(outer_function, synchronous=True)
-        self.lines.append(Nonlocals(indent + 2, self.function))
+        self.lines.append(Nonlocals(top + 2, self.function))
+        self.function.prologue = Prologue(top + 2)
+        self.lines.append(self.function.prologue)
         self.declare(spec.car, variable, ())
         saved_guards, self.guards = self.guards, []
-        self.emit(indent + 2, f"{variable} = frame[1]")
+        self.emit(top + 2, f"{variable} = frame[1]")
         no_loops = [Loop(object(), None, None)]
         for index, parts in enumerate(clauses):
             if self.is_else(parts[0][0], clause_scopes):
-                self.emit(indent + 2, f"return ({index}, True)")
+                self.emit(top + 2, f"return ({index}, True)")
                 break
-            test = self.spill(self.value(parts[0][0], clause_scopes, indent + 2, no_loops, parts[0][1]), indent + 2)
-            self.emit(indent + 2, f"if {test} is not False:")
-            self.emit(indent + 3, f"return ({index}, {test})")
+            test = self.spill(self.value(parts[0][0], clause_scopes, top + 2, no_loops, parts[0][1]), top + 2)
+            self.emit(top + 2, f"if {test} is not False:")
+            self.emit(top + 3, f"return ({index}, {test})")
         else:
-            self.emit(indent + 2, "return None")
-        self.emit(indent + 1, "except Exception as error:")
-        self.emit(indent + 2, "raise procedure_failed(error, SITES)")
+            self.emit(top + 2, "return None")
+        self.emit(top + 1, "except Exception as error:")
+        self.emit(top + 2, "raise procedure_failed(error, SITES)")
         self.function = outer_function
         self.guards = saved_guards
-        state, outer, marker, result = (f"state{number}", f"outer{number}", f"marker{number}", f"r{number}")
+        self.emit(top, f"{marker} = (None, {select})")
+        self.lines = saved_lines
         self.emit(indent, f"{state} = current.state")
         self.emit(indent, f"{outer} = {state}.handlers")
-        self.emit(indent, f"{marker} = (None, {select})")
         # Every way out of the body puts the outer handlers back (see sxflow.dynamic).
         self.emit(indent, "try:")
         self.emit(indent + 1, f"{state}.handlers = ({marker}, {outer}, {outer}[2] + 1)")
@@ -757,7 +841,15 @@ class Writer:
         self.guards.pop()
         self.emit(indent, f"except Exception as error{number}:")
         self.emit(indent + 1, f"{state}.handlers = {outer}")
-        self.emit(indent + 1, f"{variable}, choice{number} = guard_caught(error{number}, {marker}, {outer}[2], SITES)")
+        self.refresh(indent + 1)
+        # A raise that chose this guard's clause at the raise point (the usual case) is taken
+        # here; anything else is explained and its clause chosen by guard_caught.
+        choice = f"choice{number}"
+        self.emit(indent + 1, f"{choice} = error{number}.guard_choice if type(error{number}) is SchemeError else None")
+        self.emit(indent + 1, f"if {choice} is not None and {choice}[0] is {marker}:")
+        self.emit(indent + 2, f"{variable}, {choice} = error{number}.args[0], {choice}[1]")
+        self.emit(indent + 1, "else:")
+        self.emit(indent + 2, f"{variable}, {choice} = guard_caught(error{number}, {marker}, {outer}[2], SITES)")
         self.declare(spec.car, variable, loops)
         if not clauses:
             self.emit(indent + 1, "raise")
@@ -798,6 +890,8 @@ class Writer:
         else:
             loop_sink = ("assign", sink[1], True)
         loop = Loop(loop_name, variables, loop_sink, repeats=True)
+        if self.function.parent is None:
+            self.looping = True
         for (binding_name, _, _), value in zip(bindings, values):
             variable = self.declare(binding_name, self.fresh(f"v_{_identifier(binding_name.name)}_"), loops + [loop])
             inner[binding_name] = variable
@@ -973,24 +1067,46 @@ class Writer:
         if inline is None:
             return None
         builtin, guard, expression = inline
-        for type_name, (item, _) in zip(guard, items):
-            if type_name is not None and not isinstance(item, (Pair, Symbol)) and type(item).__name__ != type_name:
-                return None
+        alternative = specialize.INLINE_ALTERNATIVES.get((root, len(items)))
+        first_fits = all(type_name is None or isinstance(item, (Pair, Symbol)) or type(item).__name__ == type_name
+                         for type_name, (item, _) in zip(guard, items))
+        # A float guard also takes a small integer literal (float with int is then Python's exact operation).
+        alternative_fits = alternative is not None and all(
+            isinstance(item, (Pair, Symbol)) or type(item) is float
+            or (type(item) is int and -10**6 < item < 10**6) for item, _ in items)
+        if not first_fits and not alternative_fits:
+            return None
         operands = self.operands(items, scopes, indent, loops)
         key = self.global_name(root)
         site = Site(where, form, None)
-        checks = [self.type_test(text, type_name) for type_name, text in zip(guard, operands)
-                  if type_name is not None and text.isidentifier()]
-        condition = " and ".join(checks + ["INTACT"])
+        conditions = []
+        if first_fits:
+            checks = [self.type_test(text, type_name) for type_name, text in zip(guard, operands)
+                      if type_name is not None and text.isidentifier()]
+            check = specialize.INLINE_CHECKS.get((root, len(items)))
+            if check is not None:
+                checks.append(f"({check.format(*operands)})")
+            conditions.append(" and ".join(checks + [self.intact()]))
+        if alternative_fits:
+            # Tested only when the first guard fails: written in place, never a hoisted flag
+            # (an integer program pays nothing for it).
+            # (a float literal among the operands says floats are expected: then it may be hoisted).
+            checks = [f"type({text}) is float" if first_fits else self.type_test(text, "float") for text in operands
+                      if text.isidentifier() and not (text.startswith("K") and type(self.bindings.get(text)) is float)]
+            conditions.append(" and ".join(checks + [self.intact()]))
         arguments = "(" + "".join(text + ", " for text in operands) + ")"
         entry = (site, ("global", key), self.finish_references(self.references(operands)))
+        fast = expression.format(*operands)
         if as_expression:
-            return (f"({expression.format(*operands)} if {condition} else "
-                    f"complete({key}({', '.join(operands)})))", entry)
+            chain = "".join(f"{fast} if {condition} else " for condition in conditions)
+            if _boolean(expression, guard):
+                return f"({chain}complete({key}({', '.join(operands)})) is not False)", entry
+            return f"({chain}complete({key}({', '.join(operands)})))", entry
         temporary = self.fresh("p")
         comment = f"  # {_comment(format_position(where))}"
-        self.emit(indent, f"if {condition}:")
-        self.emit(indent + 1, f"{temporary} = {expression.format(*operands)}", entry)
+        for number, condition in enumerate(conditions):
+            self.emit(indent, f"{'if' if number == 0 else 'elif'} {condition}:")
+            self.emit(indent + 1, f"{temporary} = {fast}", entry)
         self.emit(indent, "else:")
         if tail:
             self.emit(indent + 1, f"{temporary} = TailCall(({key}, {arguments}, {self.bind(site, 'S')})){comment}",
@@ -1056,6 +1172,7 @@ class Writer:
     def rebind(self, variables, values, indent) -> None:
         """A loop's variables take their new values at once (one that keeps its value is left alone)."""
         changed = [(variable, value) for variable, value in zip(variables, values) if variable != value]
+        self.rebound.update(variable for variable, _ in changed)
         if changed:
             self.emit(indent, f"{', '.join(v for v, _ in changed)} = {', '.join(t for _, t in changed)}")
 
@@ -1077,6 +1194,7 @@ class Writer:
         result = sink[1]
         self.emit(indent, f"{result} = {operator}({', '.join(names)}){comment}", entry)
         self.emit(indent, f"if type({result}) is TailCall: {result} = complete({result})", entry)
+        self.refresh(indent)
         if sink[2]:
             self.emit(indent, "break")
 
@@ -1105,6 +1223,21 @@ def _defines_inside(form) -> bool:
             return True
         cell = cell.cdr
     return False
+
+
+def _boolean(expression: str, guard) -> bool:
+    """Whether an inline form is always a Python bool: identity tests, or comparisons of guarded operands."""
+    found = _BOOLEAN.get((expression, guard))
+    if found is None:
+        tree = ast.parse(expression.format(*(f"x{index}" for index in range(len(guard)))), mode="eval").body
+        found = isinstance(tree, ast.Compare) and (
+            all(isinstance(operator, (ast.Is, ast.IsNot)) for operator in tree.ops)
+            or all(type_name in ("int", "float", "str") for type_name in guard))
+        _BOOLEAN[(expression, guard)] = found
+    return found
+
+
+_BOOLEAN: dict = {}
 
 
 def _identifier(text: str) -> str:

@@ -740,7 +740,7 @@ def apply_procedure(procedure, args):
         if error.__traceback__.tb_next is None:
             raise arity_error(PROCEDURES[id(procedure.__code__)], len(args), None) from None
         raise
-    return complete(result)
+    return complete(result) if type(result) is TailCall else result
 
 
 def tail_apply(procedure, args):

@@ -57,18 +57,34 @@ DUMP_VARIABLE = "SXFLOW_DUMP_CODE"
 # (Symbol, argument count) -> (builtin function, operand types, expression): calls the compiler inlines.
 INLINE_PRIMITIVES: dict = {}
 
+# (Symbol, argument count) -> operand types of a second guard for the same expression: the
+# builtin computes that very Python operation for them too (``+`` of two floats). Only the
+# whole-procedure compiler uses it (sxflow/procedures.py), after the first guard.
+INLINE_ALTERNATIVES: dict = {}
+
+# (Symbol, argument count) -> a further condition over the operands, tested after the guard
+# (``0 <= {1} < len({0})`` for vector-ref): the expression is the builtin's answer only then.
+INLINE_CHECKS: dict = {}
+
 # The operand types an inline guard may name (each is tested as ``type(x) is <name>``).
 GUARD_TYPES = frozenset(("int", "float", "str", "bool", "Vector", "Pair", "Symbol", "Char", "ErrorObject"))
 
 
-def register_inline(name: Symbol, count: int, function, guard, expression: str) -> None:
+def register_inline(name: Symbol, count: int, function, guard, expression: str, alternative=None,
+                    check=None) -> None:
     """Record that ``(name x0 … x<count-1>)`` may be inlined as ``expression``, after checking it.
 
     ``expression`` is a format string over the operands ``{0}``, ``{1}``…; ``guard`` names
     the Python type each operand must have (or None: any). Everything the expression names
     must exist in the template globals, so a mistake fails here, when the builtin is
-    registered, not as a NameError when a program first calls it.
+    registered, not as a NameError when a program first calls it. ``alternative``, when
+    given, is a second guard ("float" operands only, each of which may also be a small
+    integer literal) under which ``expression`` is also the builtin's answer; ``check``, when
+    given, a further condition over the operands (checked the same way) tested after the guard.
     """
+    if alternative is not None and (len(alternative) != count or any(t != "float" for t in alternative)):
+        raise ValueError(f"inline form of {name.name} with {count} argument(s): "
+                         f"the alternative guard must name 'float' for each operand")
     where = f"inline form of {name.name} with {count} argument(s)"
     if len(guard) != count:
         raise ValueError(f"{where}: the guard names {len(guard)} types for {count} operands")
@@ -76,15 +92,20 @@ def register_inline(name: Symbol, count: int, function, guard, expression: str) 
         if type_name is not None and type_name not in GUARD_TYPES:
             raise ValueError(f"{where}: unknown guard type {type_name!r} (known: {', '.join(sorted(GUARD_TYPES))})")
     operands = [f"operand{index}" for index in range(count)]
-    try:
-        text = expression.format(*operands)
-        tree = ast.parse(text, f"<{where}>", "eval")
-    except (IndexError, KeyError, ValueError, SyntaxError) as error:
-        raise ValueError(f"{where}: bad expression {expression!r}: {error}") from None
-    for used in sorted({node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}):
-        if used not in operands and used not in _TEMPLATE_GLOBALS and not hasattr(builtins, used):
-            raise ValueError(f"{where}: {expression!r} names {used}, which templates do not define")
+    for part in (expression, check) if check is not None else (expression,):
+        try:
+            text = part.format(*operands)
+            tree = ast.parse(text, f"<{where}>", "eval")
+        except (IndexError, KeyError, ValueError, SyntaxError) as error:
+            raise ValueError(f"{where}: bad expression {part!r}: {error}") from None
+        for used in sorted({node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}):
+            if used not in operands and used not in _TEMPLATE_GLOBALS and not hasattr(builtins, used):
+                raise ValueError(f"{where}: {part!r} names {used}, which templates do not define")
     INLINE_PRIMITIVES[(name, count)] = (function, guard, expression)
+    if alternative is not None:
+        INLINE_ALTERNATIVES[(name, count)] = tuple(alternative)
+    if check is not None:
+        INLINE_CHECKS[(name, count)] = check
     runtime.INLINED_BUILTINS[runtime.global_key(name)] = function  # redefining it clears INTACT
 
 SIMPLE_KINDS = ("local", "local1", "constant")
@@ -143,6 +164,9 @@ class Template:
         checks = [f"type({text}) is {type_name}"
                   for type_name, text, item in zip(node.guard, operands, node.operands)
                   if type_name is not None and getattr(item, "kind", None) != "constant"]
+        check = getattr(node, "check", None)
+        if check is not None:
+            checks.append(f"({check.format(*operands)})")
         guard = " and ".join(evaluate_first + checks + [f"{cell}.value is {builtin}"])
         arguments = "(" + "".join(text + ", " for text in operands) + ")"
         fallback = "call_other_tail" if tail else "call_other"
@@ -256,7 +280,7 @@ def generic_call_node(operator, operands, site, tail: bool, operator_cell=None):
     return node
 
 
-def primitive_node(operands, site, tail: bool, cell, builtin, guard, expression: str):
+def primitive_node(operands, site, tail: bool, cell, builtin, guard, expression: str, check=None):
     """A node for a call of a builtin that is inlined while its global still holds that builtin.
 
     ``guard`` names the Python type each operand must have (or None: any) for
@@ -267,13 +291,13 @@ def primitive_node(operands, site, tail: bool, cell, builtin, guard, expression:
     """
 
     description = SimpleNamespace(kind="primitive", operands=tuple(operands), cell=cell, builtin=builtin,
-                                  site=site, guard=guard, expression=expression)
+                                  site=site, guard=guard, expression=expression, check=check)
     template = Template()
     node = template.build([f"return {template.primitive(description, 0, tail)}"], site.position)
     node.kind = "primitive"
     node.operands = description.operands
     node.cell, node.builtin, node.site = cell, builtin, site
-    node.guard, node.expression = guard, expression
+    node.guard, node.expression, node.check = guard, expression, check
     return node
 
 

@@ -275,6 +275,126 @@ def test_redefining_a_builtin_is_seen_by_compiled_procedures(interp):
     assert interp.eval("(first-of '(1 2))").name == "mine"
 
 
+def test_a_builtin_redefined_in_the_middle_of_a_loop_is_seen_at_once(interp):
+    # The procedure keeps INTACT in a local: a call or a set! of a global must read it again.
+    interp.eval("""
+      (define original-car car)
+      (define (switch!) (set! car cdr))
+      (define (firsts lists switch-at)
+        (let loop ((i 0) (result '()))
+          (if (= i (vector-length lists))
+              (reverse result)
+              (begin (if (= i switch-at) (switch!))
+                     (loop (+ i 1) (cons (car (vector-ref lists i)) result))))))
+      (define (firsts-set lists switch-at)
+        (let loop ((i 0) (result '()))
+          (if (= i (vector-length lists))
+              (reverse result)
+              (begin (if (= i switch-at) (set! car cdr))
+                     (loop (+ i 1) (cons (car (vector-ref lists i)) result))))))""")
+    assert is_generated(interp["firsts"]) and is_generated(interp["firsts-set"])
+    assert write_string(interp.eval("(firsts #((1 2) (3 4) (5 6)) 1)")) == "(1 (4) (6))"
+    interp.eval("(set! car original-car)")
+    assert write_string(interp.eval("(firsts-set #((1 2) (3 4) (5 6)) 2)")) == "(1 3 (6))"
+
+
+def test_guard_in_a_loop_reads_the_current_loop_variables(interp):
+    # The clause tests are one def per call of the procedure, not one per turn of the loop.
+    interp.eval("""
+      (define (classify limit)
+        (let loop ((i 0) (result '()))
+          (if (= i limit)
+              (reverse result)
+              (loop (+ i 1)
+                    (cons (guard (e ((symbol? e) e) ((= e i) 'same))
+                            (if (even? i) (raise i) (raise 'odd)))
+                          result)))))""")
+    assert is_generated(interp["classify"])
+    assert write_string(interp.eval("(classify 4)")) == "(same odd same odd)"
+    with pytest.raises(SchemeError, match="uncaught raise: 7"):
+        interp.eval("(guard (e ((string? e) e)) (classify 4) (raise 7))")
+
+
+def test_parameter_type_tests_before_the_loop_follow_rebinding(interp):
+    # A parameter the self tail call never rebinds is type-tested once; one it rebinds, each turn.
+    interp.eval("""
+      (define (count-equal key items n)
+        (cond ((null? items) n)
+              ((= key (car items)) (count-equal key (cdr items) (+ n 1)))
+              (else (count-equal key (cdr items) n))))""")
+    assert is_generated(interp["count-equal"])
+    assert interp.eval("(count-equal 2 '(1 2 3 2 2) 0)") == 3
+    assert interp.eval("(count-equal 2.0 '(1 2 3 2 2) 0)") == 3
+    assert interp.eval("(count-equal 2 '(1 2.0 3 2 2) 0.0)") == 3.0
+    with pytest.raises(SchemeError, match=r'=: expected a number as argument 2, got "x"'):
+        interp.eval("(count-equal 2 '(1 \"x\") 0)")
+
+
+def test_float_arithmetic_is_inlined_and_agrees_with_the_builtins(interp):
+    # Two floats, or a float and a small integer literal, take the inlined path after the
+    # two-ints one; everything else (mixed variables, huge ints, strings) goes to the builtin.
+    interp.eval("""
+      (define (fibfp n) (if (< n 2.) n (+ (fibfp (- n 1.)) (fibfp (- n 2.)))))
+      (define (mix a b) (list (+ a b) (- a b) (* a b) (- a) (< a b) (= a b) (>= a 2) (* a 2)))
+      (define (scale a) (* a 1.5))""")
+    assert is_generated(interp["fibfp"]) and is_generated(interp["mix"])
+    assert interp.eval("(fibfp 15.)") == 610.0
+    assert interp.eval("(fibfp 15)") == 610
+    for a, b in (("2.5", "0.5"), ("3", "0.5"), ("0.5", "3"), ("7", "2"), ("1/2", "2.0"), ("(expt 10 400)", "1.5")):
+        assert write_string(interp.eval(f"(mix {a} {b})")) == write_string(interp.eval(
+            f"(let ((a {a}) (b {b})) (map (lambda (f) (f)) (list (lambda () (apply + (list a b))) "
+            f"(lambda () (apply - (list a b))) (lambda () (apply * (list a b))) (lambda () (apply - (list a))) "
+            f"(lambda () (apply < (list a b))) (lambda () (apply = (list a b))) (lambda () (apply >= (list a 2))) "
+            f"(lambda () (apply * (list a 2))))))"))
+    with pytest.raises(SchemeError, match=r'\*: expected a number as argument 1, got "x"'):
+        interp.eval('(scale "x")')
+    assert interp.eval("(scale 2.0)") == 3.0 and interp.eval("(scale 2)") == 3.0
+
+
+def test_list_and_three_operand_product_are_inlined(interp):
+    interp.eval("""
+      (define (triple a b c) (list (* a b c) (list a) (list a b) (list a b c) (list a b c a)))""", filename="t.sx")
+    assert is_generated(interp["triple"])
+    assert write_string(interp.eval("(triple 2 3 4)")) == "(24 (2) (2 3) (2 3 4) (2 3 4 2))"
+    assert write_string(interp.eval("(triple 2. 3. -0.)")) == "(-0.0 (2.0) (2.0 3.0) (2.0 3.0 -0.0) (2.0 3.0 -0.0 2.0))"
+    assert write_string(interp.eval("(triple 1/2 4 1.5)")) == "(3.0 (1/2) (1/2 4) (1/2 4 1.5) (1/2 4 1.5 1/2))"
+    with pytest.raises(SchemeError) as caught:
+        interp.eval('(triple 1 2 "x")')
+    assert str(caught.value).startswith('t.sx:2:36: *: expected a number as argument 3, got "x"')
+
+
+def test_two_and_three_step_accessors_are_inlined_and_fail_as_the_builtins_do(interp):
+    interp.eval("(define (parts l) (list (cadr l) (cddr l) (caddr l) (caar l)))", filename="c.sx")
+    assert is_generated(interp["parts"])
+    assert write_string(interp.eval("(parts '((1) 2 3))")) == "(2 (3) 3 1)"
+    for call, message in (("(parts '((1) 2))", "c.sx:1:43: caddr: expected a pair"),
+                          ("(parts '(1 2 3))", "c.sx:1:53: caar: expected a pair"),
+                          ("(parts '(1))", "c.sx:1:25: cadr: expected a pair")):
+        with pytest.raises(SchemeError) as caught:
+            interp.eval(call)
+        assert str(caught.value).startswith(message), str(caught.value)
+
+
+def test_vector_ref_and_set_are_inlined_with_bounds_checks(interp):
+    # Inlined only for a vector and an index within it; anything else is the builtin's own error.
+    interp.eval("""
+      (define (reverse! v)
+        (do ((i 0 (+ i 1)) (j (- (vector-length v) 1) (- j 1))) ((>= i j) v)
+          (let ((x (vector-ref v i))) (vector-set! v i (vector-ref v j)) (vector-set! v j x))))
+      (define (at v k) (vector-ref v k))
+      (define (put! v k x) (vector-set! v k x))""", filename="v.sx")
+    assert is_generated(interp["reverse!"]) and is_generated(interp["at"])
+    assert write_string(interp.eval("(reverse! (vector 1 2 3 4 5))")) == "#(5 4 3 2 1)"
+    assert interp.eval("(put! (vector 1 2) 1 'x)") is None
+    for call, message in (("(at (vector 1 2) 2)", "v.sx:5:24: vector-ref: index 2 out of range for a vector of length 2"),
+                          ("(at (vector 1 2) -1)", "v.sx:5:24: vector-ref: index -1 out of range"),
+                          ("(at '(1 2) 0)", "v.sx:5:24: vector-ref: expected a vector"),
+                          ("(put! (vector 1) 1 0)", "v.sx:6:28: vector-set!: index 1 out of range")):
+        with pytest.raises(SchemeError) as caught:
+            interp.eval(call)
+        assert str(caught.value).startswith(message), str(caught.value)
+
+
 def test_guard_catches_errors_raised_inside_generated_code(interp):
     interp.eval("(define (risky x) (if (< x 0) (raise 'negative) (car x)))")
     assert interp.eval("(guard (e ((symbol? e) e)) (risky -1))").name == "negative"

@@ -77,6 +77,7 @@ def test_inline_expression_naming_something_missing_fails_at_registration():
     ({1: ((None,), "{1} + 1")}, "bad expression"),
     ({2: ((None,), "{0} + {1}")}, "the guard names 1 types for 2 operands"),
     ({1: (("Widget",), "{0}")}, "unknown guard type 'Widget'"),
+    ({2: (("int", "int"), "{0} + {1}", ("int", "float"))}, "the alternative guard must name 'float'"),
 ])
 def test_malformed_inline_forms_are_refused(inline, message):
     with pytest.raises(ValueError, match=message):

@@ -63,7 +63,12 @@ def _accessor(path: str):
         return value
 
     access.__name__ = f"c{path}r"
-    return builtin(f"c{path}r", types=("pair",))(access)
+    # Inlined for two or three steps: attribute reads, each intermediate value tested a Pair first.
+    steps = [".car" if letter == "a" else ".cdr" for letter in reversed(path)]
+    prefixes = ["{0}" + "".join(steps[:count]) for count in range(1, len(steps))]
+    inline = {1: (("Pair",), "{0}" + "".join(steps), None,
+                  " and ".join(f"type({prefix}) is Pair" for prefix in prefixes))} if len(path) <= 3 else None
+    return builtin(f"c{path}r", types=("pair",), inline=inline)(access)
 
 
 for _path in [a + b for a in "ad" for b in "ad"] + [a + b + c for a in "ad" for b in "ad" for c in "ad"] + [
@@ -84,7 +89,9 @@ def set_cdr(pair, value):
     pair.cdr = value
 
 
-@builtin("list", rest="any")
+@builtin("list", rest="any", inline={1: ((None,), "Pair({0}, NIL)"), 2: ((None, None), "Pair({0}, Pair({1}, NIL))"),
+                                     3: ((None, None, None), "Pair({0}, Pair({1}, Pair({2}, NIL)))"),
+                                     4: ((None, None, None, None), "Pair({0}, Pair({1}, Pair({2}, Pair({3}, NIL))))")})
 def list_(*items):
     result = NIL
     for item in reversed(items):

@@ -69,7 +69,13 @@ def normalize(value):
     return value
 
 
-@builtin("+", rest="number", inline={2: (("int", "int"), "{0} + {1}")})
+# Two floats (or a float and a small integer literal): Python's own operation is the builtin's
+# answer (no OverflowError is possible, unlike a huge int meeting a float), so generated code
+# inlines it after the two-ints case.
+_FLOAT_PAIR = ("float", "float")
+
+
+@builtin("+", rest="number", inline={2: (("int", "int"), "{0} + {1}", _FLOAT_PAIR)})
 def add(*numbers):
     if len(numbers) == 2:
         left, right = numbers
@@ -89,7 +95,9 @@ def add(*numbers):
     return normalize(total) if type(total) in _NORMALIZED else total
 
 
-@builtin("*", rest="number", inline={2: (("int", "int"), "{0} * {1}")})
+@builtin("*", rest="number", inline={2: (("int", "int"), "{0} * {1}", _FLOAT_PAIR),
+                                     # 1 * a * b * c, as below, is a * b * c (-0.0 and nan too)
+                                     3: (("int", "int", "int"), "{0} * {1} * {2}", ("float", "float", "float"))})
 def multiply(*numbers):
     if len(numbers) == 2:
         left, right = numbers
@@ -110,7 +118,7 @@ def multiply(*numbers):
 
 
 @builtin("-", types=("number",), rest="number",
-         inline={2: (("int", "int"), "{0} - {1}"), 1: (("int",), "-{0}")})
+         inline={2: (("int", "int"), "{0} - {1}", _FLOAT_PAIR), 1: (("int",), "-{0}", ("float",))})
 def subtract(first, *numbers):
     if len(numbers) == 1 and type(first) in _INT_FLOAT and type(numbers[0]) in _INT_FLOAT:
         try:
@@ -191,15 +199,15 @@ def _comparison(name, test):
 
 
 _INT_PAIR = ("int", "int")
-equal_numbers = builtin("=", types=("number", "number"), rest="number", inline={2: (_INT_PAIR, "{0} == {1}")})(
+equal_numbers = builtin("=", types=("number", "number"), rest="number", inline={2: (_INT_PAIR, "{0} == {1}", _FLOAT_PAIR)})(
     _comparison("=", lambda a, b: a == b))
-less = builtin("<", types=("real", "real"), rest="real", inline={2: (_INT_PAIR, "{0} < {1}")})(
+less = builtin("<", types=("real", "real"), rest="real", inline={2: (_INT_PAIR, "{0} < {1}", _FLOAT_PAIR)})(
     _comparison("<", lambda a, b: a < b))
-greater = builtin(">", types=("real", "real"), rest="real", inline={2: (_INT_PAIR, "{0} > {1}")})(
+greater = builtin(">", types=("real", "real"), rest="real", inline={2: (_INT_PAIR, "{0} > {1}", _FLOAT_PAIR)})(
     _comparison(">", lambda a, b: a > b))
-less_equal = builtin("<=", types=("real", "real"), rest="real", inline={2: (_INT_PAIR, "{0} <= {1}")})(
+less_equal = builtin("<=", types=("real", "real"), rest="real", inline={2: (_INT_PAIR, "{0} <= {1}", _FLOAT_PAIR)})(
     _comparison("<=", lambda a, b: a <= b))
-greater_equal = builtin(">=", types=("real", "real"), rest="real", inline={2: (_INT_PAIR, "{0} >= {1}")})(
+greater_equal = builtin(">=", types=("real", "real"), rest="real", inline={2: (_INT_PAIR, "{0} >= {1}", _FLOAT_PAIR)})(
     _comparison(">=", lambda a, b: a >= b))
 
 

@@ -23,9 +23,12 @@ def builtin(*names: str, types=(), rest=None, inline=None):
 
     ``types`` names the expected type of each positional argument (see
     ``runtime.TYPE_CHECKS``), ``rest`` that of any further ones. ``inline`` maps an
-    argument count to ``(guard, expression)``: ``expression`` is a Python format string
-    over the operands ``{0}``, ``{1}``…, ``guard`` the Python type name each operand must
-    have (or None). The compiler inlines the call while the global still holds this
+    argument count to ``(guard, expression)``, ``(guard, expression, alternative)`` or
+    ``(guard, expression, alternative, check)``:
+    ``expression`` is a Python format string over the operands ``{0}``, ``{1}``…, ``guard``
+    the Python type name each operand must have (or None), ``alternative`` a second guard
+    (all "float", or None) under which the expression is also this function's answer,
+    ``check`` a further condition over the operands tested after the guard. The compiler inlines the call while the global still holds this
     function and the guard holds; the expression is checked here, when registered
     (``specialize.register_inline``).
     """
@@ -33,8 +36,8 @@ def builtin(*names: str, types=(), rest=None, inline=None):
     def register(function):
         # Inline forms first: a bad one is refused before anything is registered.
         for name in names:
-            for count, (guard, expression) in (inline or {}).items():
-                register_inline(Symbol(name), count, function, guard, expression)
+            for count, (guard, expression, *more) in (inline or {}).items():
+                register_inline(Symbol(name), count, function, guard, expression, *more)
         register_builtin(function, names[0], types, rest)
         for name in names:
             BUILTINS[name] = function

@@ -44,14 +44,17 @@ def vector_length(value):
     return len(_vector(value))
 
 
-@builtin("vector-ref", types=("vector", "index"))
+# Inlined by generated code behind the same test as the common case below.
+@builtin("vector-ref", types=("vector", "index"),
+         inline={2: (("Vector", "int"), "{0}[{1}]", None, "0 <= {1} < len({0})")})
 def vector_ref(value, index):
     if type(value) is Vector and type(index) is int and 0 <= index < len(value):  # the common case, inline
         return value[index]
     return _vector(value)[check_index("vector-ref", index, len(value), "vector")]
 
 
-@builtin("vector-set!", types=("vector", "index", "any"))
+@builtin("vector-set!", types=("vector", "index", "any"),
+         inline={3: (("Vector", "int", None), "{0}.__setitem__({1}, {2})", None, "0 <= {1} < len({0})")})
 def vector_set(value, index, item):
     if type(value) is Vector and type(index) is int and 0 <= index < len(value):  # the common case, inline
         value[index] = item
