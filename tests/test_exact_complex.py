@@ -37,10 +37,12 @@ def test_arithmetic_is_exact_and_matches_the_algebra(left, right):
     assert parts(left + right) == (a + c, b + d)
     assert parts(left - right) == (a - c, b - d)
     assert parts(left * right) == (a * c - b * d, a * d + b * c)
+    if ExactComplex not in (type(left), type(right)):
+        # Two reals: Python's own int and Fraction arithmetic, not ExactComplex's (1 / 499999
+        # is a float; 0 * Fraction(1, 2) is Fraction(0, 1)).
+        return
     if right != 0:
         assert (left / right) * right == left
-    if ExactComplex not in (type(left), type(right)):
-        return  # Python's own int and Fraction arithmetic: 0 * Fraction(1, 2) is Fraction(0, 1)
     for result in (left + right, left - right, left * right):
         # Results are normalised: never an ExactComplex with a zero imaginary part or a whole Fraction.
         if type(result) is ExactComplex:
