@@ -65,7 +65,8 @@ def complete(result):
             site = made_at  # one made by a builtin (apply) keeps the site of the call that ran it
         try:
             count = len(arguments)
-            # Written out by count: ``f(*args)`` would cost C stack for each nested level.
+            # call_python written out (the trampoline is the path of every tail call); by
+            # count because ``f(*args)`` would cost C stack for each nested level.
             if count == 1:
                 result = procedure(arguments[0])
             elif count == 2:
@@ -683,17 +684,7 @@ def call_python(procedure, args):
 def call_other(procedure, args, site):
     """A non-tail call of any procedure with a sequence of arguments; runs tail calls to completion."""
     try:
-        count = len(args)
-        if count == 1:
-            result = procedure(args[0])
-        elif count == 2:
-            result = procedure(args[0], args[1])
-        elif count == 0:
-            result = procedure()
-        elif count == 3:
-            result = procedure(args[0], args[1], args[2])
-        else:
-            result = procedure(*args)
+        result = call_python(procedure, args)
         if type(result) is TailCall:
             result = complete(result)
         elif (type(result) is list or type(result) is tuple) and _unwrapped_python(procedure):
@@ -725,6 +716,7 @@ def apply_procedure(procedure, args):
     if type(procedure) is not FunctionType or id(procedure.__code__) not in PROCEDURES:
         return call_other(procedure, args, None)
     try:
+        # call_python written out: this is the path of every callback from map, for-each, sort…
         count = len(args)
         if count == 1:
             result = procedure(args[0])
