@@ -459,110 +459,113 @@ class Writer:
         if isinstance(form, Pair):
             where = scheme_compiler.position_of(form, where)
             handler = self.special(form.car, scopes)
-            if handler is scheme_compiler.compile_if:
-                items = scheme_compiler.cells_with_positions(form, where)[1:]
-                test, entry = self.condition(items[0][0], scopes, indent, loops, items[0][1])
-                self.emit(indent, f"if {test}:", entry)
-                self.to_sink(items[1][0], scopes, sink, indent + 1, loops, items[1][1])
-                self.emit(indent, "else:")
-                if len(items) == 3:
-                    self.to_sink(items[2][0], scopes, sink, indent + 1, loops, items[2][1])
-                else:
-                    self.deliver("None", sink, indent + 1)
-                return
-            if handler is scheme_compiler.compile_cond:
-                self.cond(scheme_compiler.cells_with_positions(form, where)[1:], scopes, sink, indent, loops)
-                return
-            if handler is scheme_compiler.compile_when:
-                items = scheme_compiler.cells_with_positions(form, where)[1:]
-                test = self.value(items[0][0], scopes, indent, loops, items[0][1])
-                negate = "" if root_of(form.car) is scheme_compiler.UNLESS else "not "
-                self.emit(indent, f"if {negate}({test} is False):")
-                self.body(items[1:], scopes, sink, indent + 1, loops)
-                self.emit(indent, "else:")
-                self.deliver("None", sink, indent + 1)
-                return
-            if handler is scheme_compiler.compile_and or handler is scheme_compiler.compile_or:
-                items = scheme_compiler.cells_with_positions(form, where)[1:]
-                if not items:
-                    self.deliver("True" if handler is scheme_compiler.compile_and else "False", sink, indent)
-                    return
-                for item, item_where in items[:-1]:
-                    value = self.value(item, scopes, indent, loops, item_where)
-                    if handler is scheme_compiler.compile_and:
-                        self.emit(indent, f"if {value} is False:")
-                        self.deliver("False", sink, indent + 1)
-                    else:
-                        temporary = self.fresh("o")
-                        self.emit(indent, f"{temporary} = {value}")
-                        self.emit(indent, f"if {temporary} is not False:")
-                        self.deliver(temporary, sink, indent + 1)
-                    self.emit(indent, "else:")
-                    indent += 1
-                self.to_sink(items[-1][0], scopes, sink, indent, loops, items[-1][1])
-                return
-            if handler is scheme_compiler.compile_begin:
-                items = scheme_compiler.cells_with_positions(form, where)[1:]
-                if not items:
-                    self.deliver("None", sink, indent)
-                else:
-                    self.body(items, scopes, sink, indent, loops)
-                return
-            if handler is scheme_compiler.compile_let:
-                items = scheme_compiler.cells_with_positions(form, where)[1:]
-                if type(items[0][0]) is Symbol:
-                    self.named_let(items, scopes, sink, indent, loops, where)
-                    return
-                bindings = self.bindings_of(items[0][0], where)
-                values = [self.spill(self.value(init, scopes, indent, loops, init_where), indent)
-                          for _, init, init_where in bindings]
-                inner = {}
-                for (binding_name, _, _), value in zip(bindings, values):
-                    variable = self.declare(binding_name, self.fresh(f"v_{_identifier(binding_name.name)}_"), loops)
-                    inner[binding_name] = variable
-                    self.emit(indent, f"{variable} = {value}")
-                self.hoist(indent, inner.values())
-                self.body(items[1:], scopes + [inner], sink, indent, loops)
-                return
-            if handler is scheme_compiler.compile_let_star:
-                items = scheme_compiler.cells_with_positions(form, where)[1:]
-                bindings = self.bindings_of(items[0][0], where, repeats=True)
-                inner_scopes = scopes
-                for binding_name, init, init_where in bindings:
-                    value = self.value(init, inner_scopes, indent, loops, init_where)
-                    variable = self.declare(binding_name, self.fresh(f"v_{_identifier(binding_name.name)}_"), loops)
-                    self.emit(indent, f"{variable} = {value}")
-                    self.hoist(indent, [variable])
-                    inner_scopes = inner_scopes + [{binding_name: variable}]
-                self.body(items[1:], inner_scopes, sink, indent, loops)
-                return
-            if handler is scheme_compiler.compile_guard:
-                self.guard(form, scopes, sink, indent, loops, where)
-                return
-            if handler is scheme_compiler.compile_case:
-                self.case(form, scopes, sink, indent, loops, where)
-                return
-            if handler is scheme_compiler.compile_set:
-                self.assignment(form, scopes, indent, loops, where)
-                self.deliver("None", sink, indent)
-                return
-            if handler is scheme_compiler.compile_do:
-                self.do(form, scopes, sink, indent, loops, where)
-                return
-            if handler is scheme_compiler.compile_define:
-                self.definition(form, scopes, indent, loops, where)
-                self.deliver("None", sink, indent)
-                return
-            if handler is scheme_compiler.compile_lambda:
-                items = scheme_compiler.cells_with_positions(form, where)[1:]
-                self.deliver(self.lambda_(items[0][0], items[1:], scopes, indent, where, "lambda"), sink, indent)
-                return
             if handler is None:
                 self.application(form, scopes, sink, indent, loops, where)
+                return
+            writer = _WRITERS.get(handler)
+            if writer is not None:
+                writer(self, form, scopes, sink, indent, loops, where)
                 return
             if handler is not scheme_compiler.compile_quote:
                 raise Unsupported
         self.deliver(self.value(form, scopes, indent, loops, where), sink, indent)
+
+    # -- one writer per special form this back end writes out (the _WRITERS table) ------
+
+    def write_if(self, form, scopes, sink, indent, loops, where):
+        items = scheme_compiler.cells_with_positions(form, where)[1:]
+        test, entry = self.condition(items[0][0], scopes, indent, loops, items[0][1])
+        self.emit(indent, f"if {test}:", entry)
+        self.to_sink(items[1][0], scopes, sink, indent + 1, loops, items[1][1])
+        self.emit(indent, "else:")
+        if len(items) == 3:
+            self.to_sink(items[2][0], scopes, sink, indent + 1, loops, items[2][1])
+        else:
+            self.deliver("None", sink, indent + 1)
+
+    def write_cond(self, form, scopes, sink, indent, loops, where):
+        self.cond(scheme_compiler.cells_with_positions(form, where)[1:], scopes, sink, indent, loops)
+
+    def write_when(self, form, scopes, sink, indent, loops, where):
+        items = scheme_compiler.cells_with_positions(form, where)[1:]
+        test = self.value(items[0][0], scopes, indent, loops, items[0][1])
+        negate = "" if root_of(form.car) is scheme_compiler.UNLESS else "not "
+        self.emit(indent, f"if {negate}({test} is False):")
+        self.body(items[1:], scopes, sink, indent + 1, loops)
+        self.emit(indent, "else:")
+        self.deliver("None", sink, indent + 1)
+
+    def write_and(self, form, scopes, sink, indent, loops, where):
+        self.and_or(form, scopes, sink, indent, loops, where, True)
+
+    def write_or(self, form, scopes, sink, indent, loops, where):
+        self.and_or(form, scopes, sink, indent, loops, where, False)
+
+    def and_or(self, form, scopes, sink, indent, loops, where, is_and: bool):
+        items = scheme_compiler.cells_with_positions(form, where)[1:]
+        if not items:
+            self.deliver("True" if is_and else "False", sink, indent)
+            return
+        for item, item_where in items[:-1]:
+            value = self.value(item, scopes, indent, loops, item_where)
+            if is_and:
+                self.emit(indent, f"if {value} is False:")
+                self.deliver("False", sink, indent + 1)
+            else:
+                temporary = self.fresh("o")
+                self.emit(indent, f"{temporary} = {value}")
+                self.emit(indent, f"if {temporary} is not False:")
+                self.deliver(temporary, sink, indent + 1)
+            self.emit(indent, "else:")
+            indent += 1
+        self.to_sink(items[-1][0], scopes, sink, indent, loops, items[-1][1])
+
+    def write_begin(self, form, scopes, sink, indent, loops, where):
+        items = scheme_compiler.cells_with_positions(form, where)[1:]
+        if not items:
+            self.deliver("None", sink, indent)
+        else:
+            self.body(items, scopes, sink, indent, loops)
+
+    def write_let(self, form, scopes, sink, indent, loops, where):
+        items = scheme_compiler.cells_with_positions(form, where)[1:]
+        if type(items[0][0]) is Symbol:
+            self.named_let(items, scopes, sink, indent, loops, where)
+            return
+        bindings = self.bindings_of(items[0][0], where)
+        values = [self.spill(self.value(init, scopes, indent, loops, init_where), indent)
+                  for _, init, init_where in bindings]
+        inner = {}
+        for (binding_name, _, _), value in zip(bindings, values):
+            variable = self.declare(binding_name, self.fresh(f"v_{_identifier(binding_name.name)}_"), loops)
+            inner[binding_name] = variable
+            self.emit(indent, f"{variable} = {value}")
+        self.hoist(indent, inner.values())
+        self.body(items[1:], scopes + [inner], sink, indent, loops)
+
+    def write_let_star(self, form, scopes, sink, indent, loops, where):
+        items = scheme_compiler.cells_with_positions(form, where)[1:]
+        bindings = self.bindings_of(items[0][0], where, repeats=True)
+        inner_scopes = scopes
+        for binding_name, init, init_where in bindings:
+            value = self.value(init, inner_scopes, indent, loops, init_where)
+            variable = self.declare(binding_name, self.fresh(f"v_{_identifier(binding_name.name)}_"), loops)
+            self.emit(indent, f"{variable} = {value}")
+            self.hoist(indent, [variable])
+            inner_scopes = inner_scopes + [{binding_name: variable}]
+        self.body(items[1:], inner_scopes, sink, indent, loops)
+
+    def write_set(self, form, scopes, sink, indent, loops, where):
+        self.assignment(form, scopes, indent, loops, where)
+        self.deliver("None", sink, indent)
+
+    def write_define(self, form, scopes, sink, indent, loops, where):
+        self.definition(form, scopes, indent, loops, where)
+        self.deliver("None", sink, indent)
+
+    def write_lambda(self, form, scopes, sink, indent, loops, where):
+        items = scheme_compiler.cells_with_positions(form, where)[1:]
+        self.deliver(self.lambda_(items[0][0], items[1:], scopes, indent, where, "lambda"), sink, indent)
 
     def cond(self, clauses, scopes, sink, indent, loops):
         for clause, where in clauses:
@@ -1250,6 +1253,7 @@ def _comment(text: str) -> str:
 
 
 _SUPPORTED = frozenset()
+_WRITERS: dict = {}  # compiler handler -> Writer method (filled by install)
 _ATOMS = frozenset(("int", "float", "str", "bool", "Char", "Fraction", "complex"))
 
 
@@ -1262,10 +1266,16 @@ def install(compiler_module) -> None:
     """Take the compiler module and the special forms this back end writes out (called once compiler.py has defined them)."""
     global _SUPPORTED, scheme_compiler
     scheme_compiler = compiler_module
-    _SUPPORTED = frozenset((
-        scheme_compiler.compile_quote, scheme_compiler.compile_if, scheme_compiler.compile_cond,
-        scheme_compiler.compile_when, scheme_compiler.compile_and, scheme_compiler.compile_or,
-        scheme_compiler.compile_begin, scheme_compiler.compile_let, scheme_compiler.compile_let_star,
-        scheme_compiler.compile_guard, scheme_compiler.compile_case, scheme_compiler.compile_set,
-        scheme_compiler.compile_do, scheme_compiler.compile_define, scheme_compiler.compile_lambda,
-    ))
+    # The writer of each special form this back end writes out: adding a form is one
+    # entry here and its method on Writer (quote needs none: it is a value).
+    _WRITERS.clear()
+    _WRITERS.update({
+        scheme_compiler.compile_if: Writer.write_if, scheme_compiler.compile_cond: Writer.write_cond,
+        scheme_compiler.compile_when: Writer.write_when, scheme_compiler.compile_and: Writer.write_and,
+        scheme_compiler.compile_or: Writer.write_or, scheme_compiler.compile_begin: Writer.write_begin,
+        scheme_compiler.compile_let: Writer.write_let, scheme_compiler.compile_let_star: Writer.write_let_star,
+        scheme_compiler.compile_guard: Writer.guard, scheme_compiler.compile_case: Writer.case,
+        scheme_compiler.compile_set: Writer.write_set, scheme_compiler.compile_do: Writer.do,
+        scheme_compiler.compile_define: Writer.write_define, scheme_compiler.compile_lambda: Writer.write_lambda,
+    })
+    _SUPPORTED = frozenset(_WRITERS) | {scheme_compiler.compile_quote}
