@@ -283,14 +283,18 @@ def test_case(path, number):
         pytest.fail(problem, pytrace=False)
 
 
-def test_case_format_parses():
+def written_file(directory: Path, name: str, text: str) -> Path:
+    """A case file holding ``text`` in ``directory`` (the tests of the case format itself)."""
+    path = directory / name
+    path.write_text(text)
+    return path
+
+
+def test_case_format_parses(tmp_path):
     """The parser of the case format itself: markers, output, position and xfail parts."""
     text = ("(define x 1)\n(+ x 1) ; => 2 ; out: \"a\\nb\"\n(car '()) ; !! @3:1 car: expected ; xfail: why\n"
             "(display 1) ; out: 1\n")
-    with tempfile.TemporaryDirectory() as directory:
-        path = Path(directory) / "sample.sx"
-        path.write_text(text)
-        cases, _ = parse_file(path)
+    cases, _ = parse_file(written_file(tmp_path, "sample.sx", text))
     first, second, third = cases
     assert (third.kind, third.expected, third.output) == ("output", "", "1")
     assert (first.line, first.first_line, first.kind, first.expected, first.output) == (2, 1, "value", "2", "a\nb")
@@ -298,35 +302,30 @@ def test_case_format_parses():
     assert second.text.count("\n") == 2 and second.text.strip() == "(car '()) ; !! @3:1 car: expected ; xfail: why"
 
 
-def test_an_error_case_states_the_whole_message():
+def test_an_error_case_states_the_whole_message(tmp_path):
     """Part of a message does not pass; the whole does, and a long one may be stated up to ' ...'."""
     text = ("(car '()) ; !! car: expected\n(car '()) ; !! car: expected a pair, got ()\n"
             "(car '()) ; !! car: expected a ...\n(car '()) ; !! car: expected a list ...\n")
-    with tempfile.TemporaryDirectory() as directory:
-        path = Path(directory) / "messages.sx"
-        path.write_text(text)
-        cases, _ = parse_file(path)
-        verdicts = [mismatch(case, *evaluate(Interpreter(), case)) is None for case in cases]
+    cases, _ = parse_file(written_file(tmp_path, "messages.sx", text))
+    verdicts = [mismatch(case, *evaluate(Interpreter(), case)) is None for case in cases]
     assert verdicts == [False, True, True, False]
 
 
-def test_a_case_continues_only_when_it_says_so():
+def test_a_case_continues_only_when_it_says_so(tmp_path):
     """A fresh interpreter per case; '; continues' runs the case after the ones it continues."""
     text = ("(define x 1)\nx ; => 1\nx ; continues ; => 1\n(define x 2) ; => #<unspecified>\n"
             "(+ x 1) ; continues ; => 3\n(define-values (y) (values x)) ; !! unbound variable: x\n")
-    with tempfile.TemporaryDirectory() as directory:
-        path = Path(directory) / "chain.sx"
-        path.write_text(text)
-        cases, _ = parse_file(path)
-        assert [case.continues for case in cases] == [False, True, False, True, False]
-        assert "continues" not in cases[1].text
-        # Run alone (in any order), each continuing case still sees what it continues,
-        # and a case that does not continue sees nothing of the cases before it.
-        for number in (3, 1, 0, 2, 4):
-            outcome = evaluate(session_for(path, number).interpreter, cases[number])
-            assert mismatch(cases[number], *outcome) is None, number
-        _sessions.pop(path, None)
-        _files.pop(path, None)
+    path = written_file(tmp_path, "chain.sx", text)
+    cases, _ = parse_file(path)
+    assert [case.continues for case in cases] == [False, True, False, True, False]
+    assert "continues" not in cases[1].text
+    # Run alone (in any order), each continuing case still sees what it continues,
+    # and a case that does not continue sees nothing of the cases before it.
+    for number in (3, 1, 0, 2, 4):
+        outcome = evaluate(session_for(path, number).interpreter, cases[number])
+        assert mismatch(cases[number], *outcome) is None, number
+    _sessions.pop(path, None)
+    _files.pop(path, None)
 
 
 del sxflow
