@@ -394,32 +394,24 @@ class Compiler:
         return names, rest
 
     def make_lambda(self, parameters, body_items, scope, position, name, handler, form):
-        """A node that makes a closure; ``body_items`` are (form, position) pairs."""
+        """A node that makes a closure; ``body_items`` are (form, position) pairs.
+
+        The node is ``make(frame)``, returning the procedure (a plain Python function).
+        Each procedure is compiled once: written as one Python function by procedures.py,
+        which checks every form it writes with the shape functions of this module, or,
+        when it declines the body, compiled to nodes here. A lambda written into its
+        enclosing procedure's source never comes here at all.
+        """
         names, rest = self.parse_parameters(parameters, position, handler, form)
+        if self.observer is None:
+            # With an observer (sxflow check, which runs nothing) the nodes' scope analysis
+            # is what it listens to, so only the nodes are compiled.
+            make = procedures.compile_procedure(self, names, rest, body_items, scope, position, name)
+            if make is not None:
+                return make
         frame_names = names + ([rest] if rest is not None else [])
         body = self.compile_scope_body(frame_names, body_items, scope, position)
-        # The nodes are compiled first (every syntax error and check is theirs); a body of
-        # common forms then runs as one generated Python function instead. Either way the
-        # node made here is ``make(frame)``, returning the procedure: a plain Python function.
-        def generate():
-            make = procedures.compile_procedure(self, names, rest, body_items, scope, position, name)
-            if make is None:
-                make = procedures.node_procedure(body, len(names), rest is not None, name, position,
-                                                 self.environment)
-            return make
-
-        if scope is None:
-            return generate()
-        # A lambda inside another is usually written into the enclosing procedure's own
-        # source: its own function is generated only if this node ever runs.
-        made = []
-
-        def node(frame):
-            if not made:
-                made.append(generate())
-            return made[0](frame)
-
-        return node
+        return procedures.node_procedure(body, len(names), rest is not None, name, position, self.environment)
 
     def compile_scope_body(self, frame_names, body_items, scope, position, late=(), tail=True, prepare=None):
         """Compile a body in a new frame holding ``frame_names`` plus its internal definitions.
@@ -561,9 +553,14 @@ def compile_quote(compiler, form, scope, tail, position):
     return constant_node(strip_syntax(datum))
 
 
+def if_shape(form, position):
+    """The two or three operands of ``(if test consequent [alternative])``, checked."""
+    return arguments_of(form, position, compile_if, 2, 3)
+
+
 @special_form("if", shape="(if test consequent [alternative])")
 def compile_if(compiler, form, scope, tail, position):
-    items = arguments_of(form, position, compile_if, 2, 3)
+    items = if_shape(form, position)
     test = compiler.compile(items[0][0], scope, False, items[0][1])
     consequent = compiler.compile(items[1][0], scope, tail, items[1][1])
     if len(items) == 3:
@@ -573,8 +570,13 @@ def compile_if(compiler, form, scope, tail, position):
     return specialize.if_node(test, consequent, alternative, tail, position)
 
 
-@special_form("define", shape="(define name value) or (define (name . parameters) body...)")
-def compile_define(compiler, form, scope, tail, position):
+def define_shape(form, position):
+    """``(define name [value])`` or ``(define (name . parameters) body...)``, checked.
+
+    ``(name, parameters, body items)`` for a procedure (a curried define's inner
+    procedures made lambdas of its body), ``(name, None, value items)`` for a variable
+    (no value item, or one).
+    """
     items = arguments_of(form, position, compile_define, 1)
     target, target_position = items[0]
     if isinstance(target, Pair):
@@ -590,19 +592,24 @@ def compile_define(compiler, form, scope, tail, position):
             name = name.car
         if type(name) is not Symbol:
             raise form_error(compile_define, form, position, "the name must be a symbol")
-        assign = definer(compiler, name, scope, position)
-        value = compiler.make_lambda(parameters, body_items, scope, position, name.name, compile_define, form)
+        return name, parameters, body_items
+    if type(target) is not Symbol:
+        raise form_error(compile_define, form, position, "the name must be a symbol")
+    if len(items) > 2:
+        raise form_error(compile_define, form, position)
+    return target, None, items[1:]
+
+
+@special_form("define", shape="(define name value) or (define (name . parameters) body...)")
+def compile_define(compiler, form, scope, tail, position):
+    name, parameters, items = define_shape(form, position)
+    assign = definer(compiler, name, scope, position)
+    if parameters is not None:
+        value = compiler.make_lambda(parameters, items, scope, position, name.name, compile_define, form)
+    elif not items:
+        value = constant_node(None)
     else:
-        if type(target) is not Symbol:
-            raise form_error(compile_define, form, position, "the name must be a symbol")
-        if len(items) > 2:
-            raise form_error(compile_define, form, position)
-        name = target
-        assign = definer(compiler, name, scope, position)
-        if len(items) == 1:
-            value = constant_node(None)
-        else:
-            value = compile_named(compiler, items[1][0], scope, items[1][1], name.name)
+        value = compile_named(compiler, items[0][0], scope, items[0][1], name.name)
 
     def node(frame):
         assign(frame, value(frame))
@@ -621,8 +628,8 @@ def definer(compiler, name, scope, position):
 def compile_named(compiler, form, scope, position, name):
     """Compile a value expression, naming the closure when it is a lambda (for messages)."""
     if isinstance(form, Pair) and root_of(form.car) in (LAMBDA, FN) and resolve(form.car, scope) is None:
-        items = arguments_of(form, position_of(form, position), compile_lambda, 2)
-        return compiler.make_lambda(items[0][0], items[1:], scope, position_of(form, position),
+        parameters, body_items = lambda_shape(form, position_of(form, position))
+        return compiler.make_lambda(parameters, body_items, scope, position_of(form, position),
                                     name, compile_lambda, form)
     if isinstance(form, Pair) and type(form.car) is Symbol:
         # Another form that makes a procedure (case-lambda) may take the name too.
@@ -635,17 +642,29 @@ def compile_named(compiler, form, scope, position, name):
 FN = Symbol("fn")
 
 
+def lambda_shape(form, position):
+    """``(lambda parameters body...)``: its parameters (checked by Compiler.parse_parameters) and body items."""
+    items = arguments_of(form, position, compile_lambda, 2)
+    return items[0][0], items[1:]
+
+
 @special_form("lambda", "fn", shape="(lambda parameters body...)")
 def compile_lambda(compiler, form, scope, tail, position):
-    items = arguments_of(form, position, compile_lambda, 2)
-    return compiler.make_lambda(items[0][0], items[1:], scope, position, "lambda", compile_lambda, form)
+    parameters, body_items = lambda_shape(form, position)
+    return compiler.make_lambda(parameters, body_items, scope, position, "lambda", compile_lambda, form)
+
+
+def set_shape(form, position):
+    """``(set! name value)``, checked: the name, and the value's form and position."""
+    (name, _), (value_form, value_position) = arguments_of(form, position, compile_set, 2, 2)
+    if type(name) is not Symbol:
+        raise form_error(compile_set, form, position, "the name must be a symbol")
+    return name, value_form, value_position
 
 
 @special_form("set!", shape="(set! name value)")
 def compile_set(compiler, form, scope, tail, position):
-    (name, _), (value_form, value_position) = arguments_of(form, position, compile_set, 2, 2)
-    if type(name) is not Symbol:
-        raise form_error(compile_set, form, position, "the name must be a symbol")
+    name, value_form, value_position = set_shape(form, position)
     assign = compiler.setter(name, scope, position, defining=False)
     value = compiler.compile(value_form, scope, False, value_position)
 
@@ -656,9 +675,14 @@ def compile_set(compiler, form, scope, tail, position):
     return node
 
 
+def sequence_shape(form, position, handler):
+    """The operands of ``(begin ...)``, ``(and ...)``, ``(or ...)`` or ``(cond ...)``: any number, a proper list."""
+    return arguments_of(form, position, handler, 0)
+
+
 @special_form("begin", shape="(begin expression...)")
 def compile_begin(compiler, form, scope, tail, position):
-    items = arguments_of(form, position, compile_begin, 0)
+    items = sequence_shape(form, position, compile_begin)
     if not items:
         return constant_node(None)
     return compiler.compile_body(items, scope, tail, position)
@@ -680,14 +704,23 @@ def binding_pairs(compiler, bindings, position, handler, form):
     return result
 
 
-@special_form("let", shape="(let ((name value)...) body...) or (let loop ((name value)...) body...)")
-def compile_let(compiler, form, scope, tail, position):
+def let_shape(form, position):
+    """``(let [name] ((name value)...) body...)``, checked: (loop name or None, bindings, body items)."""
     items = arguments_of(form, position, compile_let, 2)
     if type(items[0][0]) is Symbol:
-        return compile_named_let(compiler, form, scope, tail, position, items)
-    bindings = binding_pairs(compiler, items[0][0], position, compile_let, form)
+        if len(items) < 3:
+            raise form_error(compile_let, form, position)
+        return items[0][0], binding_pairs(None, items[1][0], position, compile_let, form), items[2:]
+    return None, binding_pairs(None, items[0][0], position, compile_let, form), items[1:]
+
+
+@special_form("let", shape="(let ((name value)...) body...) or (let loop ((name value)...) body...)")
+def compile_let(compiler, form, scope, tail, position):
+    loop_name, bindings, body_items = let_shape(form, position)
+    if loop_name is not None:
+        return compile_named_let(compiler, form, scope, tail, position, loop_name, bindings, body_items)
     inits = [compiler.compile(init, scope, False, where) for _, init, where in bindings]
-    body = compiler.compile_scope_body([name for name, _, _ in bindings], items[1:], scope, position, tail=tail)
+    body = compiler.compile_scope_body([name for name, _, _ in bindings], body_items, scope, position, tail=tail)
     return frame_node(inits, body)
 
 
@@ -715,15 +748,11 @@ def frame_node(inits, body):
     return node
 
 
-def compile_named_let(compiler, form, scope, tail, position, items):
-    name = items[0][0]
-    if len(items) < 3:
-        raise form_error(compile_let, form, position)
-    bindings = binding_pairs(compiler, items[1][0], position, compile_let, form)
+def compile_named_let(compiler, form, scope, tail, position, name, bindings, body_items):
     inits = tuple(compiler.compile(init, scope, False, where) for _, init, where in bindings)
     loop_scope = Scope([name], scope)
     parameters = make_list([binding_name for binding_name, _, _ in bindings])
-    make_closure = compiler.make_lambda(parameters, items[2:], loop_scope, position, name.name, compile_let, form)
+    make_closure = compiler.make_lambda(parameters, body_items, loop_scope, position, name.name, compile_let, form)
 
     def node(frame):
         loop_frame = [frame, None]
@@ -737,15 +766,20 @@ def compile_named_let(compiler, form, scope, tail, position, items):
     return node
 
 
+def let_star_shape(form, position):
+    """``(let* ((name value)...) body...)``, checked (a name may repeat): (bindings, body items)."""
+    items = arguments_of(form, position, compile_let_star, 2)
+    return binding_pairs_allow_repeats(items[0][0], position, compile_let_star, form), items[1:]
+
+
 @special_form("let*", shape="(let* ((name value)...) body...)")
 def compile_let_star(compiler, form, scope, tail, position):
-    items = arguments_of(form, position, compile_let_star, 2)
-    bindings = binding_pairs_allow_repeats(items[0][0], position, compile_let_star, form)
+    bindings, body_items = let_star_shape(form, position)
     if not bindings:
-        body = compiler.compile_scope_body([], items[1:], scope, position, tail=tail)
+        body = compiler.compile_scope_body([], body_items, scope, position, tail=tail)
         return lambda frame: body([frame])
     # Nest one frame per binding: each init sees the names before it.
-    return nested_let_star(compiler, bindings, items[1:], scope, position, tail)
+    return nested_let_star(compiler, bindings, body_items, scope, position, tail)
 
 
 def binding_pairs_allow_repeats(bindings, position, handler, form):
@@ -800,6 +834,20 @@ def clause_parts(clause, where, handler, form):
     return cells_with_positions(clause, where)
 
 
+def clause_shape(clause, where, last: bool, handler, form, is_else):
+    """One cond-style clause (of cond or guard), checked: (its parts, whether it is the else clause).
+
+    ``is_else(value)`` says whether a clause's first part is the keyword ``else`` where
+    the clause is; an else clause must come ``last`` and have a body.
+    """
+    parts = clause_parts(clause, where, handler, form)
+    if not is_else(parts[0][0]):
+        return parts, False
+    if not last or len(parts) < 2:
+        raise form_error(handler, form, where, "else must be the last clause and have a body")
+    return parts, True
+
+
 def parse_clauses(compiler, clauses, scope, tail, handler, form) -> tuple:
     """cond-style clauses, compiled: (test body...), (test => receiver), (test), (else body...).
 
@@ -807,12 +855,11 @@ def parse_clauses(compiler, clauses, scope, tail, handler, form) -> tuple:
     ``("test", test, None)`` or ``("else", None, body)`` (see specialize.cond_node).
     """
     compiled = []
+    is_else = lambda value: is_keyword(value, ELSE, scope)  # noqa: E731
     for index, (clause, where) in enumerate(clauses):
-        parts = clause_parts(clause, where, handler, form)
+        parts, else_clause = clause_shape(clause, where, index == len(clauses) - 1, handler, form, is_else)
         test_form = parts[0][0]
-        if is_keyword(test_form, ELSE, scope):
-            if index != len(clauses) - 1 or len(parts) < 2:
-                raise form_error(handler, form, where, "else must be the last clause and have a body")
+        if else_clause:
             compiled.append(("else", None, compiler.compile_body(parts[1:], scope, tail, where)))
             continue
         test = compiler.compile(test_form, scope, False, parts[0][1])
@@ -840,20 +887,43 @@ _unspecified = constant_node(None)
 
 @special_form("cond", shape="(cond (test body...)... [(else body...)])")
 def compile_cond(compiler, form, scope, tail, position):
-    clauses = arguments_of(form, position, compile_cond, 0)
+    clauses = sequence_shape(form, position, compile_cond)
     return compile_clauses(compiler, clauses, scope, tail, position, compile_cond, form, _unspecified)
+
+
+def case_shape(form, position):
+    """``(case key clause...)``: its operands (the key's first), at least the key."""
+    return arguments_of(form, position, compile_case, 1)
+
+
+def case_clause_parts(clause, where, form):
+    """A case clause's parts, checked to be a list with a body."""
+    parts = clause_parts(clause, where, compile_case, form)
+    if len(parts) < 2:
+        raise form_error(compile_case, form, where, "each clause needs a body")
+    return parts
+
+
+def case_clause_data(data, where, last: bool, is_else: bool, form):
+    """A case clause's data, checked (each a (datum, position)), or None for the else clause, which must come ``last``."""
+    if is_else:
+        if not last:
+            raise form_error(compile_case, form, where, "else must be the last clause")
+        return None
+    if data is not NIL and not isinstance(data, Pair):
+        raise form_error(compile_case, form, where, "each clause starts with a list of data")
+    data = strip_syntax(data)
+    return tuple(cells_with_positions(data, where)) if data is not NIL else ()
 
 
 @special_form("case", shape="(case key ((datum...) body...)... [(else body...)])")
 def compile_case(compiler, form, scope, tail, position):
-    items = arguments_of(form, position, compile_case, 1)
+    items = case_shape(form, position)
     key_node = compiler.compile(items[0][0], scope, False, items[0][1])
     clauses = []
     else_action = None
     for index, (clause, where) in enumerate(items[1:]):
-        parts = clause_parts(clause, where, compile_case, form)
-        if len(parts) < 2:
-            raise form_error(compile_case, form, where, "each clause needs a body")
+        parts = case_clause_parts(clause, where, form)
         data = parts[0][0]
         if is_keyword(parts[1][0], ARROW, scope):
             if len(parts) != 3:
@@ -862,15 +932,11 @@ def compile_case(compiler, form, scope, tail, position):
             action = ("arrow", receiver, Site(parts[2][1], clause, compiler.environment))
         else:
             action = ("body", compiler.compile_body(parts[1:], scope, tail, where), None)
-        if is_keyword(data, ELSE, scope):
-            if index != len(items) - 2:
-                raise form_error(compile_case, form, where, "else must be the last clause")
+        data = case_clause_data(data, where, index == len(items) - 2, is_keyword(data, ELSE, scope), form)
+        if data is None:
             else_action = action
             continue
-        if data is not NIL and not isinstance(data, Pair):
-            raise form_error(compile_case, form, where, "each clause starts with a list of data")
-        data = strip_syntax(data)
-        clauses.append((tuple(cells_with_positions(data, where)) if data is not NIL else (), action))
+        clauses.append((data, action))
     call = call_other_tail if tail else call_other
     # Symbols and characters are interned, so most case keys can be found by identity in a dict.
     table = {}
@@ -905,7 +971,7 @@ def compile_case(compiler, form, scope, tail, position):
 
 @special_form("and", shape="(and expression...)")
 def compile_and(compiler, form, scope, tail, position):
-    items = arguments_of(form, position, compile_and, 0)
+    items = sequence_shape(form, position, compile_and)
     if not items:
         return constant_node(True)
     nodes = [compiler.compile(item, scope, False, where) for item, where in items[:-1]]
@@ -923,7 +989,7 @@ def compile_and(compiler, form, scope, tail, position):
 
 @special_form("or", shape="(or expression...)")
 def compile_or(compiler, form, scope, tail, position):
-    items = arguments_of(form, position, compile_or, 0)
+    items = sequence_shape(form, position, compile_or)
     if not items:
         return constant_node(False)
     nodes = tuple(compiler.compile(item, scope, False, where) for item, where in items[:-1])
@@ -939,9 +1005,14 @@ def compile_or(compiler, form, scope, tail, position):
     return node
 
 
+def when_shape(form, position):
+    """The operands of ``(when test body...)`` or ``(unless test body...)``, checked."""
+    return arguments_of(form, position, compile_when, 2)
+
+
 @special_form("when", "unless", shape="(when test body...) or (unless test body...)")
 def compile_when(compiler, form, scope, tail, position):
-    items = arguments_of(form, position, compile_when, 2)
+    items = when_shape(form, position)
     test = compiler.compile(items[0][0], scope, False, items[0][1])
     body = compiler.compile_body(items[1:], scope, tail, position)
     if form.car is UNLESS:
@@ -949,15 +1020,27 @@ def compile_when(compiler, form, scope, tail, position):
     return specialize.if_node(test, body, _unspecified, tail, position)
 
 
-@special_form("do", shape="(do ((name init [step])...) (test result...) body...)")
-def compile_do(compiler, form, scope, tail, position):
+def do_shape(form, position):
+    """``(do ((name init [step])...) (test result...) body...)``: its operands and its variables' parts, checked.
+
+    The exit clause is checked by ``clause_parts`` where it is compiled.
+    """
     items = arguments_of(form, position, compile_do, 2)
     specs = []
     for spec, where in cells_with_positions(items[0][0], position) if items[0][0] is not NIL else []:
         parts = cells_with_positions(spec, where) if isinstance(spec, Pair) else []
-        if not parts or type(parts[0][0]) is not Symbol or len(parts) > 3:
+        if not 2 <= len(parts) <= 3 or type(parts[0][0]) is not Symbol:
             raise form_error(compile_do, form, where, "each variable is (name init [step])")
         specs.append(parts)
+    names = [parts[0][0] for parts in specs]
+    if len(set(names)) != len(names):
+        raise form_error(compile_do, form, position, "a name is bound twice")
+    return items, specs
+
+
+@special_form("do", shape="(do ((name init [step])...) (test result...) body...)")
+def compile_do(compiler, form, scope, tail, position):
+    items, specs = do_shape(form, position)
     names = [parts[0][0] for parts in specs]
     inits = tuple(compiler.compile(parts[1][0], scope, False, parts[1][1]) for parts in specs)
     loop_scope = Scope(names, scope)
@@ -1172,12 +1255,19 @@ def compile_delay_force(compiler, form, scope, tail, position):
     return lambda frame: Promise(False, (body, frame))
 
 
-@special_form("guard", shape="(guard (variable clause...) body...)")
-def compile_guard(compiler, form, scope, tail, position):
+def guard_shape(form, position):
+    """The operands of ``(guard (variable clause...) body...)``, checked up to its clauses (see clause_shape)."""
     items = arguments_of(form, position, compile_guard, 2)
     spec, spec_where = items[0]
     if not isinstance(spec, Pair) or type(spec.car) is not Symbol:
         raise form_error(compile_guard, form, spec_where, "the first part is (variable clause...)")
+    return items
+
+
+@special_form("guard", shape="(guard (variable clause...) body...)")
+def compile_guard(compiler, form, scope, tail, position):
+    items = guard_shape(form, position)
+    spec, spec_where = items[0]
     # The body is not in tail position: the guard's handler is installed while it runs.
     if compiler.body_may_define(items[1:], scope):
         # A body that defines gets a frame of its own for those definitions.

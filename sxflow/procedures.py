@@ -33,9 +33,13 @@ A closure must keep its own binding of each variable it captures, so a closure o
 a variable that a loop rebinds is not written this way (over the self-tail-call loop,
 the procedure is written again without that loop). Anything else (macros in the
 body, ``delay``, quasiquote, ``=>``…) keeps the nodes: ``compile_procedure`` returns
-None and the closure compiler's body is used, so both give the same values, errors,
-positions and traces. The compiler always compiles the nodes first, so every syntax
-error and check is the closure compiler's own.
+None and the closure compiler compiles the body, so both give the same values,
+errors, positions and traces. Each procedure is compiled once: this module is tried
+first, and a body it writes is never compiled to nodes. So each writer checks its
+form with the shape function the compiler's handler uses (``if_shape``,
+``let_shape``, ``clause_shape``…: the same SxSyntaxError, message and position);
+whatever it cannot check (a macro keyword used as a variable, a define where
+definitions are not allowed…) it declines, and the nodes report it.
 
 The generated source carries the Scheme position of each call as a comment, is
 registered with ``linecache`` and dumped with ``SXFLOW_DUMP_CODE`` (see specialize),
@@ -51,7 +55,7 @@ from types import FunctionType
 from . import runtime
 from . import specialize
 from .data import NIL, UNASSIGNED, Char, Pair, Symbol, is_eqv, make_list
-from .macros import Macro, root_of, strip_syntax
+from .macros import Macro, root_of
 from .runtime import (
     UNBOUND,
     Site,
@@ -66,6 +70,7 @@ from .runtime import (
     unassigned_variable,
 )
 from .dynamic import current
+from .errors import SxSyntaxError
 from .source import format_position
 
 # Compiled factory code per generated source text (compiled once per process).
@@ -89,7 +94,7 @@ runtime.NAMESPACE_HELPERS.update({
 })
 
 _LITERALS = {"None": None, "True": True, "False": False}
-RAISE, SET, DEFINE, BEGIN = Symbol("raise"), Symbol("set!"), Symbol("define"), Symbol("begin")
+RAISE, SET = Symbol("raise"), Symbol("set!")
 
 # Forms past this many lines of Python are left to the nodes (keeps compile time in bounds).
 MAX_LINES = 2_000
@@ -188,14 +193,21 @@ def node_procedure(body, required: int, rest: bool, name, position, environment)
 
 
 def compile_procedure(compiler, names, rest, body_items, scope, position, name):
-    """``make(frame)`` for ``(lambda names body...)`` as one generated Python function, or None when unsupported."""
+    """``make(frame)`` for ``(lambda names body...)`` as one generated Python function, or None: the nodes compile it.
+
+    None when the body uses a form this back end leaves to the nodes, when it is too
+    long or too deep to write, and when it is malformed: the Writer checks each form it
+    writes with the compiler's own shape functions (the same SxSyntaxError), and the
+    nodes then report the error, so that of several errors in one procedure the one
+    reported is the first in the nodes' order, as it always was.
+    """
     try:
         try:
             return Writer(compiler, scope, position, name).procedure(names, rest, body_items)
         except SelfLoopCaptured:
             # A closure keeps a parameter the self tail call would rebind: tail calls return instead.
             return Writer(compiler, scope, position, name, self_loop=False).procedure(names, rest, body_items)
-    except (Unsupported, RecursionError):
+    except (Unsupported, RecursionError, SxSyntaxError):
         return None  # a lambda first made deep in a recursion may not have the stack to be written: nodes
 
 
@@ -421,7 +433,7 @@ class Writer:
         if not items:
             raise Unsupported
         defined = {}
-        for form, _ in items:
+        for form, form_where in items:
             if isinstance(form, Pair) and type(form.car) is Symbol:
                 handler = self.special(form.car, scopes)
                 if handler is scheme_compiler.compile_define:
@@ -430,8 +442,9 @@ class Writer:
                     if type(name) is not Symbol or name.alias is not None or name in defined:
                         raise Unsupported
                     defined[name] = self.declare(name, self.fresh(f"v_{_identifier(name.name)}_"), loops)
-                elif handler is scheme_compiler.compile_begin and _defines_inside(form):
-                    raise Unsupported
+                elif handler is scheme_compiler.compile_begin and self.compiler.body_may_define(
+                        scheme_compiler.sequence_shape(form, form_where, handler), self.scope):
+                    raise Unsupported  # the nodes splice it into the body, its definitions the body's
         if defined:
             scopes = scopes + [defined]
             for variable in defined.values():
@@ -473,7 +486,7 @@ class Writer:
     # -- one writer per special form this back end writes out (the _WRITERS table) ------
 
     def write_if(self, form, scopes, sink, indent, loops, where):
-        items = scheme_compiler.cells_with_positions(form, where)[1:]
+        items = scheme_compiler.if_shape(form, where)
         test, entry = self.condition(items[0][0], scopes, indent, loops, items[0][1])
         self.emit(indent, f"if {test}:", entry)
         self.to_sink(items[1][0], scopes, sink, indent + 1, loops, items[1][1])
@@ -484,10 +497,11 @@ class Writer:
             self.deliver("None", sink, indent + 1)
 
     def write_cond(self, form, scopes, sink, indent, loops, where):
-        self.cond(scheme_compiler.cells_with_positions(form, where)[1:], scopes, sink, indent, loops)
+        self.cond(scheme_compiler.sequence_shape(form, where, scheme_compiler.compile_cond), scopes, sink, indent,
+                  loops, form)
 
     def write_when(self, form, scopes, sink, indent, loops, where):
-        items = scheme_compiler.cells_with_positions(form, where)[1:]
+        items = scheme_compiler.when_shape(form, where)
         test = self.value(items[0][0], scopes, indent, loops, items[0][1])
         negate = "" if root_of(form.car) is scheme_compiler.UNLESS else "not "
         self.emit(indent, f"if {negate}({test} is False):")
@@ -502,7 +516,8 @@ class Writer:
         self.and_or(form, scopes, sink, indent, loops, where, False)
 
     def and_or(self, form, scopes, sink, indent, loops, where, is_and: bool):
-        items = scheme_compiler.cells_with_positions(form, where)[1:]
+        handler = scheme_compiler.compile_and if is_and else scheme_compiler.compile_or
+        items = scheme_compiler.sequence_shape(form, where, handler)
         if not items:
             self.deliver("True" if is_and else "False", sink, indent)
             return
@@ -521,18 +536,18 @@ class Writer:
         self.to_sink(items[-1][0], scopes, sink, indent, loops, items[-1][1])
 
     def write_begin(self, form, scopes, sink, indent, loops, where):
-        items = scheme_compiler.cells_with_positions(form, where)[1:]
+        items = scheme_compiler.sequence_shape(form, where, scheme_compiler.compile_begin)
         if not items:
             self.deliver("None", sink, indent)
         else:
             self.body(items, scopes, sink, indent, loops)
 
     def write_let(self, form, scopes, sink, indent, loops, where):
-        items = scheme_compiler.cells_with_positions(form, where)[1:]
-        if type(items[0][0]) is Symbol:
-            self.named_let(items, scopes, sink, indent, loops, where)
+        loop_name, bindings, body_items = scheme_compiler.let_shape(form, where)
+        if loop_name is not None:
+            self.named_let(loop_name, bindings, body_items, scopes, sink, indent, loops, where)
             return
-        bindings = self.bindings_of(items[0][0], where)
+        bindings = self.bindings_of(bindings)
         values = [self.spill(self.value(init, scopes, indent, loops, init_where), indent)
                   for _, init, init_where in bindings]
         inner = {}
@@ -541,11 +556,11 @@ class Writer:
             inner[binding_name] = variable
             self.emit(indent, f"{variable} = {value}")
         self.hoist(indent, inner.values())
-        self.body(items[1:], scopes + [inner], sink, indent, loops)
+        self.body(body_items, scopes + [inner], sink, indent, loops)
 
     def write_let_star(self, form, scopes, sink, indent, loops, where):
-        items = scheme_compiler.cells_with_positions(form, where)[1:]
-        bindings = self.bindings_of(items[0][0], where, repeats=True)
+        bindings, body_items = scheme_compiler.let_star_shape(form, where)
+        bindings = self.bindings_of(bindings)
         inner_scopes = scopes
         for binding_name, init, init_where in bindings:
             value = self.value(init, inner_scopes, indent, loops, init_where)
@@ -553,7 +568,7 @@ class Writer:
             self.emit(indent, f"{variable} = {value}")
             self.hoist(indent, [variable])
             inner_scopes = inner_scopes + [{binding_name: variable}]
-        self.body(items[1:], inner_scopes, sink, indent, loops)
+        self.body(body_items, inner_scopes, sink, indent, loops)
 
     def write_set(self, form, scopes, sink, indent, loops, where):
         self.assignment(form, scopes, indent, loops, where)
@@ -564,15 +579,16 @@ class Writer:
         self.deliver("None", sink, indent)
 
     def write_lambda(self, form, scopes, sink, indent, loops, where):
-        items = scheme_compiler.cells_with_positions(form, where)[1:]
-        self.deliver(self.lambda_(items[0][0], items[1:], scopes, indent, where, "lambda"), sink, indent)
+        parameters, body_items = scheme_compiler.lambda_shape(form, where)
+        self.deliver(self.lambda_(parameters, body_items, scopes, indent, where, "lambda", form), sink, indent)
 
-    def cond(self, clauses, scopes, sink, indent, loops):
-        for clause, where in clauses:
-            parts = scheme_compiler.cells_with_positions(clause, where)
+    def cond(self, clauses, scopes, sink, indent, loops, form):
+        is_else = lambda value: self.is_else(value, scopes)  # noqa: E731
+        for index, (clause, where) in enumerate(clauses):
+            parts, else_clause = scheme_compiler.clause_shape(clause, where, index == len(clauses) - 1,
+                                                              scheme_compiler.compile_cond, form, is_else)
             test_form = parts[0][0]
-            if type(test_form) is Symbol and root_of(test_form) is scheme_compiler.ELSE \
-                    and self.local(test_form, scopes) is None and scheme_compiler.resolve(test_form, self.scope) is None:
+            if else_clause:
                 self.body(parts[1:], scopes, sink, indent, loops)
                 return
             if len(parts) >= 2 and type(parts[1][0]) is Symbol and root_of(parts[1][0]) is scheme_compiler.ARROW:
@@ -608,33 +624,32 @@ class Writer:
 
     def definition(self, form, scopes, indent, loops, where):
         """An internal ``define``: the local ``body`` made for it gets its value."""
-        items = scheme_compiler.cells_with_positions(form, where)[1:]
-        target = items[0][0]
-        variable = self.local(target.car if isinstance(target, Pair) else target, scopes)
-        if variable is None:
-            raise Unsupported  # a define the body did not announce (it would be global)
-        if isinstance(target, Pair):
-            if isinstance(target.car, Pair):
-                raise Unsupported  # curried define
-            value = self.lambda_(target.cdr, items[1:], scopes, indent, where, target.car.name)
-        elif len(items) == 1:
+        name, parameters, items = scheme_compiler.define_shape(form, where)
+        variable = self.local(name, scopes)
+        if variable is None or isinstance(form.cdr.car, Pair) and isinstance(form.cdr.car.car, Pair):
+            raise Unsupported  # a define the body did not announce (it would be global), or a curried one
+        if parameters is not None:
+            value = self.lambda_(parameters, items, scopes, indent, where, name.name, form,
+                                 scheme_compiler.compile_define)
+        elif not items:
             value = "None"
         else:
-            value = self.named_value(items[1][0], scopes, indent, loops, items[1][1], target.name)
+            value = self.named_value(items[0][0], scopes, indent, loops, items[0][1], name.name)
         self.emit(indent, f"{variable} = {value}")
 
     def named_value(self, form, scopes, indent, loops, where, name):
         """A value expression; a lambda takes ``name`` (for messages), as compiler.compile_named does."""
         if isinstance(form, Pair) and type(form.car) is Symbol \
                 and self.special(form.car, scopes) is scheme_compiler.compile_lambda:
-            items = scheme_compiler.cells_with_positions(form, scheme_compiler.position_of(form, where))[1:]
-            return self.lambda_(items[0][0], items[1:], scopes, indent, scheme_compiler.position_of(form, where), name)
+            where = scheme_compiler.position_of(form, where)
+            parameters, body_items = scheme_compiler.lambda_shape(form, where)
+            return self.lambda_(parameters, body_items, scopes, indent, where, name, form)
         return self.value(form, scopes, indent, loops, where)
 
     def assignment(self, form, scopes, indent, loops, where):
         """``(set! name value)``: a local, a variable of an enclosing frame, or a global."""
-        (name, _), (value_form, value_where) = scheme_compiler.cells_with_positions(form, where)[1:]
-        if type(name) is not Symbol or name.alias is not None:
+        name, value_form, value_where = scheme_compiler.set_shape(form, where)
+        if name.alias is not None:
             raise Unsupported
         value = self.spill(self.value(value_form, scopes, indent, loops, value_where), indent)
         variable = self.local(name, scopes)
@@ -655,16 +670,17 @@ class Writer:
         self.emit(indent, f"set_global(__environment__, {key!r}, {value}, {self.bind(where, 'P')})")
         self.refresh(indent)
 
-    def lambda_(self, parameters, body_items, scopes, indent, where, name) -> str:
-        """A lambda written inside: a nested def (its free variables are the enclosing ones); its name."""
-        names = []
-        cell = parameters
-        while isinstance(cell, Pair):
-            names.append(cell.car)
-            cell = cell.cdr
-        rest = cell if cell is not NIL else None
+    def lambda_(self, parameters, body_items, scopes, indent, where, name, form,
+                handler=None) -> str:
+        """A lambda written inside: a nested def (its free variables are the enclosing ones); its name.
+
+        ``form`` is the lambda (or define) form, ``handler`` its compiler handler
+        (compile_lambda by default), for the parameters' syntax errors.
+        """
+        names, rest = self.compiler.parse_parameters(parameters, where, handler or scheme_compiler.compile_lambda,
+                                                     form)
         for parameter in names + ([rest] if rest is not None else []):
-            if type(parameter) is not Symbol or parameter.alias is not None:
+            if parameter.alias is not None:
                 raise Unsupported
         function_name = self.fresh("lambda")
         outer_function, saved_guards = self.function, self.guards
@@ -693,35 +709,34 @@ class Writer:
 
     def case(self, form, scopes, sink, indent, loops, where):
         """``(case key ((datum...) body...)... [(else body...)])`` as ``if``/``elif`` on eqv."""
-        items = scheme_compiler.cells_with_positions(form, where)[1:]
+        items = scheme_compiler.case_shape(form, where)
         key = self.value(items[0][0], scopes, indent, loops, items[0][1])
         if not key.isidentifier():
             temporary = self.fresh("k")
             self.emit(indent, f"{temporary} = {key}")
             key = temporary
         keyword = "if"
-        for clause, clause_where in items[1:]:
-            parts = scheme_compiler.cells_with_positions(clause, clause_where)
+        for index, (clause, clause_where) in enumerate(items[1:]):
+            parts = scheme_compiler.case_clause_parts(clause, clause_where, form)
             if type(parts[1][0]) is Symbol and root_of(parts[1][0]) is scheme_compiler.ARROW:
                 raise Unsupported
-            if self.is_else(parts[0][0], scopes):
+            data = scheme_compiler.case_clause_data(parts[0][0], clause_where, index == len(items) - 2,
+                                                    self.is_else(parts[0][0], scopes), form)
+            if data is None:
                 if keyword == "if":
                     self.body(parts[1:], scopes, sink, indent, loops)
                     return
                 self.emit(indent, "else:")
                 self.body(parts[1:], scopes, sink, indent + 1, loops)
                 return
-            data = strip_syntax(parts[0][0])
             tests = []
-            while isinstance(data, Pair):
-                datum = data.car
+            for datum, _ in data:
                 if datum is None or type(datum) in (bool, Symbol, Char) or datum is NIL:
                     tests.append(f"{key} is {self.constant(datum)}")
                 elif type(datum) is int:
                     tests.append(f"({key} == {self.constant(datum)} and type({key}) is int)")
                 else:
                     tests.append(f"is_eqv({key}, {self.bind(datum, 'K')})")
-                data = data.cdr
             self.emit(indent, f"{keyword} {' or '.join(tests) or 'False'}:")
             self.body(parts[1:], scopes, sink, indent + 1, loops)
             keyword = "elif"
@@ -733,13 +748,9 @@ class Writer:
 
     def do(self, form, scopes, sink, indent, loops, where):
         """``(do ((name init [step])...) (test result...) body...)`` as a ``while True`` loop."""
-        items = scheme_compiler.cells_with_positions(form, where)[1:]
-        specs = []
-        for spec, spec_where in scheme_compiler.cells_with_positions(items[0][0], where) if items[0][0] is not NIL else []:
-            parts = scheme_compiler.cells_with_positions(spec, spec_where)
-            if type(parts[0][0]) is not Symbol or parts[0][0].alias is not None:
-                raise Unsupported
-            specs.append(parts)
+        items, specs = scheme_compiler.do_shape(form, where)
+        if any(parts[0][0].alias is not None for parts in specs):
+            raise Unsupported
         values = [self.spill(self.value(parts[1][0], scopes, indent, loops, parts[1][1]), indent) for parts in specs]
         loop_sink = sink if sink[0] == "return" else ("assign", sink[1], True)
         loop = Loop(object(), None, loop_sink, repeats=True)  # no tail call continues a do loop
@@ -753,7 +764,7 @@ class Writer:
             self.emit(indent, f"{variable} = {value}")
         inner = scopes + [frame]
         inner_loops = loops + [loop]
-        exit_parts = scheme_compiler.cells_with_positions(items[1][0], items[1][1])
+        exit_parts = scheme_compiler.clause_parts(items[1][0], items[1][1], scheme_compiler.compile_do, form)
         self.emit(indent, "while True:")
         self.hoist(indent + 1, variables)
         test = self.value(exit_parts[0][0], inner, indent + 1, inner_loops, exit_parts[0][1])
@@ -783,15 +794,16 @@ class Writer:
         (a nested def evaluating the tests only), and the clause body runs after the
         body's extent has ended. The body is not in tail position.
         """
-        items = scheme_compiler.cells_with_positions(form, where)[1:]
+        items = scheme_compiler.guard_shape(form, where)
         spec, spec_where = items[0]
-        if not isinstance(spec, Pair) or type(spec.car) is not Symbol or spec.car.alias is not None:
+        if spec.car.alias is not None:
             raise Unsupported
         clauses = []
-        for index, (clause, clause_where) in enumerate(scheme_compiler.cells_with_positions(spec, spec_where)[1:]):
-            if not isinstance(clause, Pair):
-                raise Unsupported
-            parts = scheme_compiler.cells_with_positions(clause, clause_where)
+        clause_items = scheme_compiler.cells_with_positions(spec, spec_where)[1:]
+        is_else = lambda value: self.is_else(value, scopes + [{spec.car: None}])  # noqa: E731
+        for index, (clause, clause_where) in enumerate(clause_items):
+            parts, _ = scheme_compiler.clause_shape(clause, clause_where, index == len(clause_items) - 1,
+                                                    scheme_compiler.compile_guard, form, is_else)
             if len(parts) >= 2 and type(parts[1][0]) is Symbol and root_of(parts[1][0]) is scheme_compiler.ARROW:
                 raise Unsupported
             clauses.append(parts)
@@ -878,12 +890,11 @@ class Writer:
         self.emit(indent + 1, f"{state}.handlers = {outer}")
         self.deliver(result, sink, indent + 1)
 
-    def named_let(self, items, scopes, sink, indent, loops, where):
+    def named_let(self, loop_name, bindings, body_items, scopes, sink, indent, loops, where):
         """A named let whose name is only tail-called from its own body: a ``while True`` loop."""
-        loop_name = items[0][0]
-        if loop_name.alias is not None or len(items) < 3:
+        if loop_name.alias is not None:
             raise Unsupported
-        bindings = self.bindings_of(items[1][0], where)
+        bindings = self.bindings_of(bindings)
         values = [self.spill(self.value(init, scopes, indent, loops, init_where), indent)
                   for _, init, init_where in bindings]
         inner = {loop_name: None}  # the loop's name: usable only as a tail call (see application)
@@ -902,18 +913,15 @@ class Writer:
             self.emit(indent, f"{variable} = {value}")
         self.emit(indent, "while True:")
         self.hoist(indent + 1, variables)
-        self.body(items[2:], scopes + [inner], loop_sink, indent + 1, loops + [loop])
+        self.body(body_items, scopes + [inner], loop_sink, indent + 1, loops + [loop])
         if sink[0] != "return" and sink[2]:
             self.emit(indent, "break")
 
-    def bindings_of(self, bindings, where, repeats=False):
-        result = []
-        for binding, binding_where in scheme_compiler.cells_with_positions(bindings, where) if bindings is not NIL else []:
-            parts = scheme_compiler.cells_with_positions(binding, binding_where)
-            if type(binding.car) is not Symbol or binding.car.alias is not None or len(parts) != 2:
-                raise Unsupported
-            result.append((binding.car, parts[1][0], parts[1][1]))
-        return result
+    def bindings_of(self, bindings):
+        """Bindings checked by the compiler's shape function; a name renamed by a macro is left to the nodes."""
+        if any(name.alias is not None for name, _, _ in bindings):
+            raise Unsupported
+        return bindings
 
     # -- expressions --------------------------------------------------------------
 
@@ -962,8 +970,8 @@ class Writer:
                 node = scheme_compiler.compile_quote(self.compiler, form, self.scope, False, where)
                 return self.constant(node.value)
             if handler is scheme_compiler.compile_lambda:
-                items = scheme_compiler.cells_with_positions(form, where)[1:]
-                return self.lambda_(items[0][0], items[1:], scopes, indent, where, "lambda")
+                parameters, body_items = scheme_compiler.lambda_shape(form, where)
+                return self.lambda_(parameters, body_items, scopes, indent, where, "lambda", form)
             if handler is None:
                 primitive = self.primitive(form, scopes, indent, loops, where)
                 if primitive is not None:
@@ -1216,16 +1224,6 @@ def _assigned_names(forms) -> set:
                 stack.append(head)
             form = form.cdr
     return names
-
-
-def _defines_inside(form) -> bool:
-    """Whether a ``begin`` holds a definition at its top (spliced into the body: left to the nodes)."""
-    cell = form.cdr
-    while isinstance(cell, Pair):
-        if isinstance(cell.car, Pair) and cell.car.car in (DEFINE, BEGIN):
-            return True
-        cell = cell.cdr
-    return False
 
 
 def _boolean(expression: str, guard) -> bool:
