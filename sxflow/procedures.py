@@ -437,13 +437,13 @@ class Writer:
             if isinstance(form, Pair) and type(form.car) is Symbol:
                 handler = self.special(form.car, scopes)
                 if handler is scheme_compiler.compile_define:
-                    target = form.cdr.car if isinstance(form.cdr, Pair) else None
-                    name = target.car if isinstance(target, Pair) else target
-                    if type(name) is not Symbol or name.alias is not None or name in defined:
+                    name, _, _ = scheme_compiler.define_shape(form, scheme_compiler.position_of(form, form_where))
+                    if name.alias is not None or name in defined or _curried(form):
                         raise Unsupported
                     defined[name] = self.declare(name, self.fresh(f"v_{_identifier(name.name)}_"), loops)
                 elif handler is scheme_compiler.compile_begin and self.compiler.body_may_define(
-                        scheme_compiler.sequence_shape(form, form_where, handler), self.scope):
+                        scheme_compiler.sequence_shape(form, scheme_compiler.position_of(form, form_where), handler),
+                        self.scope):
                     raise Unsupported  # the nodes splice it into the body, its definitions the body's
         if defined:
             scopes = scopes + [defined]
@@ -626,7 +626,7 @@ class Writer:
         """An internal ``define``: the local ``body`` made for it gets its value."""
         name, parameters, items = scheme_compiler.define_shape(form, where)
         variable = self.local(name, scopes)
-        if variable is None or isinstance(form.cdr.car, Pair) and isinstance(form.cdr.car.car, Pair):
+        if variable is None or _curried(form):
             raise Unsupported  # a define the body did not announce (it would be global), or a curried one
         if parameters is not None:
             value = self.lambda_(parameters, items, scopes, indent, where, name.name, form,
@@ -1224,6 +1224,11 @@ def _assigned_names(forms) -> set:
                 stack.append(head)
             form = form.cdr
     return names
+
+
+def _curried(form) -> bool:
+    """Whether a well-formed define is curried, ``(define ((name a) b) ...)`` (left to the nodes)."""
+    return isinstance(form.cdr.car, Pair) and isinstance(form.cdr.car.car, Pair)
 
 
 def _boolean(expression: str, guard) -> bool:

@@ -15,7 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sxflow import ErrorObject, Interpreter, SchemeError, Symbol, read_all, write_string
+from sxflow import ErrorObject, Interpreter, SchemeError, SxSyntaxError, Symbol, read_all, write_string
+from sxflow import compiler as compiler_module, procedures
+from sxflow.compiler import Compiler
 from sxflow.runtime import Closure
 
 from reference_scheme import Fault, run_program
@@ -436,3 +438,90 @@ def test_inner_lambdas_case_do_and_internal_definitions_are_generated(interp):
         "'(vowel sometimes consonant 55 10)")
     with pytest.raises(SchemeError, match="variable b used before its definition"):
         interp.eval("(define (early2) (define a b) (define b 1) a) (early2)")
+
+
+# -- one compile per procedure: the writers check shapes themselves ---------------------
+
+# Malformed forms in a procedure body, one per check of the forms procedures.py writes.
+MALFORMED_BODIES = [
+    "(quote)", "(quote 1 2)", "(if)", "(if 1)", "(if 1 2 3 4)", "(if . 1)", "(car . 1)", "(car 1 . 2)",
+    "(define)", "(define 5 6)", "(define (g))", "(define x 1 2)", "(define (5) 1)", "(define (g x x) x)",
+    "(define (g 1) 1)", "(define g (lambda (x x) x))", "(define g (lambda (x)))",
+    "(lambda (x))", "(lambda (x x) x)", "(lambda (1) x)", "(lambda (x . 1) x)", "(fn)", "(car (lambda))",
+    "(set! x)", "(set! 5 1)", "(set! x 1 2)", "(begin . 1)", "(begin 1 . 2)", "(and 1 . 2)", "(or . 1)",
+    "(let ((x 1) (x 2)) x)", "(let ((x)) x)", "(let ((1 2)) 3)", "(let ((x 1)))", "(let (5) 1)",
+    "(let 5 1)", "(let loop ((i 0)))", "(let loop ((i 0) (i 1)) i)", "(let loop (x) 1)",
+    "(let* ((x)) x)", "(let* ((x 1)))", "(let* x 1)", "(let* (5) 1)",
+    "(cond (else 1) (#t 2))", "(cond (else))", "(cond 5)", "(cond (1 2) . 3)", "(cond (1 . 2))",
+    "(case)", "(case 1 (1))", "(case 1 5)", "(case 1 (else 'a) ((1) 'b))", "(case 1 (5 'a))",
+    "(case 1 ((1 . 2) 'a))", "(when)", "(when #t)", "(unless #f)",
+    "(do)", "(do ((i)) (#t))", "(do ((i 0) (i 1)) (#t))", "(do ((i 0)) ())", "(do (5) (#t))",
+    "(do ((i 0 1 2)) (#t))", "(do ((5 0)) (#t))", "(do ((i 0)) 5)",
+    "(guard)", "(guard (e))", "(guard 5 1)", "(guard (5) 1)", "(guard (e (else 1) (#t 2)) 3)",
+    "(guard (e 5) 1)", "(guard (e (else)) 1)",
+    "(let ((y 1)) (define z 1 2) z)", "(define (g) (if))",
+]
+
+
+def body_of(text):
+    """The parameter names and body items of the procedure ``(define (f x y) ...)`` in ``text``."""
+    (form,) = read_all(text, "malformed.sx")
+    name, parameters, items = compiler_module.define_shape(form, form.position)
+    names, rest = Compiler(Interpreter().environment).parse_parameters(parameters, form.position,
+                                                                       compiler_module.compile_define, form)
+    return names, rest, items, form.position
+
+
+@pytest.mark.parametrize("body", MALFORMED_BODIES)
+def test_the_writer_reports_a_malformed_form_as_the_nodes_do(body):
+    # Written first, a procedure is never compiled to nodes too: the writer checks each
+    # form itself, with the compiler's shape functions (same message, same position).
+    names, rest, items, position = body_of(f"(define (f x y)\n  {body})")
+    compiler = Compiler(Interpreter().environment)
+    with pytest.raises(SxSyntaxError) as by_nodes:
+        compiler.compile_scope_body(names + ([rest] if rest else []), items, None, position)
+    with pytest.raises(SxSyntaxError) as by_writer:
+        procedures.Writer(compiler, None, position, "f").procedure(names, rest, items)
+    assert str(by_writer.value) == str(by_nodes.value)
+    # And through the interpreter: the same error as the nodes give.
+    with pytest.raises(SxSyntaxError) as evaluated:
+        Interpreter().eval(f"(define (f x y)\n  {body})", filename="malformed.sx")
+    assert str(evaluated.value) == str(by_nodes.value)
+
+
+def test_the_first_error_in_the_nodes_order_is_the_one_reported(interp):
+    # The nodes compile an application's operands before its operator; the writer the other way.
+    with pytest.raises(SxSyntaxError) as caught:
+        interp.eval("(define (f) ((if) (when)))")
+    assert "got (when)" in caught.value.message
+
+
+def test_a_written_procedure_is_not_compiled_to_nodes_too(interp, monkeypatch):
+    compiled = []
+    original = Compiler.compile_scope_body
+
+    def counting(self, *arguments, **keywords):
+        compiled.append(arguments)
+        return original(self, *arguments, **keywords)
+
+    monkeypatch.setattr(Compiler, "compile_scope_body", counting)
+    interp.eval("""
+      (define (sum-to n) (let loop ((i 0) (acc 0)) (if (> i n) acc (loop (+ i 1) (+ acc i)))))
+      (define (adder k) (lambda (x) (let ((y (* 2 x))) (+ x y k))))
+      (define (safe thunk) (guard (e (#t (list 'caught e))) (thunk)))
+      (define (kind s) (case s ((a) 'a) (else (cond ((symbol? s) 'symbol) (else 'other)))))
+      (define (count-down n) (do ((i n (- i 1)) (seen '() (cons i seen))) ((= i 0) seen)))""")
+    assert compiled == []
+    assert interp.eval("(list (sum-to 4) ((adder 1) 2) (safe (lambda () (raise 'x))) (kind 'a) (count-down 2))") \
+        == interp.eval("'(10 7 (caught x) a (1 2))")
+    assert compiled == []
+
+
+def test_sxflow_check_still_hears_every_global_inside_procedures():
+    from sxflow.check import check_files
+
+    report = check_files([("c.sx", "(define (f x)\n  (let loop ((i x)) (if (< i 1) (undefined-thing i) (loop (- i 1)))))\n"
+                                    "(define (g) (lambda (y) (set! unknown-global y)))\n")], flow=False)
+    messages = [str(warning).splitlines()[0] for warning in report.warnings]
+    assert messages == ["c.sx:2:33: warning: unknown global 'undefined-thing'",
+                        "c.sx:3:25: warning: unknown global 'unknown-global'"], messages
