@@ -56,8 +56,11 @@ def test_a_python_traceback_inside_generated_code_shows_its_line_and_the_scheme_
 def test_dump_switch_writes_every_generated_source(tmp_path, monkeypatch):
     monkeypatch.setenv(specialize.DUMP_VARIABLE, str(tmp_path))
     interp = Interpreter()
-    # A template shape no other test compiles, so it is generated (not found in the cache) now.
+    # Shapes no other test compiles, so they are generated (not found in the cache) now: a
+    # procedure (written as Python source) and a top-level expression (node templates).
     interp.eval("(define (dumped a b c d e f g) (if (< a b) (dumped b a c d e f g) (list a b c d e f g)))")
+    assert interp.eval("(let ((a 2) (b 1) (c 3) (d 4) (e 5)) (if (< a b) (dumped b a c d e e e) (list a b c d e)))") \
+        == interp.eval("'(2 1 3 4 5)")
     files = sorted(tmp_path.glob("node-*.py"))
     assert files
     texts = [path.read_text() for path in files]
