@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sxflow import ErrorObject, Interpreter, SchemeError, SxSyntaxError, Symbol, read_all, write_string
+from sxflow import NIL, ErrorObject, Interpreter, Pair, SchemeError, SxSyntaxError, Symbol, read_all, write_string
 from sxflow import compiler as compiler_module, procedures
 from sxflow.compiler import Compiler
 from sxflow.runtime import Closure
@@ -487,6 +487,63 @@ def test_the_writer_reports_a_malformed_form_as_the_nodes_do(body):
     with pytest.raises(SxSyntaxError) as evaluated:
         Interpreter().eval(f"(define (f x y)\n  {body})", filename="malformed.sx")
     assert str(evaluated.value) == str(by_nodes.value)
+
+
+def outcome(action) -> str:
+    """What compiling did: "ok", "declined" (procedures.py leaves it to the nodes) or the syntax error's text."""
+    try:
+        action()
+    except SxSyntaxError as error:
+        return f"error: {error}"
+    except procedures.Unsupported:
+        return "declined"
+    return "ok"
+
+
+MUTANTS = [5, NIL, Symbol("else"), Symbol("x"), Symbol("=>"), Pair(1, NIL), Pair(Pair(Symbol("x"), NIL), NIL)]
+
+
+@st.composite
+def mutated_procedure(draw):
+    """A random procedure (the differential test's expressions) whose body has been broken in one or two places."""
+    text = draw(expression(["x", "y", "g"], 3))
+    (form,) = read_all(f"(define (f x y)\n  {text})", "mutated.sx")
+    body = form.cdr.cdr.car
+    for _ in range(draw(st.integers(1, 2))):
+        cells, stack = [], [body]
+        while stack:
+            value = stack.pop()
+            while isinstance(value, Pair):
+                cells.append(value)
+                stack.append(value.car)
+                value = value.cdr
+        if not cells:
+            break
+        cell = draw(st.sampled_from(cells))
+        change = draw(st.sampled_from(["cut", "dot", "replace", "insert"]))
+        if change == "cut":
+            cell.cdr = NIL
+        elif change == "dot":
+            cell.cdr = 5
+        elif change == "replace":
+            cell.car = draw(st.sampled_from(MUTANTS))
+        else:
+            cell.cdr = Pair(draw(st.sampled_from(MUTANTS)), cell.cdr)
+    return form
+
+
+@settings(max_examples=int(os.environ.get("SXFLOW_DIFFERENTIAL_EXAMPLES", "40")) * 2, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(mutated_procedure())
+def test_the_writer_never_accepts_what_the_nodes_reject(form):
+    # Broken forms of every kind the writers handle: the writer reports the nodes' error or
+    # declines (then the nodes report it), and never writes a procedure the nodes refuse.
+    _, parameters, items = compiler_module.define_shape(form, form.position)
+    compiler = Compiler(Interpreter().environment)
+    names, rest = compiler.parse_parameters(parameters, form.position, compiler_module.compile_define, form)
+    by_nodes = outcome(lambda: compiler.compile_scope_body(names, items, None, form.position))
+    by_writer = outcome(lambda: procedures.Writer(compiler, None, form.position, "f").procedure(names, rest, items))
+    assert by_writer in (by_nodes, "declined"), (write_string(form), by_nodes, by_writer)
 
 
 def test_the_first_error_in_the_nodes_order_is_the_one_reported(interp):
