@@ -318,15 +318,20 @@ class Compiler:
     # Nested expansions deeper than this are a macro that never stops expanding.
     MAX_EXPANSION_DEPTH = 10_000
 
-    def compile_macro_use(self, macro, form, scope, tail, position):
-        """Expand a macro use (again while the result is a macro use) and compile the expansion."""
-        depth = self.expansion_depth
-        if depth >= self.MAX_EXPANSION_DEPTH:
+    def expand_use(self, macro, form, scope, position):
+        """A macro use's expansion; expansions nested too deep (the caller counts them) are a syntax error."""
+        if self.expansion_depth >= self.MAX_EXPANSION_DEPTH:
             raise syntax_error(f"macro expansion too deep in {macro.name} "
                                "(a macro that keeps expanding into itself?)", position)
+        return macro.expand(form, scope, self, position)
+
+    def compile_macro_use(self, macro, form, scope, tail, position):
+        """Expand a macro use (again while the result is a macro use) and compile the expansion."""
+        expansion = self.expand_use(macro, form, scope, position)
+        depth = self.expansion_depth
         self.expansion_depth = depth + 1
         try:
-            return self.compile(macro.expand(form, scope, self, position), scope, tail, position)
+            return self.compile(expansion, scope, tail, position)
         finally:
             self.expansion_depth = depth
 
@@ -1052,19 +1057,25 @@ def quasi(compiler, template, depth, scope, position):
         for splice, part in parts:
             value = part(frame)
             if splice:
-                items = []
-                while isinstance(value, Pair):
-                    items.append(value.car)
-                    value = value.cdr
-                if value is not NIL:
-                    raise fault("unquote-splicing: expected a list", value, kind="wrong-type")
-                for item in reversed(items):
-                    result = Pair(item, result)
+                result = splice_onto(value, result)
             else:
                 result = Pair(value, result)
         return result
 
     return node
+
+
+def splice_onto(value, result):
+    """The items of the list ``value`` (an unquote-splicing's) put in front of ``result``."""
+    items = []
+    while isinstance(value, Pair):
+        items.append(value.car)
+        value = value.cdr
+    if value is not NIL:
+        raise fault("unquote-splicing: expected a list", value, kind="wrong-type")
+    for item in reversed(items):
+        result = Pair(item, result)
+    return result
 
 
 def wrap(keyword, inner):
@@ -1130,6 +1141,15 @@ def check_values(values, count: int, rest: bool, who: str, position) -> None:
     """``values`` (a tuple) fits formals of ``count`` names (and a rest name): else the arity fault of ``who``."""
     if len(values) < count or (not rest and len(values) != count):
         raise fault(f"{who}: expected {count} values, got {len(values)}", kind="arity", position=position)
+
+
+def receive_values(value, count: int, rest: bool, who: str, position) -> tuple:
+    """The values ``value`` stands for, checked against formals of ``count`` names (and a rest name, given a list)."""
+    values = value.values if type(value) is MultipleValues else (value,)
+    check_values(values, count, rest, who, position)
+    if rest:
+        return (*values[:count], make_list(values[count:]))
+    return values
 
 
 def let_values_shape(compiler, form, position):

@@ -46,11 +46,11 @@ is compiled once per process and bound to each interpreter's namespace.
 from __future__ import annotations
 
 import ast
-from types import FunctionType
+from types import CellType, FunctionType
 
 from . import runtime
 from . import specialize
-from .data import NIL, UNASSIGNED, Char, Pair, Symbol, is_eqv, make_list
+from .data import NIL, UNASSIGNED, Char, Pair, SourcePair, Symbol, Vector, is_eqv, list_to_python, make_list
 from .macros import Macro, root_of, strip_syntax
 from .runtime import (
     UNBOUND,
@@ -66,6 +66,7 @@ from .runtime import (
     unassigned_variable,
 )
 from .dynamic import current
+from .promises import Promise
 from .source import format_position
 
 # Compiled factory code per generated source text (compiled once per process).
@@ -107,6 +108,14 @@ class SelfLoopCaptured(Unsupported):
     """A closure captures a variable that the procedure's self-tail-call loop rebinds."""
 
 
+class MoreAssigned(Exception):
+    """A macro expansion assigns names the body did not show: the procedure is written again knowing them."""
+
+    def __init__(self, names) -> None:
+        super().__init__(names)
+        self.names = names
+
+
 class Function:
     """A Python function being written: the procedure itself, a lambda inside it, or a guard's select."""
 
@@ -115,6 +124,7 @@ class Function:
         # A select runs only while its guard's body runs: what it reads cannot change meanwhile.
         self.synchronous = synchronous
         self.nonlocals: set[str] = set()
+        self.captures: set[str] = set()  # variables of enclosing functions it reads or assigns
         self.prologue = None  # lines run once on entry, before its body (a guard's select def)
 
 
@@ -189,21 +199,33 @@ def node_procedure(body, required: int, rest: bool, name, position, environment)
 
 def compile_procedure(compiler, names, rest, body_items, scope, position, name):
     """``make(frame)`` for ``(lambda names body...)`` as one generated Python function, or None when unsupported."""
+    self_loop, assigned = True, frozenset()
+    depth = compiler.expansion_depth
     try:
-        try:
-            return Writer(compiler, scope, position, name).procedure(names, rest, body_items)
-        except SelfLoopCaptured:
-            # A closure keeps a parameter the self tail call would rebind: tail calls return instead.
-            return Writer(compiler, scope, position, name, self_loop=False).procedure(names, rest, body_items)
+        while True:
+            try:
+                return Writer(compiler, scope, position, name, self_loop=self_loop,
+                              assigned=assigned).procedure(names, rest, body_items)
+            except SelfLoopCaptured:
+                # A closure keeps a parameter the self tail call would rebind: tail calls return instead.
+                self_loop = False
+            except MoreAssigned as more:
+                assigned = assigned | more.names  # grows each time: written again at most once per name
     except (Unsupported, RecursionError):
         return None  # a lambda first made deep in a recursion may not have the stack to be written: nodes
+    finally:
+        compiler.expansion_depth = depth
 
 
 class Writer:
     """Writes one procedure: its lines, the values it closes over, its local names, its call sites."""
 
-    def __init__(self, compiler, scope, position, name, self_loop: bool = True) -> None:
+    def __init__(self, compiler, scope, position, name, self_loop: bool = True, assigned=frozenset()) -> None:
         self.allow_self_loop = self_loop
+        self.assigned_by_macros = assigned  # names set! assigns in macro expansions (see MoreAssigned)
+        self.frame_scopes: dict = {}  # id(frame) -> (frame, the compiler Scope standing for it)
+        self.scheme_names: dict = {}  # Python variable -> the Scheme name it holds
+        self.snapshotted: set = set()  # loop variables closures keep in cells of their own
         self.function = Function(None)
         self.owner: dict = {}  # Python variable -> the Function it is a local of
         self.variable_loops: dict = {}  # Python variable -> the loops around its binding
@@ -281,7 +303,8 @@ class Writer:
         """``variable`` now holds the Scheme variable ``name`` in the function being written."""
         self.owner[variable] = self.function
         self.variable_loops[variable] = tuple(loops)
-        if name in self.assigned_names:
+        self.scheme_names[variable] = name
+        if root_of(name) in self.assigned_names:
             self.unhoistable.add(variable)
         return variable
 
@@ -294,6 +317,7 @@ class Writer:
         while function is not None and function is not owner:
             if not function.synchronous:
                 self.captured.add(variable)
+                function.captures.add(variable)
             function = function.parent
         if assigning:
             self.function.nonlocals.add(variable)
@@ -357,14 +381,14 @@ class Writer:
     # -- the procedure ------------------------------------------------------------
 
     def procedure(self, names, rest, body_items):
-        self.assigned_names = _assigned_names([form for form, _ in body_items])
+        self.assigned_names = _assigned_names([form for form, _ in body_items]) | self.assigned_by_macros
         locals_ = {}
         variables = []
         returning = ("return",)
         # A self tail call loops in place, unless the procedure takes rest arguments.
         self.self_loop = Loop(None, None, returning)
         for parameter in names + ([rest] if rest is not None else []):
-            if type(parameter) is not Symbol or parameter.alias is not None:
+            if type(parameter) is not Symbol:
                 raise Unsupported
             variable = self.declare(parameter, self.fresh(f"v_{_identifier(parameter.name)}_"), [self.self_loop])
             locals_[parameter] = variable
@@ -388,7 +412,7 @@ class Writer:
             variable for variable in typed if variable in self.rebound]
         self.invariant.update(entry.variables)
         # A closure keeps the variables it captures: none may be rebound by a loop going round again.
-        for variable in self.captured:
+        for variable in self.captured - self.snapshotted:
             for loop in self.variable_loops.get(variable, ()):
                 if loop.repeats:
                     raise SelfLoopCaptured if loop is self.self_loop else Unsupported
@@ -428,10 +452,15 @@ class Writer:
                     target = form.cdr.car if isinstance(form.cdr, Pair) else None
                     name = target.car if isinstance(target, Pair) else target
                     if type(name) is not Symbol or name.alias is not None or name in defined:
-                        raise Unsupported
+                        self.expanded_body(items, scopes, sink, indent, loops)
+                        return
                     defined[name] = self.declare(name, self.fresh(f"v_{_identifier(name.name)}_"), loops)
-                elif handler is scheme_compiler.compile_begin and _defines_inside(form):
-                    raise Unsupported
+                elif isinstance(handler, Macro) or handler in _BODY_FORMS or getattr(handler, "rewrite", None) \
+                        or (handler is scheme_compiler.compile_begin and _defines_inside(form)):
+                    # Macro uses, definitions made some other way, begins splicing definitions:
+                    # the compiler's own expansion of a body says what the body defines.
+                    self.expanded_body(items, scopes, sink, indent, loops)
+                    return
         if defined:
             scopes = scopes + [defined]
             for variable in defined.values():
@@ -441,6 +470,101 @@ class Writer:
             self.effect(form, scopes, indent, loops, where)
         form, where = items[-1]
         self.to_sink(form, scopes, sink, indent, loops, where)
+
+    def expanded_body(self, items, scopes, sink, indent, loops):
+        """A body whose definitions show only once expanded: ``compiler.expand_body`` expands it, as for the nodes.
+
+        Its definitions (and define-syntax macros) go in one frame, standing for the Scope
+        the expansion filled, so renamed identifiers resolve through it as in the nodes.
+        """
+        scope = scheme_compiler.Scope([], self.frame_scope(scopes))
+        frame: dict = {}
+        self.frame_scopes[id(frame)] = (frame, scope)
+        items = self.compiler.expand_body(items, scope)
+        for form, _ in items:
+            self.note_assignments(form)
+        if not items:
+            raise Unsupported  # only define-syntax: the nodes report the empty body
+        for name, index in scope.names.items():
+            if isinstance(index, Macro):
+                frame[name] = index
+                continue
+            variable = frame[name] = self.declare(name, self.fresh(f"v_{_identifier(name.name)}_"), loops)
+            self.late.add(variable)
+            self.emit(indent, f"{variable} = UNASSIGNED")
+        scopes = scopes + [frame]
+        for form, where in items[:-1]:
+            self.effect(form, scopes, indent, loops, where)
+        form, where = items[-1]
+        self.to_sink(form, scopes, sink, indent, loops, where)
+
+    def note_assignments(self, form) -> None:
+        """A macro's expansion may assign names the body did not show: then write the procedure again."""
+        names = _assigned_names([form])
+        if not names <= self.assigned_names:
+            raise MoreAssigned(frozenset(names))
+
+    def macro_use(self, macro, form, scopes, sink, indent, loops, where):
+        """A macro use, expanded by the compiler's own machinery (hygiene resolves in the frames' Scopes)."""
+        compiler = self.compiler
+        expansion = compiler.expand_use(macro, form, self.frame_scope(scopes), where)
+        self.note_assignments(expansion)
+        depth = compiler.expansion_depth
+        compiler.expansion_depth = depth + 1
+        try:
+            self.to_sink(expansion, scopes, sink, indent, loops, where)
+        finally:
+            compiler.expansion_depth = depth
+
+    def frame_scope(self, scopes):
+        """The compiler Scope standing for the innermost of ``scopes`` (one per frame, chained to the procedure's).
+
+        Macros expand and renamed identifiers resolve through these Scopes, exactly as
+        they do through the nodes' own.
+        """
+        if not scopes:
+            return self.scope
+        frame = scopes[-1]
+        found = self.frame_scopes.get(id(frame))
+        if found is None:
+            found = self.frame_scopes[id(frame)] = (frame, scheme_compiler.Scope([], self.frame_scope(scopes[:-1])))
+        scope = found[1]
+        if len(scope.names) != len(frame):
+            for name, value in frame.items():
+                if name not in scope.names:
+                    if isinstance(value, Macro):
+                        scope.names[name] = value
+                        scope.bound.add(name)
+                    else:
+                        scope.add(name)
+        return scope
+
+    def unalias(self, name, scopes):
+        """``(name, visible frames)``: a renamed identifier followed to the binding it means.
+
+        As ``compiler.resolve`` does: looked up as itself from the innermost frame out, and
+        from the frame of its macro's definition on as the name it stands for. A name
+        bound in no frame is returned with no frames (the nodes' scopes or the globals).
+        """
+        if name.alias is None:
+            return name, scopes
+        for depth in range(len(scopes) - 1, -1, -1):
+            frame = scopes[depth]
+            while True:
+                if name in frame:
+                    return name, scopes[:depth + 1]
+                renaming = name.alias
+                if renaming is None or renaming.scope is not self.frame_scope(scopes[:depth + 1]):
+                    break
+                name = renaming.original
+        return name, []
+
+    def is_keyword(self, form, keyword, scopes) -> bool:
+        """Whether ``form`` is the identifier ``keyword`` (plain or renamed) and not bound locally."""
+        if type(form) is not Symbol or root_of(form) is not keyword:
+            return False
+        name, visible = self.unalias(form, scopes)
+        return not any(name in frame for frame in visible) and scheme_compiler.resolve(name, self.scope) is None
 
     def effect(self, form, scopes, indent, loops, where):
         temporary = self.fresh("e")
@@ -462,6 +586,11 @@ class Writer:
             if handler is None:
                 self.application(form, scopes, sink, indent, loops, where)
                 return
+            if isinstance(handler, Macro):
+                self.macro_use(handler, form, scopes, sink, indent, loops, where)
+                return
+            if form.car.alias is not None:  # a renamed keyword: the writers look at the plain one
+                form = SourcePair(form.car.alias.root, form.cdr, where)
             writer = _WRITERS.get(handler)
             if writer is not None:
                 writer(self, form, scopes, sink, indent, loops, where)
@@ -484,7 +613,7 @@ class Writer:
             self.deliver("None", sink, indent + 1)
 
     def write_cond(self, form, scopes, sink, indent, loops, where):
-        self.cond(scheme_compiler.cells_with_positions(form, where)[1:], scopes, sink, indent, loops)
+        self.cond(scheme_compiler.cells_with_positions(form, where)[1:], scopes, sink, indent, loops, form)
 
     def write_when(self, form, scopes, sink, indent, loops, where):
         items = scheme_compiler.cells_with_positions(form, where)[1:]
@@ -567,7 +696,200 @@ class Writer:
         items = scheme_compiler.cells_with_positions(form, where)[1:]
         self.deliver(self.lambda_(items[0][0], items[1:], scopes, indent, where, "lambda"), sink, indent)
 
-    def cond(self, clauses, scopes, sink, indent, loops):
+    def write_letrec(self, form, scopes, sink, indent, loops, where):
+        """``(letrec ((name init)...) body...)``: locals unassigned until their init runs, in order (letrec*)."""
+        bindings, body_items = scheme_compiler.letrec_shape(form, where)
+        frame = {}
+        for name, _, _ in bindings:
+            variable = frame[name] = self.declare(name, self.fresh(f"v_{_identifier(name.name)}_"), loops)
+            self.late.add(variable)  # read before its init ran: the nodes' error (see variable)
+            self.emit(indent, f"{variable} = UNASSIGNED")
+        inner = scopes + [frame]
+        for name, init, init_where in bindings:
+            value = self.named_value(init, inner, indent, loops, init_where, name)
+            self.emit(indent, f"{frame[name]} = {value}")
+        self.body(body_items, inner, sink, indent, loops)
+
+    def write_let_values(self, form, scopes, sink, indent, loops, where):
+        """``(let-values ((formals expression)...) body...)`` and ``let*-values``: each expression's values
+        checked against its formals at once (compiler.receive_values), then bound."""
+        sequential, bindings, body_items = scheme_compiler.let_values_shape(self.compiler, form, where)
+        inner, received = scopes, []
+        for names, rest, expression, expression_where, binding_where in bindings:
+            value = self.spill(self.value(expression, inner, indent, loops, expression_where), indent)
+            temporary = self.fresh("m")
+            self.emit(indent, f"{temporary} = receive_values({value}, {len(names)}, {rest is not None}, "
+                              f"'let-values', {self.bind(binding_where, 'P')})")
+            formals = names + ([rest] if rest is not None else [])
+            if sequential:
+                inner = inner + [self.bind_received(formals, temporary, indent, loops)]
+            else:
+                received.append((formals, temporary))
+        if not sequential:
+            frame = {}
+            for formals, temporary in received:
+                frame.update(self.bind_received(formals, temporary, indent, loops))
+            inner = scopes + [frame]
+        self.body(body_items, inner, sink, indent, loops)
+
+    def bind_received(self, formals, temporary, indent, loops) -> dict:
+        """A frame of new locals for ``formals``, assigned from the tuple ``temporary``."""
+        frame, variables = {}, []
+        for name in formals:
+            variables.append(self.declare(name, self.fresh(f"v_{_identifier(name.name)}_"), loops))
+            frame[name] = variables[-1]
+        if variables:
+            self.emit(indent, f"{', '.join(variables)}, = {temporary}")
+            self.hoist(indent, variables)
+        return frame
+
+    def write_define_values(self, form, scopes, sink, indent, loops, where):
+        """``(define-values formals expression)`` in a body: the body's frame holds its names (expanded_body)."""
+        names, rest, expression, expression_where = scheme_compiler.define_values_shape(self.compiler, form, where)
+        variables = []
+        for name in names + ([rest] if rest is not None else []):
+            variable = self.local(name, scopes[-1:])
+            if variable is None:
+                raise Unsupported  # not at the start of a body: the nodes report it
+            variables.append(variable)
+        value = self.spill(self.value(expression, scopes, indent, loops, expression_where), indent)
+        received = (f"receive_values({value}, {len(names)}, {rest is not None}, 'define-values', "
+                    f"{self.bind(where, 'P')})")
+        self.emit(indent, f"{', '.join(variables)}, = {received}" if variables else received)
+        self.deliver("None", sink, indent)
+
+    def write_quasiquote(self, form, scopes, sink, indent, loops, where):
+        """``(quasiquote template)``: built as compiler.quasi builds it (the tail first, then the items from the last)."""
+        (template, template_where), = scheme_compiler.arguments_of(form, where, scheme_compiler.compile_quasiquote,
+                                                                   1, 1)
+        value = self.quasi(template, 1, scopes, indent, loops, scheme_compiler.position_of(template, template_where))
+        self.deliver(value, sink, indent)
+
+    def quasi(self, template, depth, scopes, indent, loops, position) -> str:
+        compiler = scheme_compiler
+        if not compiler.has_unquote(template, depth):
+            return self.constant(strip_syntax(template))
+        if type(template) is Vector:
+            inner = self.quasi(make_list(template), depth, scopes, indent, loops, position)
+            return self.spill(f"Vector(list_to_python({inner}))", indent)
+        for keyword, change in ((compiler.UNQUOTE, -1), (compiler.QUASIQUOTE, 1)):
+            if compiler.is_form(template, keyword):
+                if keyword is compiler.UNQUOTE and depth == 1:
+                    return self.spill(self.value(template.cdr.car, scopes, indent, loops,
+                                                 compiler.position_of(template.cdr, position)), indent)
+                inner = self.quasi(template.cdr.car, depth + change, scopes, indent, loops, position)
+                return self.spill(f"Pair({self.bind(keyword, 'K')}, Pair({inner}, NIL))", indent)
+        items = []
+        cell = template
+        while isinstance(cell, Pair) and not compiler.is_form(cell, compiler.UNQUOTE):
+            items.append((cell.car, compiler.position_of(cell, position)))
+            cell = cell.cdr
+        result = self.fresh("q")
+        self.emit(indent, f"{result} = {self.quasi(cell, depth, scopes, indent, loops, position)}")
+        for item, where in reversed(items):
+            if compiler.is_form(item, compiler.UNQUOTE_SPLICING) and depth == 1:
+                value = self.spill(self.value(item.cdr.car, scopes, indent, loops,
+                                              compiler.position_of(item.cdr, where)), indent)
+                self.emit(indent, f"{result} = splice_onto({value}, {result})")
+            elif compiler.is_form(item, compiler.UNQUOTE_SPLICING):
+                inner = self.quasi(item.cdr.car, depth - 1, scopes, indent, loops, where)
+                self.emit(indent, f"{result} = Pair(Pair({self.bind(compiler.UNQUOTE_SPLICING, 'K')}, "
+                                  f"Pair({inner}, NIL)), {result})")
+            else:
+                self.emit(indent, f"{result} = Pair({self.quasi(item, depth, scopes, indent, loops, where)}, {result})")
+        return result
+
+    def write_delay(self, form, scopes, sink, indent, loops, where):
+        """``(delay expression)``: a promise whose thunk is a nested def (sxflow.promises forces it)."""
+        (expression, expression_where), = scheme_compiler.arguments_of(form, where, scheme_compiler.compile_delay,
+                                                                       1, 1)
+        thunk = self.thunk(expression, expression_where, scopes, indent, boxed=True)
+        self.deliver(f"Promise(False, ({thunk}, None))", sink, indent)
+
+    def write_delay_force(self, form, scopes, sink, indent, loops, where):
+        """``(delay-force expression)`` (also ``make-lazy``): the thunk's value is the promise to continue with."""
+        (expression, expression_where), = scheme_compiler.arguments_of(
+            form, where, scheme_compiler.compile_delay_force, 1, 1)
+        thunk = self.thunk(expression, expression_where, scopes, indent, boxed=False)
+        self.deliver(f"Promise(False, ({thunk}, None))", sink, indent)
+
+    def thunk(self, expression, where, scopes, indent, boxed: bool) -> str:
+        """A nested def computing ``expression`` (not in tail position) when a promise is forced; its name.
+
+        ``force`` calls it with the frame the nodes would need (None here); ``boxed``: its
+        value is wrapped in a forced promise, as compiler.compile_delay does.
+        """
+        function_name = self.fresh("delayed")
+        outer_function, saved_guards = self.function, self.guards
+        self.function, self.guards = Function(outer_function), []
+        self.emit(indent, f"def {function_name}(frame):")
+        self.emit(indent + 1, "try:")
+        self.lines.append(Nonlocals(indent + 2, self.function))
+        self.function.prologue = Prologue(indent + 2)
+        self.lines.append(self.function.prologue)
+        result = self.fresh("r")
+        self.to_sink(expression, scopes, ("assign", result, False), indent + 2, [Loop(object(), None, None)], where)
+        self.emit(indent + 2, f"return Promise(True, {result})" if boxed else f"return {result}")
+        self.emit(indent + 1, "except Exception as error:")
+        self.emit(indent + 2, "raise procedure_failed(error, SITES)")
+        function = self.function
+        self.function, self.guards = outer_function, saved_guards
+        return self.keep_bindings(function_name, function, indent)
+
+    def keep_bindings(self, function_name, function, indent) -> str:
+        """A closure made inside a loop keeps the bindings of its own turn (R7RS: each turn binds afresh).
+
+        Python closes over variables, which the loop assigns again; so the closure is
+        copied with cells of its own for the loop variables it captures (runtime
+        fresh_cells), holding their values of this turn. That is exact while nothing
+        assigns them (a loop variable assigned by set!, or a definition not yet made,
+        stays with the nodes' frames). The procedure's own self-tail-call loop is known
+        to repeat only at the end: that case is written again without it (SelfLoopCaptured).
+        """
+        kept = []
+        for variable in sorted(function.captures):
+            if self.owner.get(variable) is not self.function:
+                continue  # made inside another closure, which keeps it (its own captures hold it too)
+            if not any(loop.repeats and loop is not self.self_loop for loop in self.variable_loops.get(variable, ())):
+                continue
+            if variable in self.late or root_of(self.scheme_names[variable]) in self.assigned_names:
+                raise Unsupported
+            kept.append(variable)
+        if kept:
+            self.snapshotted.update(kept)
+            self.emit(indent, f"{function_name} = fresh_cells({function_name}, {tuple(kept)!r})")
+        return function_name
+
+    def write_let_syntax(self, form, scopes, sink, indent, loops, where):
+        """``(let-syntax ((keyword transformer)...) body...)`` and ``letrec-syntax``: a frame of macros."""
+        recursive, bindings, body_items = scheme_compiler.let_syntax_shape(form, where)
+        outer = self.frame_scope(scopes)
+        scope = scheme_compiler.Scope([], outer)
+        frame: dict = {}
+        self.frame_scopes[id(frame)] = (frame, scope)
+        scheme_compiler.bind_syntax(self.compiler, bindings, scope, scope if recursive else outer)
+        frame.update(scope.names)
+        self.body(body_items, scopes + [frame], sink, indent, loops)
+
+    def receive(self, receiver, receiver_where, clause, value, scopes, sink, indent, loops):
+        """A ``(test => receiver)`` clause taken: the receiver evaluated, then called with ``value``."""
+        operator = self.value(receiver, scopes, indent, loops, receiver_where)
+        if not operator.isidentifier() or operator.startswith("K"):
+            temporary = self.fresh("f")
+            self.emit(indent, f"{temporary} = {operator}")
+            operator = temporary
+        self.emit_call(operator, ("local", operator), [value], Site(receiver_where, clause, None), sink, indent,
+                       loops, receiver_where)
+
+    def case_lambda(self, form, scopes, indent, where, name, shape, maker) -> str:
+        """A case-lambda value: each clause a nested def, chosen among by ``maker(name, where)``'s procedure."""
+        made = [self.lambda_(parameters, body_items, scopes, indent, clause_where, name)
+                for parameters, body_items, clause_where in shape(form, where)]
+        temporary = self.fresh("c")
+        self.emit(indent, f"{temporary} = {self.bind(maker(name, where), 'K')}([{', '.join(made)}])")
+        return temporary
+
+    def cond(self, clauses, scopes, sink, indent, loops, form=None):
         for clause, where in clauses:
             parts = scheme_compiler.cells_with_positions(clause, where)
             test_form = parts[0][0]
@@ -575,9 +897,15 @@ class Writer:
                     and self.local(test_form, scopes) is None and scheme_compiler.resolve(test_form, self.scope) is None:
                 self.body(parts[1:], scopes, sink, indent, loops)
                 return
-            if len(parts) >= 2 and type(parts[1][0]) is Symbol and root_of(parts[1][0]) is scheme_compiler.ARROW:
-                raise Unsupported
-            if len(parts) == 1:
+            if len(parts) >= 2 and self.is_keyword(parts[1][0], scheme_compiler.ARROW, scopes):
+                receiver, receiver_where = scheme_compiler.arrow_receiver(parts, where, scheme_compiler.compile_cond,
+                                                                          form)
+                value = self.value(test_form, scopes, indent, loops, parts[0][1])
+                temporary = self.fresh("t")  # its own name: the receiver could assign a variable
+                self.emit(indent, f"{temporary} = {value}")
+                self.emit(indent, f"if {temporary} is not False:")
+                self.receive(receiver, receiver_where, clause, temporary, scopes, sink, indent + 1, loops)
+            elif len(parts) == 1:
                 temporary = self.spill(self.value(test_form, scopes, indent, loops, parts[0][1]), indent)
                 self.emit(indent, f"if {temporary} is not False:")
                 self.deliver(temporary, sink, indent + 1)
@@ -629,14 +957,19 @@ class Writer:
                 and self.special(form.car, scopes) is scheme_compiler.compile_lambda:
             items = scheme_compiler.cells_with_positions(form, scheme_compiler.position_of(form, where))[1:]
             return self.lambda_(items[0][0], items[1:], scopes, indent, scheme_compiler.position_of(form, where), name)
+        if isinstance(form, Pair) and type(form.car) is Symbol:
+            named = _NAMED_WRITERS.get(self.special(form.car, scopes))
+            if named is not None:  # another form making a procedure (case-lambda) takes the name too
+                return named(self, form, scopes, indent, scheme_compiler.position_of(form, where), name)
         return self.value(form, scopes, indent, loops, where)
 
     def assignment(self, form, scopes, indent, loops, where):
         """``(set! name value)``: a local, a variable of an enclosing frame, or a global."""
         (name, _), (value_form, value_where) = scheme_compiler.cells_with_positions(form, where)[1:]
-        if type(name) is not Symbol or name.alias is not None:
+        if type(name) is not Symbol:
             raise Unsupported
         value = self.spill(self.value(value_form, scopes, indent, loops, value_where), indent)
+        name, scopes = self.unalias(name, scopes)
         variable = self.local(name, scopes)
         if variable is not None:
             self.use(variable, assigning=True)
@@ -664,7 +997,7 @@ class Writer:
             cell = cell.cdr
         rest = cell if cell is not NIL else None
         for parameter in names + ([rest] if rest is not None else []):
-            if type(parameter) is not Symbol or parameter.alias is not None:
+            if type(parameter) is not Symbol:
                 raise Unsupported
         function_name = self.fresh("lambda")
         outer_function, saved_guards = self.function, self.guards
@@ -687,29 +1020,35 @@ class Writer:
         self.body(body_items, scopes + [frame], returning, indent + 2, [Loop(object(), None, returning)])
         self.emit(indent + 1, "except Exception as error:")
         self.emit(indent + 2, "raise procedure_failed(error, SITES)")
+        function = self.function
         self.function, self.guards = outer_function, saved_guards
         self.inner[function_name] = (name, where, len(names), rest is not None)
-        return function_name
+        return self.keep_bindings(function_name, function, indent)
 
     def case(self, form, scopes, sink, indent, loops, where):
         """``(case key ((datum...) body...)... [(else body...)])`` as ``if``/``elif`` on eqv."""
         items = scheme_compiler.cells_with_positions(form, where)[1:]
         key = self.value(items[0][0], scopes, indent, loops, items[0][1])
-        if not key.isidentifier():
+        arrows = any(isinstance(clause, Pair) and isinstance(clause.cdr, Pair)
+                     and self.is_keyword(clause.cdr.car, scheme_compiler.ARROW, scopes) for clause, _ in items[1:])
+        if not key.isidentifier() or arrows:  # a receiver gets the key's value, even if it assigns the variable
             temporary = self.fresh("k")
             self.emit(indent, f"{temporary} = {key}")
             key = temporary
         keyword = "if"
         for clause, clause_where in items[1:]:
             parts = scheme_compiler.cells_with_positions(clause, clause_where)
-            if type(parts[1][0]) is Symbol and root_of(parts[1][0]) is scheme_compiler.ARROW:
-                raise Unsupported
+            if len(parts) >= 2 and self.is_keyword(parts[1][0], scheme_compiler.ARROW, scopes):
+                receiver = scheme_compiler.arrow_receiver(parts, clause_where, scheme_compiler.compile_case, form)
+                action = (lambda at: self.receive(receiver[0], receiver[1], clause, key, scopes, sink, at, loops))
+            else:
+                action = (lambda at, parts=parts: self.body(parts[1:], scopes, sink, at, loops))
             if self.is_else(parts[0][0], scopes):
                 if keyword == "if":
-                    self.body(parts[1:], scopes, sink, indent, loops)
+                    action(indent)
                     return
                 self.emit(indent, "else:")
-                self.body(parts[1:], scopes, sink, indent + 1, loops)
+                action(indent + 1)
                 return
             data = strip_syntax(parts[0][0])
             tests = []
@@ -723,7 +1062,7 @@ class Writer:
                     tests.append(f"is_eqv({key}, {self.bind(datum, 'K')})")
                 data = data.cdr
             self.emit(indent, f"{keyword} {' or '.join(tests) or 'False'}:")
-            self.body(parts[1:], scopes, sink, indent + 1, loops)
+            action(indent + 1)
             keyword = "elif"
         if keyword == "if":
             self.deliver("None", sink, indent)
@@ -737,7 +1076,7 @@ class Writer:
         specs = []
         for spec, spec_where in scheme_compiler.cells_with_positions(items[0][0], where) if items[0][0] is not NIL else []:
             parts = scheme_compiler.cells_with_positions(spec, spec_where)
-            if type(parts[0][0]) is not Symbol or parts[0][0].alias is not None:
+            if type(parts[0][0]) is not Symbol:
                 raise Unsupported
             specs.append(parts)
         values = [self.spill(self.value(parts[1][0], scopes, indent, loops, parts[1][1]), indent) for parts in specs]
@@ -772,8 +1111,7 @@ class Writer:
             self.emit(indent, "break")
 
     def is_else(self, form, scopes) -> bool:
-        return (type(form) is Symbol and root_of(form) is scheme_compiler.ELSE and self.local(form, scopes) is None
-                and not any(form in frame for frame in scopes) and scheme_compiler.resolve(form, self.scope) is None)
+        return self.is_keyword(form, scheme_compiler.ELSE, scopes)
 
     def guard(self, form, scopes, sink, indent, loops, where):
         """``(guard (e clause...) body...)`` as try/except; its clause tests also run at the raise point.
@@ -785,19 +1123,25 @@ class Writer:
         """
         items = scheme_compiler.cells_with_positions(form, where)[1:]
         spec, spec_where = items[0]
-        if not isinstance(spec, Pair) or type(spec.car) is not Symbol or spec.car.alias is not None:
+        if not isinstance(spec, Pair) or type(spec.car) is not Symbol:
             raise Unsupported
         clauses = []
         for index, (clause, clause_where) in enumerate(scheme_compiler.cells_with_positions(spec, spec_where)[1:]):
             if not isinstance(clause, Pair):
                 raise Unsupported
             parts = scheme_compiler.cells_with_positions(clause, clause_where)
-            if len(parts) >= 2 and type(parts[1][0]) is Symbol and root_of(parts[1][0]) is scheme_compiler.ARROW:
-                raise Unsupported
             clauses.append(parts)
         number = self.fresh("")
         variable = self.fresh(f"v_{_identifier(spec.car.name)}_")
         clause_scopes = scopes + [{spec.car: variable}]
+        # (test => receiver) clauses: index -> (receiver, its position, the clause)
+        receivers = {}
+        for index, (clause, clause_where) in enumerate(scheme_compiler.cells_with_positions(spec, spec_where)[1:]):
+            parts = clauses[index]
+            if len(parts) >= 2 and self.is_keyword(parts[1][0], scheme_compiler.ARROW, clause_scopes) \
+                    and not self.is_else(parts[0][0], clause_scopes):
+                receiver = scheme_compiler.arrow_receiver(parts, clause_where, scheme_compiler.compile_guard, form)
+                receivers[index] = (receiver[0], receiver[1], clause)
         select = f"select{number}"
         state, outer, marker, result = (f"state{number}", f"outer{number}", f"marker{number}", f"r{number}")
         # The tests, at the raise point: a nested def of its own (its failures converted here too),
@@ -863,7 +1207,12 @@ class Writer:
                 self.body(parts[1:], clause_scopes, sink, indent + 2, loops)
                 break
             self.emit(indent + 1, f"{keyword} choice{number}[0] == {index}:")
-            if len(parts) == 1:
+            if index in receivers:
+                receiver, receiver_where, clause = receivers[index]
+                value = self.fresh("t")
+                self.emit(indent + 2, f"{value} = choice{number}[1]")
+                self.receive(receiver, receiver_where, clause, value, clause_scopes, sink, indent + 2, loops)
+            elif len(parts) == 1:
                 self.deliver(f"choice{number}[1]", sink, indent + 2)
             else:
                 self.body(parts[1:], clause_scopes, sink, indent + 2, loops)
@@ -881,7 +1230,7 @@ class Writer:
     def named_let(self, items, scopes, sink, indent, loops, where):
         """A named let whose name is only tail-called from its own body: a ``while True`` loop."""
         loop_name = items[0][0]
-        if loop_name.alias is not None or len(items) < 3:
+        if len(items) < 3:
             raise Unsupported
         bindings = self.bindings_of(items[1][0], where)
         values = [self.spill(self.value(init, scopes, indent, loops, init_where), indent)
@@ -910,7 +1259,7 @@ class Writer:
         result = []
         for binding, binding_where in scheme_compiler.cells_with_positions(bindings, where) if bindings is not NIL else []:
             parts = scheme_compiler.cells_with_positions(binding, binding_where)
-            if type(binding.car) is not Symbol or binding.car.alias is not None or len(parts) != 2:
+            if type(binding.car) is not Symbol or len(parts) != 2:
                 raise Unsupported
             result.append((binding.car, parts[1][0], parts[1][1]))
         return result
@@ -918,24 +1267,25 @@ class Writer:
     # -- expressions --------------------------------------------------------------
 
     def local(self, name, scopes):
+        """The Python variable ``name`` is in the innermost frame binding it (None for a loop's name or a macro)."""
         for frame in reversed(scopes):
             if name in frame:
-                return frame[name]
+                value = frame[name]
+                return value if type(value) is str else None
         return None
 
     def special(self, head, scopes):
         """The special-form handler ``head`` names here, None for an application; macros are unsupported."""
         if type(head) is not Symbol:
             return None
-        if head.alias is not None:
-            raise Unsupported
+        head, scopes = self.unalias(head, scopes)
         for frame in reversed(scopes):
             if head in frame:
-                return None
+                value = frame[head]
+                return value if isinstance(value, Macro) else None
         meaning = self.compiler.keyword_meaning(head, self.scope)
-        if isinstance(meaning, Macro):
-            raise Unsupported
-        if meaning is not None and meaning not in _SUPPORTED:
+        if meaning is not None and meaning not in _SUPPORTED and not isinstance(meaning, Macro) \
+                and getattr(meaning, "rewrite", None) is None:
             raise Unsupported
         return meaning
 
@@ -971,9 +1321,11 @@ class Writer:
             temporary = self.fresh("r")
             self.to_sink(form, scopes, ("assign", temporary, False), indent, loops, where)
             return temporary
-        if type(form).__name__ not in _ATOMS:
-            raise Unsupported  # vectors and anything unusual: the nodes know how
-        return self.constant(form)
+        if type(form) is Vector:
+            return self.bind(strip_syntax(form), "K")  # R7RS: vectors are self-evaluating
+        if form is NIL:
+            raise Unsupported  # not an expression: the nodes report it
+        return self.constant(form)  # self-evaluating, as in the nodes (also objects a rewrite put in a form)
 
     def constant(self, value) -> str:
         if value is None or type(value) is bool or (type(value) is int and -10**6 < value < 10**6):
@@ -981,8 +1333,7 @@ class Writer:
         return self.bind(value, "K")
 
     def variable(self, name, scopes, indent, where) -> str:
-        if name.alias is not None:
-            raise Unsupported
+        name, scopes = self.unalias(name, scopes)
         variable = self.local(name, scopes)
         if variable is not None:
             self.use(variable)
@@ -1060,9 +1411,10 @@ class Writer:
         With ``as_expression``, ``(conditional expression, site entry)`` for one line instead.
         """
         head = form.car
-        if type(head) is not Symbol or self.local(head, scopes) is not None or any(head in f for f in scopes):
+        if type(head) is not Symbol:
             return None
-        if scheme_compiler.resolve(head, self.scope) is not None:
+        head, visible = self.unalias(head, scopes)
+        if any(head in frame for frame in visible) or scheme_compiler.resolve(head, self.scope) is not None:
             return None
         items = scheme_compiler.cells_with_positions(form, where)[1:]
         root = root_of(head)
@@ -1122,8 +1474,11 @@ class Writer:
     def application(self, form, scopes, sink, indent, loops, where):
         items = scheme_compiler.cells_with_positions(form, where)
         head = items[0][0]
+        visible = scopes
+        if type(head) is Symbol:
+            head, visible = self.unalias(head, scopes)
         # A named let's loop name: only a tail call from inside its own loop, with its arity.
-        if type(head) is Symbol and self.local(head, scopes) is None and any(head in f for f in scopes):
+        if type(head) is Symbol and self.local(head, visible) is None and any(head in f for f in visible):
             loop = loops[-1]
             if loop.name is not head or len(items) - 1 != len(loop.variables) or loop.sink is not sink:
                 raise Unsupported
@@ -1136,8 +1491,8 @@ class Writer:
             self.deliver(primitive, sink, indent)
             return
         site = Site(where, form, None)
-        if self.guards and len(items) == 2 and type(head) is Symbol and head.alias is None \
-                and root_of(head) is RAISE and not any(head in f for f in scopes) \
+        if self.guards and len(items) == 2 and type(head) is Symbol \
+                and root_of(head) is RAISE and not any(head in f for f in visible) \
                 and scheme_compiler.resolve(head, self.scope) is None:
             # (raise x) inside a guard's body here: that guard chooses its clause at once.
             key = self.global_name(head)
@@ -1149,7 +1504,7 @@ class Writer:
             self.emit(indent, "else:")
             self.emit_call(key, ("global", key), [payload], site, sink, indent + 1, loops, where)
             return
-        if type(head) is Symbol and head.alias is None and not any(head in f for f in scopes) \
+        if type(head) is Symbol and not any(head in f for f in visible) \
                 and scheme_compiler.resolve(head, self.scope) is None:
             key = self.global_name(head)
             operator_reference = ("global", key)
@@ -1163,7 +1518,7 @@ class Writer:
                 self.emit(indent, f"{operator} = {key}", (site, None, None))
                 operator_reference = ("local", operator)
         else:
-            operator = self.value(head, scopes, indent, loops, items[0][1])
+            operator = self.value(items[0][0], scopes, indent, loops, items[0][1])
             if not operator.isidentifier() or operator.startswith("K"):  # a constant operator such as (5 1)
                 temporary = self.fresh("f")
                 self.emit(indent, f"{temporary} = {operator}")
@@ -1210,8 +1565,8 @@ def _assigned_names(forms) -> set:
         form = stack.pop()
         while isinstance(form, Pair):
             head = form.car
-            if head is SET and isinstance(form.cdr, Pair) and type(form.cdr.car) is Symbol:
-                names.add(form.cdr.car)
+            if root_of(head) is SET and isinstance(form.cdr, Pair) and type(form.cdr.car) is Symbol:
+                names.add(root_of(form.cdr.car))
             if isinstance(head, Pair):
                 stack.append(head)
             form = form.cdr
@@ -1254,7 +1609,8 @@ def _comment(text: str) -> str:
 
 _SUPPORTED = frozenset()
 _WRITERS: dict = {}  # compiler handler -> Writer method (filled by install)
-_ATOMS = frozenset(("int", "float", "str", "bool", "Char", "Fraction", "complex"))
+_NAMED_WRITERS: dict = {}  # handler -> writer of a procedure-making form given a name (case-lambda)
+_BODY_FORMS: set = set()  # definitions other than define: a body holding them is expanded first
 
 
 # The closure compiler whose forms this back end writes out: compiler.py imports this
@@ -1277,5 +1633,48 @@ def install(compiler_module) -> None:
         scheme_compiler.compile_guard: Writer.guard, scheme_compiler.compile_case: Writer.case,
         scheme_compiler.compile_set: Writer.write_set, scheme_compiler.compile_do: Writer.do,
         scheme_compiler.compile_define: Writer.write_define, scheme_compiler.compile_lambda: Writer.write_lambda,
+        scheme_compiler.compile_letrec: Writer.write_letrec, scheme_compiler.compile_let_values: Writer.write_let_values,
+        scheme_compiler.compile_define_values: Writer.write_define_values,
+        scheme_compiler.compile_quasiquote: Writer.write_quasiquote, scheme_compiler.compile_delay: Writer.write_delay,
+        scheme_compiler.compile_delay_force: Writer.write_delay_force,
+        scheme_compiler.compile_let_syntax: Writer.write_let_syntax,
     })
+    # Forms that are always a syntax error where a writer meets them: their handler is the check.
+    for handler in (scheme_compiler.compile_define_syntax, scheme_compiler.compile_unquote_outside,
+                    scheme_compiler.compile_syntax_rules_outside, scheme_compiler.compile_syntax_error):
+        _WRITERS[handler] = _raising(handler)
+    _BODY_FORMS.update((scheme_compiler.compile_define_values, scheme_compiler.compile_define_syntax))
     _SUPPORTED = frozenset(_WRITERS) | {scheme_compiler.compile_quote}
+    runtime.NAMESPACE_HELPERS.update({
+        "receive_values": scheme_compiler.receive_values, "splice_onto": scheme_compiler.splice_onto,
+        "Promise": Promise, "Vector": Vector, "list_to_python": list_to_python, "Pair": Pair, "NIL": NIL,
+        "fresh_cells": fresh_cells,
+    })
+
+
+def add_writer(handler, writer, named=None) -> None:
+    """A special form defined in another module (the library), written out by ``writer(self, form, scopes, sink,
+    indent, loops, where)``; ``named(self, form, scopes, indent, where, name)`` writes it as a named value."""
+    global _SUPPORTED
+    _WRITERS[handler] = writer
+    if named is not None:
+        _NAMED_WRITERS[handler] = named
+    _SUPPORTED = _SUPPORTED | {handler}
+
+
+def _raising(handler):
+    def write(self, form, scopes, sink, indent, loops, where):
+        scope = self.frame_scope(scopes)
+        if scope is not None:  # a procedure's body (top-level define-syntax never gets here)
+            handler(self.compiler, form, scope, False, where)
+        raise Unsupported
+
+    return write
+
+
+def fresh_cells(function, names):
+    """A copy of the closure ``function`` whose free variables ``names`` have cells of their own (their current values)."""
+    code = function.__code__
+    cells = tuple(CellType(cell.cell_contents) if name in names else cell
+                  for name, cell in zip(code.co_freevars, function.__closure__))
+    return FunctionType(code, function.__globals__, function.__name__, function.__defaults__, cells)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import procedures
 from ..compiler import arguments_of, cells_with_positions, form_error, special_form
 from ..data import Pair
 from types import FunctionType
@@ -66,3 +67,15 @@ def compile_named_case_lambda(compiler, form, scope, position, name):
 
 
 compile_case_lambda.named = compile_named_case_lambda
+
+
+def write_named_case_lambda(writer, form, scopes, indent, where, name) -> str:
+    """The case-lambda written into a generated procedure (sxflow.procedures): its clauses are nested defs."""
+    return writer.case_lambda(form, scopes, indent, where, name, case_lambda_shape, case_lambda_maker)
+
+
+def write_case_lambda(writer, form, scopes, sink, indent, loops, where) -> None:
+    writer.deliver(write_named_case_lambda(writer, form, scopes, indent, where, "case-lambda"), sink, indent)
+
+
+procedures.add_writer(compile_case_lambda, write_case_lambda, named=write_named_case_lambda)

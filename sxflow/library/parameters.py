@@ -14,10 +14,11 @@ from __future__ import annotations
 import threading
 from types import FunctionType
 
+from .. import procedures
 from ..compiler import arguments_of, cells_with_positions, form_error, special_form
 from ..data import NIL, Pair
 from ..printer import write_string
-from ..runtime import apply_procedure, fault, procedure_code
+from ..runtime import NAMESPACE_HELPERS, apply_procedure, fault, procedure_code
 from .registry import builtin
 
 
@@ -129,3 +130,32 @@ def compile_parameterize(compiler, form, scope, tail, position):
 
     return node
 
+
+
+def write_parameterize(writer, form, scopes, sink, indent, loops, where) -> None:
+    """``parameterize`` written into a generated procedure (sxflow.procedures): the same steps as its node, the
+    body inside ``try``/``finally``."""
+    binding_forms, body_items = parameterize_shape(form, where)
+    states, values = [], []
+    for (parameter, parameter_where), (value, value_where), binding_where in binding_forms:
+        parameter_text = writer.spill(writer.value(parameter, scopes, indent, loops, parameter_where), indent)
+        value_text = writer.spill(writer.value(value, scopes, indent, loops, value_where), indent)
+        states.append(writer.fresh("s"))
+        values.append(writer.fresh("w"))
+        writer.emit(indent, f"{states[-1]}, {values[-1]} = parameter_binding({parameter_text}, {value_text}, "
+                            f"{writer.bind(binding_where, 'P')})")
+        writer.refresh(indent)  # a converter is Scheme code: it may have redefined a builtin
+    entered, result = writer.fresh("n"), writer.fresh("r")
+    writer.emit(indent, f"{entered} = parameterize_enter(({''.join(s + ', ' for s in states)}), "
+                        f"({''.join(v + ', ' for v in values)}))")
+    # The body is not in tail position: the old values come back when it returns.
+    writer.emit(indent, "try:")
+    writer.body(body_items, scopes, ("assign", result, False), indent + 1, loops)
+    writer.emit(indent, "finally:")
+    writer.emit(indent + 1, f"parameterize_leave({entered})")
+    writer.deliver(result, sink, indent)
+
+
+NAMESPACE_HELPERS.update({"parameter_binding": parameter_binding, "parameterize_enter": parameterize_enter,
+                          "parameterize_leave": parameterize_leave})
+procedures.add_writer(compile_parameterize, write_parameterize)
