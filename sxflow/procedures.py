@@ -108,6 +108,14 @@ class SelfLoopCaptured(Unsupported):
     """A closure captures a variable that the procedure's self-tail-call loop rebinds."""
 
 
+class LoopCalled(Exception):
+    """A named let's name is used otherwise than as a tail call from its own loop: written again as a procedure."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(index)
+        self.index = index
+
+
 class MoreAssigned(Exception):
     """A macro expansion assigns names the body did not show: the procedure is written again knowing them."""
 
@@ -199,18 +207,20 @@ def node_procedure(body, required: int, rest: bool, name, position, environment)
 
 def compile_procedure(compiler, names, rest, body_items, scope, position, name):
     """``make(frame)`` for ``(lambda names body...)`` as one generated Python function, or None when unsupported."""
-    self_loop, assigned = True, frozenset()
+    self_loop, assigned, called = True, frozenset(), frozenset()
     depth = compiler.expansion_depth
     try:
         while True:
             try:
-                return Writer(compiler, scope, position, name, self_loop=self_loop,
-                              assigned=assigned).procedure(names, rest, body_items)
+                return Writer(compiler, scope, position, name, self_loop=self_loop, assigned=assigned,
+                              called=called).procedure(names, rest, body_items)
             except SelfLoopCaptured:
                 # A closure keeps a parameter the self tail call would rebind: tail calls return instead.
                 self_loop = False
             except MoreAssigned as more:
                 assigned = assigned | more.names  # grows each time: written again at most once per name
+            except LoopCalled as loop:
+                called = called | {loop.index}  # likewise: at most once per named let
     except (Unsupported, RecursionError):
         return None  # a lambda first made deep in a recursion may not have the stack to be written: nodes
     finally:
@@ -220,8 +230,13 @@ def compile_procedure(compiler, names, rest, body_items, scope, position, name):
 class Writer:
     """Writes one procedure: its lines, the values it closes over, its local names, its call sites."""
 
-    def __init__(self, compiler, scope, position, name, self_loop: bool = True, assigned=frozenset()) -> None:
+    def __init__(self, compiler, scope, position, name, self_loop: bool = True, assigned=frozenset(),
+                 called=frozenset()) -> None:
         self.allow_self_loop = self_loop
+        # Named lets (numbered in the order they are written) whose name is called otherwise than
+        # as a loop: written as a local procedure, as the nodes make them.
+        self.called_lets = called
+        self.named_lets = 0
         self.assigned_by_macros = assigned  # names set! assigns in macro expansions (see MoreAssigned)
         self.frame_scopes: dict = {}  # id(frame) -> (frame, the compiler Scope standing for it)
         self.scheme_names: dict = {}  # Python variable -> the Scheme name it holds
@@ -836,7 +851,7 @@ class Writer:
         self.function, self.guards = outer_function, saved_guards
         return self.keep_bindings(function_name, function, indent)
 
-    def keep_bindings(self, function_name, function, indent) -> str:
+    def keep_bindings(self, function_name, function, indent, itself=None) -> str:
         """A closure made inside a loop keeps the bindings of its own turn (R7RS: each turn binds afresh).
 
         Python closes over variables, which the loop assigns again; so the closure is
@@ -857,7 +872,8 @@ class Writer:
             kept.append(variable)
         if kept:
             self.snapshotted.update(kept)
-            self.emit(indent, f"{function_name} = fresh_cells({function_name}, {tuple(kept)!r})")
+            # ``itself``: the variable the closure is about to be assigned to (a named let's procedure)
+            self.emit(indent, f"{function_name} = fresh_cells({function_name}, {tuple(kept)!r}, {itself!r})")
         return function_name
 
     def write_let_syntax(self, form, scopes, sink, indent, loops, where):
@@ -976,7 +992,7 @@ class Writer:
             self.emit(indent, f"{variable} = {value}")
             return
         if any(name in frame for frame in scopes):
-            raise Unsupported  # a named let's own name
+            self.misused_loop(name, scopes)  # a named let's own name
         found = scheme_compiler.resolve(name, self.scope)
         if found is not None:
             depth, index, _ = found
@@ -988,7 +1004,7 @@ class Writer:
         self.emit(indent, f"set_global(__environment__, {key!r}, {value}, {self.bind(where, 'P')})")
         self.refresh(indent)
 
-    def lambda_(self, parameters, body_items, scopes, indent, where, name) -> str:
+    def lambda_(self, parameters, body_items, scopes, indent, where, name, itself=None) -> str:
         """A lambda written inside: a nested def (its free variables are the enclosing ones); its name."""
         names = []
         cell = parameters
@@ -1023,7 +1039,7 @@ class Writer:
         function = self.function
         self.function, self.guards = outer_function, saved_guards
         self.inner[function_name] = (name, where, len(names), rest is not None)
-        return self.keep_bindings(function_name, function, indent)
+        return self.keep_bindings(function_name, function, indent, itself)
 
     def case(self, form, scopes, sink, indent, loops, where):
         """``(case key ((datum...) body...)... [(else body...)])`` as ``if``/``elif`` on eqv."""
@@ -1232,16 +1248,22 @@ class Writer:
         loop_name = items[0][0]
         if len(items) < 3:
             raise Unsupported
+        index = self.named_lets
+        self.named_lets += 1
+        if index in self.called_lets:
+            self.named_let_procedure(items, scopes, sink, indent, loops, where)
+            return
         bindings = self.bindings_of(items[1][0], where)
         values = [self.spill(self.value(init, scopes, indent, loops, init_where), indent)
                   for _, init, init_where in bindings]
-        inner = {loop_name: None}  # the loop's name: usable only as a tail call (see application)
         variables = []
         if sink[0] == "return":
             loop_sink = sink
         else:
             loop_sink = ("assign", sink[1], True)
         loop = Loop(loop_name, variables, loop_sink, repeats=True)
+        loop.index = index
+        inner = {loop_name: loop}  # the loop's name: usable only as a tail call (see application)
         if self.function.parent is None:
             self.looping = True
         for (binding_name, _, _), value in zip(bindings, values):
@@ -1254,6 +1276,37 @@ class Writer:
         self.body(items[2:], scopes + [inner], loop_sink, indent + 1, loops + [loop])
         if sink[0] != "return" and sink[2]:
             self.emit(indent, "break")
+
+    def named_let_procedure(self, items, scopes, sink, indent, loops, where):
+        """A named let whose name is called otherwise: a local procedure called with the inits (compile_named_let)."""
+        loop_name = items[0][0]
+        bindings = self.bindings_of(items[1][0], where)
+        variable = self.declare(loop_name, self.fresh(f"v_{_identifier(loop_name.name)}_"), loops)
+        made = self.lambda_(make_list([name for name, _, _ in bindings]), items[2:], scopes + [{loop_name: variable}],
+                            indent, where, loop_name.name, itself=variable)
+        self.emit(indent, f"{variable} = {made}")
+        values = [self.spill(self.value(init, scopes, indent, loops, init_where), indent)
+                  for _, init, init_where in bindings]
+        arguments = "(" + "".join(value + ", " for value in values) + ")"
+        # The first call has no call site, as in the nodes: a failure inside adds no line to the trace.
+        if sink[0] == "return":
+            self.emit(indent, f"return TailCall(({variable}, {arguments}, None))")
+            return
+        result = self.fresh("r")
+        self.emit(indent, f"{result} = {variable}({', '.join(values)})")
+        self.emit(indent, f"if type({result}) is TailCall: {result} = complete({result})")
+        self.refresh(indent)
+        self.deliver(result, sink, indent)
+
+    def misused_loop(self, name, scopes):
+        """``name`` is bound to a loop (or a macro) in a frame and used otherwise than a loop's tail call."""
+        for frame in reversed(scopes):
+            if name in frame:
+                value = frame[name]
+                if type(value) is Loop and hasattr(value, "index"):
+                    raise LoopCalled(value.index)
+                break
+        raise Unsupported
 
     def bindings_of(self, bindings, where, repeats=False):
         result = []
@@ -1342,9 +1395,8 @@ class Writer:
                 self.emit(indent, f"if {variable} is UNASSIGNED: raise unassigned_variable("
                                   f"{self.bind(name, 'N')}, {self.bind(where, 'P')})")
             return variable
-        for frame in scopes:
-            if name in frame:  # a named let's own name used as a value
-                raise Unsupported
+        if any(name in frame for frame in scopes):  # a named let's own name used as a value
+            self.misused_loop(name, scopes)
         found = scheme_compiler.resolve(name, self.scope)
         if found is not None:
             depth, index, owner = found
@@ -1481,7 +1533,7 @@ class Writer:
         if type(head) is Symbol and self.local(head, visible) is None and any(head in f for f in visible):
             loop = loops[-1]
             if loop.name is not head or len(items) - 1 != len(loop.variables) or loop.sink is not sink:
-                raise Unsupported
+                self.misused_loop(head, visible)
             values = self.operands(items[1:], scopes, indent, loops)
             self.rebind(loop.variables, values, indent)
             self.emit(indent, "continue")
@@ -1672,9 +1724,13 @@ def _raising(handler):
     return write
 
 
-def fresh_cells(function, names):
-    """A copy of the closure ``function`` whose free variables ``names`` have cells of their own (their current values)."""
+def fresh_cells(function, names, itself=None):
+    """A copy of the closure ``function`` whose free variables ``names`` have cells of their own (their current
+    values; the cell of ``itself``, the variable about to hold the copy, holds the copy)."""
     code = function.__code__
-    cells = tuple(CellType(cell.cell_contents) if name in names else cell
+    cells = tuple((CellType() if name == itself else CellType(cell.cell_contents)) if name in names else cell
                   for name, cell in zip(code.co_freevars, function.__closure__))
-    return FunctionType(code, function.__globals__, function.__name__, function.__defaults__, cells)
+    copy = FunctionType(code, function.__globals__, function.__name__, function.__defaults__, cells)
+    if itself in names:
+        cells[code.co_freevars.index(itself)].cell_contents = copy
+    return copy

@@ -32,6 +32,7 @@ def expression(draw, variables, depth, procedures=()):
     choices = ["number", "variable"] if depth <= 0 else [
         "number", "variable", "arithmetic", "if", "let", "let*", "cond", "and-or", "list", "call",
         "guard", "display", "when", "case", "do", "closure",
+        "letrec", "let-values", "quasiquote", "arrow", "promise", "named-recursion",
     ]
     kind = draw(st.sampled_from(choices))
     sub = lambda names=variables: expression(names, depth - 1, procedures)  # noqa: E731
@@ -80,6 +81,33 @@ def expression(draw, variables, depth, procedures=()):
     if kind == "closure":  # a closure made and called at once, over the variables in scope
         name = f"c{depth}"
         return f"((lambda ({name}) (+ {name} {draw(sub(variables + [name]))})) {draw(sub())})"
+    if kind == "letrec":
+        name = f"h{depth}"
+        return (f"(letrec ((k{depth} {draw(sub())}) ({name} (lambda (k) (if (< k 1) k{depth} (- k ({name} (- k 1)))))))"
+                f" ({name} {draw(st.integers(0, 3))}))")
+    if kind == "let-values":
+        word = draw(st.sampled_from(["let-values", "let*-values"]))
+        first, second, rest = f"p{depth}", f"q{depth}", f"r{depth}"
+        return (f"({word} ((({first} {second}) (values {draw(sub())} {draw(sub())})) (({rest} . s{depth}) (values {draw(sub())})))"
+                f" (- (- {first} {second}) {draw(sub(variables + [first, second, rest]))}))")
+    if kind == "quasiquote":
+        return f"(car (cdr `(0 ,{draw(sub())} ,@(list {draw(sub())}) `(1 ,(2 ,{draw(sub())})))))"
+    if kind == "arrow":
+        form = draw(st.sampled_from(["cond", "case", "guard"]))
+        if form == "cond":
+            return (f"(cond ((< {draw(sub())} 0) => (lambda (t) (if t {draw(sub())} 0))) "
+                    f"((list {draw(sub())}) => car) (else 1))")
+        if form == "case":
+            return (f"(case {draw(sub())} ((0 1 2) => (lambda (k) (* k {draw(sub())}))) "
+                    f"(else => (lambda (k) (- k 1))))")
+        return f"(guard (e ((number? e) => (lambda (v) (- v {draw(sub())})))) (raise {draw(sub())}))"
+    if kind == "promise":
+        word = draw(st.sampled_from(["delay", "delay-force", "make-promise"]))
+        if word == "delay-force":
+            return f"(force (delay-force (delay {draw(sub())})))"
+        return f"(let ((pr ({word} {draw(sub())}))) (- (force pr) (force pr)))"
+    if kind == "named-recursion":  # a named let that is not only a loop: its name called outside tail position
+        return f"(let lp ((k {draw(st.integers(0, 3))})) (if (< k 1) {draw(sub())} (- 1 (lp (- k 1)))))"
     if kind == "when":
         word = draw(st.sampled_from(["when", "unless"]))
         return f"(begin ({word} (< {draw(sub())} 0) (display 'w)) {draw(sub())})"
@@ -527,6 +555,15 @@ FORM_PROGRAMS = [
     ("(define (f n acc) (if (= n 0) (map (lambda (g) (g)) acc) (f (- n 1) (cons (lambda () n) acc)))) (f 3 '())", ["f"]),
     ("(define (f n) (let loop ((i 0) (fs '())) (if (= i n) (map (lambda (g) (g)) fs)"
      " (begin (set! i (+ i 1)) (loop i (cons (lambda () i) fs)))))) (f 3)", []),
+    # a named let whose name is called outside tail position, or used as a value: a local procedure
+    ("(define (f n) (let lp ((k n)) (if (< k 1) 0 (+ 1 (lp (- k 1)))))) (f 10)", ["f"]),
+    ("(define (f n) (let lp ((k n)) (if (< k 1) (car k) (+ 1 (lp (- k 1)))))) (f 2)", ["f"]),
+    ("(define (f n) (let lp ((k n)) (if (< k 1) lp (lp (- k 1))))) (procedure? (f 3))", ["f"]),
+    ("(define (f n) (let lp ((k n)) (if (< k 1) 0 (lp)))) (f 3)", ["f"]),
+    ("(define (f n) (do ((i 0 (+ i 1)) (fs '() (cons (let lp ((k 0)) (lambda () (if (> k 2) (list i k) ((lp (+ k 1))))))"
+     " fs))) ((= i n) (map (lambda (g) (g)) fs)))) (f 3)", ["f"]),
+    ("(define (f n) (let lp ((k n) (acc '())) (if (< k 1) (reverse acc) (lp (- k 1) (cons (lp 0 (list k)) acc))))) (f 3)",
+     ["f"]),
 ]
 
 
