@@ -721,7 +721,7 @@ class Writer:
             self.emit(indent, f"{variable} = UNASSIGNED")
         inner = scopes + [frame]
         for name, init, init_where in bindings:
-            value = self.named_value(init, inner, indent, loops, init_where, name)
+            value = self.named_value(init, inner, indent, loops, init_where, name, itself=frame[name])
             self.emit(indent, f"{frame[name]} = {value}")
         self.body(body_items, inner, sink, indent, loops)
 
@@ -867,7 +867,8 @@ class Writer:
                 continue  # made inside another closure, which keeps it (its own captures hold it too)
             if not any(loop.repeats and loop is not self.self_loop for loop in self.variable_loops.get(variable, ())):
                 continue
-            if variable in self.late or root_of(self.scheme_names[variable]) in self.assigned_names:
+            if (variable in self.late and variable != itself) \
+                    or root_of(self.scheme_names[variable]) in self.assigned_names:
                 raise Unsupported
             kept.append(variable)
         if kept:
@@ -960,19 +961,20 @@ class Writer:
         if isinstance(target, Pair):
             if isinstance(target.car, Pair):
                 raise Unsupported  # curried define
-            value = self.lambda_(target.cdr, items[1:], scopes, indent, where, target.car.name)
+            value = self.lambda_(target.cdr, items[1:], scopes, indent, where, target.car.name, itself=variable)
         elif len(items) == 1:
             value = "None"
         else:
-            value = self.named_value(items[1][0], scopes, indent, loops, items[1][1], target.name)
+            value = self.named_value(items[1][0], scopes, indent, loops, items[1][1], target.name, itself=variable)
         self.emit(indent, f"{variable} = {value}")
 
-    def named_value(self, form, scopes, indent, loops, where, name):
+    def named_value(self, form, scopes, indent, loops, where, name, itself=None):
         """A value expression; a lambda takes ``name`` (for messages), as compiler.compile_named does."""
         if isinstance(form, Pair) and type(form.car) is Symbol \
                 and self.special(form.car, scopes) is scheme_compiler.compile_lambda:
             items = scheme_compiler.cells_with_positions(form, scheme_compiler.position_of(form, where))[1:]
-            return self.lambda_(items[0][0], items[1:], scopes, indent, scheme_compiler.position_of(form, where), name)
+            return self.lambda_(items[0][0], items[1:], scopes, indent, scheme_compiler.position_of(form, where), name,
+                                itself)
         if isinstance(form, Pair) and type(form.car) is Symbol:
             named = _NAMED_WRITERS.get(self.special(form.car, scopes))
             if named is not None:  # another form making a procedure (case-lambda) takes the name too
