@@ -2,11 +2,11 @@
 
 The closure compiler (compiler.py) turns every form into a node; a call of a node
 is a Python call. For a procedure whose body uses variables, constants, ``quote``,
-``if``, ``cond`` (without ``=>``), ``case``, ``and``, ``or``, ``when``, ``unless``,
-``begin``, ``let``, ``let*``, named ``let`` used as a loop, ``do``, ``set!``,
-``lambda``, internal ``define``, ``guard`` and calls, this module writes the whole
-body as one Python function instead (``make(env)`` returns it, a closure over ``env``,
-the frame of the nodes around it):
+``if``, ``cond``, ``case``, ``and``, ``or``, ``when``, ``unless``, ``begin``, ``let``,
+``let*``, named ``let``, ``do``, ``set!``, ``lambda``, internal definitions, ``guard``,
+``letrec``, ``let-values``, quasiquote, ``delay``, ``parameterize``, ``case-lambda``,
+macros and calls, this module writes the whole body as one Python function instead
+(``make(env)`` returns it, a closure over ``env``, the frame of the nodes around it):
 
 - parameters and local variables are Python locals (each binding its own name, so
   shadowing needs no frames); an inner lambda is a nested ``def`` reading them as
@@ -29,12 +29,20 @@ the frame of the nodes around it):
   ``raise`` asks at the raise point, as with the nodes (a ``raise`` written in the
   guard's body asks it directly).
 
-A closure must keep its own binding of each variable it captures, so a closure over
-a variable that a loop rebinds is not written this way (over the self-tail-call loop,
-the procedure is written again without that loop). Anything else (macros in the
-body, ``delay``, quasiquote, ``=>``…) keeps the nodes: ``compile_procedure`` returns
-None and the closure compiler's body is used, so both give the same values, errors,
-positions and traces. The compiler always compiles the nodes first, so every syntax
+Macro uses are expanded as the writer meets them, by the compiler's own machinery
+(``expand_body``, ``expand_use``); each frame of the generated function has a compiler
+``Scope`` standing for it (``frame_scope``), so a macro's renamed identifiers resolve
+as they do in the nodes (``unalias``). Each writer checks its form's shape through the
+function the compiler's handler uses, so a malformed form is the same SxSyntaxError.
+
+A closure must keep its own binding of each variable it captures: one made inside a
+loop is copied with cells of its own for the loop variables it captures
+(``keep_bindings``, ``fresh_cells``); over the self-tail-call loop, the procedure is
+written again without that loop. A loop variable that ``set!`` assigns and a closure
+captures, and a procedure Python cannot compile (too long, too deeply nested), keep
+the nodes: ``compile_procedure`` returns None and the closure compiler's body is used,
+so both give the same values, errors, positions and traces.
+The compiler always compiles the nodes first, so every syntax
 error and check is the closure compiler's own.
 
 The generated source carries the Scheme position of each call as a comment, is
@@ -1733,6 +1741,6 @@ def fresh_cells(function, names, itself=None):
     cells = tuple((CellType() if name == itself else CellType(cell.cell_contents)) if name in names else cell
                   for name, cell in zip(code.co_freevars, function.__closure__))
     copy = FunctionType(code, function.__globals__, function.__name__, function.__defaults__, cells)
-    if itself in names:
+    if itself in names and itself in code.co_freevars:
         cells[code.co_freevars.index(itself)].cell_contents = copy
     return copy

@@ -7,7 +7,8 @@ constant Python stack, as Scheme requires). It knows just the subset the random
 programs of tests/test_procedures.py use: integers, booleans, symbols, lists,
 ``quote if define set! lambda let let* named-let cond case do and or when unless
 begin guard letrec letrec* let-values let*-values quasiquote delay delay-force``
-(``=>`` in cond, case and guard clauses), ``raise``, ``values``, ``force`` and a few
+(``=>`` in cond, case and guard clauses), the macros ``my-or`` and ``swap!`` (by their
+meaning: hygiene is sxflow's to get right), ``raise``, ``values``, ``force`` and a few
 builtins. Builtins are ordinary global bindings, so a program can redefine them.
 """
 
@@ -22,6 +23,8 @@ CASE, DO = S("case"), S("do")
 LETREC, LETREC_STAR, LET_VALUES, LET_STAR_VALUES = S("letrec"), S("letrec*"), S("let-values"), S("let*-values")
 QUASIQUOTE, UNQUOTE, UNQUOTE_SPLICING, ARROW = S("quasiquote"), S("unquote"), S("unquote-splicing"), S("=>")
 DELAY, DELAY_FORCE = S("delay"), S("delay-force")
+# Macros the random programs define with syntax-rules (test_procedures.MACROS), known here by their meaning.
+MY_OR, SWAP, DEFINE_SYNTAX = S("my-or"), S("swap!"), S("define-syntax")
 UNASSIGNED = object()
 
 
@@ -292,6 +295,15 @@ def evaluate(form, environment):
             return items[0]
         if head is QUASIQUOTE:
             return quasi(items[0], 1, environment)
+        if head is DEFINE_SYNTAX:
+            return None  # the macros are known by their meaning (MY_OR, SWAP)
+        if head is MY_OR:
+            form = Pair(OR, form.cdr)
+            continue
+        if head is SWAP:
+            first, second = environment.find(items[0]).table, environment.find(items[1]).table
+            first[items[0]], second[items[1]] = lookup(items[1], environment), lookup(items[0], environment)
+            return None
         if head is DELAY or head is DELAY_FORCE:
             return Promise(False, items[0], environment, head is DELAY_FORCE)
         if head is LETREC or head is LETREC_STAR:  # inits in order, each name unassigned until its init ran

@@ -32,7 +32,7 @@ def expression(draw, variables, depth, procedures=()):
     choices = ["number", "variable"] if depth <= 0 else [
         "number", "variable", "arithmetic", "if", "let", "let*", "cond", "and-or", "list", "call",
         "guard", "display", "when", "case", "do", "closure",
-        "letrec", "let-values", "quasiquote", "arrow", "promise", "named-recursion",
+        "letrec", "let-values", "quasiquote", "arrow", "promise", "named-recursion", "macro",
     ]
     kind = draw(st.sampled_from(choices))
     sub = lambda names=variables: expression(names, depth - 1, procedures)  # noqa: E731
@@ -106,6 +106,12 @@ def expression(draw, variables, depth, procedures=()):
         if word == "delay-force":
             return f"(force (delay-force (delay {draw(sub())})))"
         return f"(let ((pr ({word} {draw(sub())}))) (- (force pr) (force pr)))"
+    if kind == "macro":  # hygiene: the macros' own temporaries are named t and tmp too
+        if draw(st.booleans()):
+            return f"(let ((t {draw(sub())})) (my-or #f t {draw(sub())}))"
+        first, second = draw(st.sampled_from([("tmp", "other"), ("a", "b"), ("t", "tmp")]))
+        return (f"(let (({first} {draw(sub())}) ({second} {draw(sub())})) (swap! {first} {second})"
+                f" (- {first} {draw(sub(variables + [first, second]))}))")
     if kind == "named-recursion":  # a named let that is not only a loop: its name called outside tail position
         return f"(let lp ((k {draw(st.integers(0, 3))})) (if (< k 1) {draw(sub())} (- 1 (lp (- k 1)))))"
     if kind == "when":
@@ -114,10 +120,14 @@ def expression(draw, variables, depth, procedures=()):
     return str(draw(NUMBER))
 
 
+MACROS = """(define-syntax my-or (syntax-rules () ((_) #f) ((_ e) e) ((_ e r ...) (let ((t e)) (if t t (my-or r ...))))))
+(define-syntax swap! (syntax-rules () ((_ a b) (let ((tmp a)) (set! a b) (set! b tmp)))))"""
+
+
 @st.composite
 def program(draw):
     """Definitions of procedures of every kind, uses of them, redefinitions, and a final result list."""
-    forms = [f"(define g {draw(NUMBER)})"]
+    forms = [MACROS, f"(define g {draw(NUMBER)})"]
     procedures = []
     # Two-argument helpers over their parameters and the global g.
     for index in range(draw(st.integers(1, 3))):
