@@ -59,7 +59,7 @@ from types import CellType, FunctionType
 from . import runtime
 from . import specialize
 from .data import NIL, UNASSIGNED, Char, Pair, SourcePair, Symbol, Vector, is_eqv, list_to_python, make_list
-from .macros import Macro, root_of, strip_syntax
+from .macros import Macro, rename, root_of, strip_syntax
 from .runtime import (
     UNBOUND,
     Site,
@@ -873,10 +873,16 @@ class Writer:
         for variable in sorted(function.captures):
             if self.owner.get(variable) is not self.function:
                 continue  # made inside another closure, which keeps it (its own captures hold it too)
-            if not any(loop.repeats and loop is not self.self_loop for loop in self.variable_loops.get(variable, ())):
+            repeating = [loop for loop in self.variable_loops.get(variable, ())
+                         if loop.repeats and loop is not self.self_loop]
+            if not repeating:
                 continue
             if (variable in self.late and variable != itself) \
                     or root_of(self.scheme_names[variable]) in self.assigned_names:
+                # A cell of its own would not see later assignments: the innermost loop is then
+                # written as a local procedure, each turn a call binding afresh (as the nodes do).
+                if hasattr(repeating[-1], "index"):
+                    raise LoopCalled(repeating[-1].index)
                 raise Unsupported
             kept.append(variable)
         if kept:
@@ -1105,9 +1111,16 @@ class Writer:
             if type(parts[0][0]) is not Symbol:
                 raise Unsupported
             specs.append(parts)
+        index = self.named_lets
+        self.named_lets += 1
+        if index in self.called_lets:
+            # A closure shares a variable with the loop that set! assigns: each turn a call (see keep_bindings).
+            self.named_let_procedure(_do_as_named_let(specs, items, where), scopes, sink, indent, loops, where)
+            return
         values = [self.spill(self.value(parts[1][0], scopes, indent, loops, parts[1][1]), indent) for parts in specs]
         loop_sink = sink if sink[0] == "return" else ("assign", sink[1], True)
         loop = Loop(object(), None, loop_sink, repeats=True)  # no tail call continues a do loop
+        loop.index = index
         if self.function.parent is None:
             self.looping = True
         frame, variables = {}, []
@@ -1617,6 +1630,29 @@ class Writer:
         self.refresh(indent)
         if sink[2]:
             self.emit(indent, "break")
+
+
+def _do_as_named_let(specs, items, where) -> list:
+    """The parts of ``(let loop ((name init)...) (if test (begin result...) (begin body... (loop step...))))`` for a do
+    loop (R7RS 7.3), each piece keeping its position; ``loop``, ``if`` and ``begin`` are renamed (hygienic)."""
+    loop_name = object.__new__(Symbol)
+    loop_name.name, loop_name.alias = "do-loop", None  # uninterned: no program's name
+    if_, begin = rename(Symbol("if"), None), rename(BEGIN, None)
+
+    def listed(parts, position):
+        result = NIL
+        for part, part_where in reversed(parts):
+            result = SourcePair(part, result, part_where)
+        return SourcePair(result.car, result.cdr, position) if result is not NIL else NIL
+
+    bindings = listed([(listed([parts[0], parts[1]], parts[0][1]), parts[0][1]) for parts in specs], where)
+    steps = [parts[2] if len(parts) == 3 else parts[0] for parts in specs]
+    exit_parts = scheme_compiler.cells_with_positions(items[1][0], items[1][1])
+    again = listed([(loop_name, where)] + steps, where)
+    body = listed([(begin, where)] + items[2:] + [(again, where)], where)
+    finish = listed([(begin, exit_parts[0][1])] + exit_parts[1:], exit_parts[0][1])
+    test = listed([(if_, where), exit_parts[0], (finish, exit_parts[0][1]), (body, where)], where)
+    return [(loop_name, where), (bindings, where), (test, where)]
 
 
 def _assigned_names(forms) -> set:

@@ -564,13 +564,23 @@ FORM_PROGRAMS = [
      " (loop (+ i 1) (cons (lambda () (lambda () (* i 10))) fs))))) (f 3)", ["f"]),
     ("(define (f n acc) (if (= n 0) (map (lambda (g) (g)) acc) (f (- n 1) (cons (lambda () n) acc)))) (f 3 '())", ["f"]),
     ("(define (f n) (let loop ((i 0) (fs '())) (if (= i n) (map (lambda (g) (g)) fs)"
-     " (begin (set! i (+ i 1)) (loop i (cons (lambda () i) fs)))))) (f 3)", []),
+     " (begin (set! i (+ i 1)) (loop i (cons (lambda () i) fs)))))) (f 3)", ["f"]),
+    ("(define (f n) (do ((i 0 (+ i 1)) (fs '())) ((= i n) (map (lambda (g) (g)) fs))"
+     " (set! fs (cons (lambda () (set! i (+ i 0)) i) fs)))) (f 3)", ["f"]),
+    ("(define (f n) (do ((i 0 (+ i 1)) (k 5) (fs '() (cons (lambda () (list i k)) fs))) ((= i n) (display i))"
+     " (set! k (+ k i)))) (f 3)", ["f"]),
+    ("(define (f n) (do ((i 0 (+ i 1)) (fs '() (cons (lambda () (car i)) fs))) ((= i n) ((car fs))) (set! i i))) (f 3)",
+     ["f"]),
+    ("(define (f n) (let ((if 1) (begin 2)) (do ((i 0 (+ i 1)) (fs '() (cons (lambda () i) fs)))"
+     " ((= i n) (map (lambda (g) (g)) fs)) (set! i i)))) (f 3)", ["f"]),
+    ("(define (f n) (do ((i 0 (+ i 1)) (fs '() (cons (lambda () i) fs))) ((= i n) (map (lambda (g) (g)) fs))"
+     " (set! i (car i)))) (f 3)", ["f"]),
     ("(define (f n) (let loop ((i 0) (fs '())) (define (h k) (if (= k 0) i (h (- k 1))))"
      " (if (= i n) (map (lambda (g) (g 2)) fs) (loop (+ i 1) (cons h fs))))) (f 3)", ["f"]),
     ("(define (f n) (do ((i 0 (+ i 1)) (fs '() (cons (letrec ((h (lambda (k) (if (= k 0) i (h (- k 1)))))) h) fs)))"
      " ((= i n) (map (lambda (g) (g 2)) fs)))) (f 3)", ["f"]),
     ("(define (f n) (let loop ((i 0) (fs '())) (define (a k) (if (= k 0) i (b (- k 1)))) (define (b k) (a k))"
-     " (if (= i n) (map (lambda (g) (g 2)) fs) (loop (+ i 1) (cons a fs))))) (f 3)", []),
+     " (if (= i n) (map (lambda (g) (g 2)) fs) (loop (+ i 1) (cons a fs))))) (f 3)", ["f"]),
     # a named let whose name is called outside tail position, or used as a value: a local procedure
     ("(define (f n) (let lp ((k n)) (if (< k 1) 0 (+ 1 (lp (- k 1)))))) (f 10)", ["f"]),
     ("(define (f n) (let lp ((k n)) (if (< k 1) (car k) (+ 1 (lp (- k 1)))))) (f 2)", ["f"]),
