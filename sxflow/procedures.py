@@ -37,7 +37,7 @@ function the compiler's handler uses, so a malformed form is the same SxSyntaxEr
 
 A closure must keep its own binding of each variable it captures: one made inside a
 loop is copied with cells of its own for the loop variables it captures
-(``keep_bindings``, ``fresh_cells``); over the self-tail-call loop, the procedure is
+(``keep_bindings``: a factory def taking them); over the self-tail-call loop, the procedure is
 written again without that loop. A loop variable that ``set!`` assigns and a closure
 captures, and a procedure Python cannot compile (too long, too deeply nested), keep
 the nodes: ``compile_procedure`` returns None and the closure compiler's body is used,
@@ -54,7 +54,7 @@ is compiled once per process and bound to each interpreter's namespace.
 from __future__ import annotations
 
 import ast
-from types import CellType, FunctionType
+from types import FunctionType
 
 from . import runtime
 from . import specialize
@@ -845,6 +845,7 @@ class Writer:
         function_name = self.fresh("delayed")
         outer_function, saved_guards = self.function, self.guards
         self.function, self.guards = Function(outer_function), []
+        start = (self.lines, len(self.lines))
         self.emit(indent, f"def {function_name}(frame):")
         self.emit(indent + 1, "try:")
         self.lines.append(Nonlocals(indent + 2, self.function))
@@ -857,17 +858,21 @@ class Writer:
         self.emit(indent + 2, "raise procedure_failed(error, SITES)")
         function = self.function
         self.function, self.guards = outer_function, saved_guards
-        return self.keep_bindings(function_name, function, indent)
+        return self.keep_bindings(function_name, function, indent, start)
 
-    def keep_bindings(self, function_name, function, indent, itself=None) -> str:
+    def keep_bindings(self, function_name, function, indent, start, itself=None) -> str:
         """A closure made inside a loop keeps the bindings of its own turn (R7RS: each turn binds afresh).
 
-        Python closes over variables, which the loop assigns again; so the closure is
-        copied with cells of its own for the loop variables it captures (runtime
-        fresh_cells), holding their values of this turn. That is exact while nothing
-        assigns them (a loop variable assigned by set!, or a definition not yet made,
-        stays with the nodes' frames). The procedure's own self-tail-call loop is known
-        to repeat only at the end: that case is written again without it (SelfLoopCaptured).
+        Python closes over variables, which the loop assigns again; so the closure's def
+        (written from ``start``, a line list and index) is put inside a factory def taking
+        the loop variables it captures as parameters, called at once: each closure gets
+        cells of its own holding that turn's values. That is exact while nothing assigns
+        them; a loop variable that set! assigns (or an internal definition made later)
+        makes the loop a local procedure instead (LoopCalled), each turn a call. The
+        procedure's own self-tail-call loop is known to repeat only at the end: that case
+        is written again without it (SelfLoopCaptured). ``itself``: the variable the
+        closure is about to be assigned to (a procedure defined in the loop), bound in the
+        factory to the closure itself.
         """
         kept = []
         for variable in sorted(function.captures):
@@ -887,8 +892,14 @@ class Writer:
             kept.append(variable)
         if kept:
             self.snapshotted.update(kept)
-            # ``itself``: the variable the closure is about to be assigned to (a named let's procedure)
-            self.emit(indent, f"{function_name} = fresh_cells({function_name}, {tuple(kept)!r}, {itself!r})")
+            lines, index = start
+            lines[index:] = _shifted(lines[index:])
+            parameters = [variable for variable in kept if variable != itself]
+            lines.insert(index, ("    " * indent + f"def {function_name}_cells({', '.join(parameters)}):", None))
+            if itself in kept:
+                self.emit(indent + 1, f"{itself} = {function_name}")
+            self.emit(indent + 1, f"return {function_name}")
+            self.emit(indent, f"{function_name} = {function_name}_cells({', '.join(parameters)})")
         return function_name
 
     def write_let_syntax(self, form, scopes, sink, indent, loops, where):
@@ -1040,6 +1051,7 @@ class Writer:
             frame[parameter] = variable
             variables.append(variable)
         text = ", ".join(variables[:-1] + ["*" + variables[-1]] if rest is not None else variables)
+        start = (self.lines, len(self.lines))
         self.emit(indent, f"def {function_name}({text}):")
         self.emit(indent + 1, "try:")
         self.lines.append(Nonlocals(indent + 2, self.function))
@@ -1055,7 +1067,7 @@ class Writer:
         function = self.function
         self.function, self.guards = outer_function, saved_guards
         self.inner[function_name] = (name, where, len(names), rest is not None)
-        return self.keep_bindings(function_name, function, indent, itself)
+        return self.keep_bindings(function_name, function, indent, start, itself)
 
     def case(self, form, scopes, sink, indent, loops, where):
         """``(case key ((datum...) body...)... [(else body...)])`` as ``if``/``elif`` on eqv."""
@@ -1746,7 +1758,6 @@ def install(compiler_module) -> None:
     runtime.NAMESPACE_HELPERS.update({
         "receive_values": scheme_compiler.receive_values, "splice_onto": scheme_compiler.splice_onto,
         "Promise": Promise, "Vector": Vector, "list_to_python": list_to_python, "Pair": Pair, "NIL": NIL,
-        "fresh_cells": fresh_cells,
     })
 
 
@@ -1770,13 +1781,15 @@ def _raising(handler):
     return write
 
 
-def fresh_cells(function, names, itself=None):
-    """A copy of the closure ``function`` whose free variables ``names`` have cells of their own (their current
-    values; the cell of ``itself``, the variable about to hold the copy, holds the copy)."""
-    code = function.__code__
-    cells = tuple((CellType() if name == itself else CellType(cell.cell_contents)) if name in names else cell
-                  for name, cell in zip(code.co_freevars, function.__closure__))
-    copy = FunctionType(code, function.__globals__, function.__name__, function.__defaults__, cells)
-    if itself in names and itself in code.co_freevars:
-        cells[code.co_freevars.index(itself)].cell_contents = copy
-    return copy
+def _shifted(items) -> list:
+    """Lines of the body (and their placeholders) one level deeper: put inside a factory def (keep_bindings)."""
+    shifted = []
+    for item in items:
+        if type(item) is tuple:
+            shifted.append(("    " + item[0], item[1]))
+            continue
+        item.indent += 1
+        if type(item) is Prologue:
+            item.lines[:] = _shifted(item.lines)
+        shifted.append(item)
+    return shifted
