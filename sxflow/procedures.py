@@ -36,12 +36,12 @@ as they do in the nodes (``unalias``). Each writer checks its form's shape throu
 function the compiler's handler uses, so a malformed form is the same SxSyntaxError.
 
 A closure must keep its own binding of each variable it captures: one made inside a
-loop is copied with cells of its own for the loop variables it captures
-(``keep_bindings``: a factory def taking them); over the self-tail-call loop, the procedure is
-written again without that loop. A loop variable that ``set!`` assigns and a closure
-captures, and a procedure Python cannot compile (too long, too deeply nested), keep
-the nodes: ``compile_procedure`` returns None and the closure compiler's body is used,
-so both give the same values, errors, positions and traces.
+loop gets cells of its own for the loop variables it captures (``keep_bindings``: a
+factory def taking them); a loop whose captured variable ``set!`` assigns is written
+as a local procedure, each turn a call; over the self-tail-call loop, the procedure is
+written again without that loop. A procedure Python cannot compile (too long, too
+deeply nested) keeps the nodes: ``compile_procedure`` returns None and the closure
+compiler's body is used, so both give the same values, errors, positions and traces.
 The compiler always compiles the nodes first, so every syntax
 error and check is the closure compiler's own.
 
