@@ -522,10 +522,21 @@ class Writer:
         self.to_sink(form, scopes, sink, indent, loops, where)
 
     def note_assignments(self, form) -> None:
-        """A macro's expansion may assign names the body did not show: then write the procedure again."""
-        names = _assigned_names([form])
-        if not names <= self.assigned_names:
+        """A macro's expansion may assign names the body did not show: their variables' type tests are no
+        longer hoisted (those written already are tested in place); if a closure already kept such a
+        loop variable's value (keep_bindings), the procedure is written again knowing the names."""
+        names = _assigned_names([form]) - self.assigned_names
+        if not names:
+            return
+        if any(root_of(self.scheme_names[variable]) in names for variable in self.snapshotted):
             raise MoreAssigned(frozenset(names))
+        self.assigned_names |= names
+        for variable, name in self.scheme_names.items():
+            if root_of(name) in names:
+                self.unhoistable.add(variable)
+                self.hoisted.pop(variable, None)
+                for key in [key for key in self.type_tests if key[0] == variable]:
+                    del self.type_tests[key]
 
     def macro_use(self, macro, form, scopes, sink, indent, loops, where):
         """A macro use, expanded by the compiler's own machinery (hygiene resolves in the frames' Scopes)."""

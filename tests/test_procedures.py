@@ -549,6 +549,12 @@ FORM_PROGRAMS = [
      " (define (f n) (let ((i 0) (s 0)) (while (< i n) (set! s (+ s i)) (set! i (+ i 1))) s)) (f 10)", ["f"]),
     ("(define-syntax kons (syntax-rules () ((_ a b) (cons a b)))) (define (f) (let ((cons list)) (kons 1 2))) (f)", ["f"]),
     ("(define-syntax m (syntax-rules () ((_ x) (quote (x y))))) (define (f) (m z)) (f)", ["f"]),
+    # a set! only an expansion shows: the variable's type tests written before it are made in place
+    ("(define-syntax flip! (syntax-rules () ((_ v) (set! v #t))))"
+     " (define (f q) (let ((a (+ q 1))) (+ a 1) (flip! a) (list (+ a 1) (+ a 2)))) (f 1)", ["f"]),
+    ("(define-syntax clear! (syntax-rules () ((_ v) (set! v 5))))"
+     " (define (f n) (do ((i 0 (+ i 1)) (fs '())) ((>= i n) (map (lambda (g) (g)) fs))"
+     " (set! fs (cons (lambda () i) fs)) (when (= i 1) (clear! i)))) (f 3)", ["f"]),
     ("(define (f) (define-record-type p2 (mk a) p2? (a p2-a))"
      " (p2-a (mk 5))) (f)", ["f"]),
     ("(define-syntax bad (syntax-rules () ((_ a) a))) (define (f) (bad 1 2)) (f)", []),
