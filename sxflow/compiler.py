@@ -318,15 +318,20 @@ class Compiler:
     # Nested expansions deeper than this are a macro that never stops expanding.
     MAX_EXPANSION_DEPTH = 10_000
 
-    def compile_macro_use(self, macro, form, scope, tail, position):
-        """Expand a macro use (again while the result is a macro use) and compile the expansion."""
-        depth = self.expansion_depth
-        if depth >= self.MAX_EXPANSION_DEPTH:
+    def expand_use(self, macro, form, scope, position):
+        """A macro use's expansion; expansions nested too deep (the caller counts them) are a syntax error."""
+        if self.expansion_depth >= self.MAX_EXPANSION_DEPTH:
             raise syntax_error(f"macro expansion too deep in {macro.name} "
                                "(a macro that keeps expanding into itself?)", position)
+        return macro.expand(form, scope, self, position)
+
+    def compile_macro_use(self, macro, form, scope, tail, position):
+        """Expand a macro use (again while the result is a macro use) and compile the expansion."""
+        expansion = self.expand_use(macro, form, scope, position)
+        depth = self.expansion_depth
         self.expansion_depth = depth + 1
         try:
-            return self.compile(macro.expand(form, scope, self, position), scope, tail, position)
+            return self.compile(expansion, scope, tail, position)
         finally:
             self.expansion_depth = depth
 
@@ -805,14 +810,19 @@ def nested_let_star(compiler, bindings, body_items, scope, position, tail):
     return lambda frame: body([frame, init(frame)])
 
 
+def letrec_shape(form, position):
+    """The (name, init, position) bindings and the body items of a well-formed letrec (else SxSyntaxError)."""
+    items = arguments_of(form, position, compile_letrec, 2)
+    return binding_pairs(None, items[0][0], position, compile_letrec, form), items[1:]
+
+
 @special_form("letrec", "letrec*", shape="(letrec ((name value)...) body...)")
 def compile_letrec(compiler, form, scope, tail, position):
-    items = arguments_of(form, position, compile_letrec, 2)
-    bindings = binding_pairs(compiler, items[0][0], position, compile_letrec, form)
+    bindings, body_items = letrec_shape(form, position)
     names = [name for name, _, _ in bindings]
     inner_scope = Scope(names, scope, late=names)
     inits = tuple(compile_named(compiler, init, inner_scope, where, name) for name, init, where in bindings)
-    body_items = compiler.expand_body(items[1:], inner_scope)
+    body_items = compiler.expand_body(body_items, inner_scope)
     body = compiler.compile_body(body_items, inner_scope, tail, position)
     size = inner_scope.size
 
@@ -826,6 +836,13 @@ def compile_letrec(compiler, form, scope, tail, position):
         return body(new_frame)
 
     return node
+
+
+def arrow_receiver(parts, where, handler, form):
+    """The receiver of a ``(test => receiver)`` clause, with its position (else SxSyntaxError)."""
+    if len(parts) != 3:
+        raise form_error(handler, form, where, "=> takes one receiver")
+    return parts[2]
 
 
 def clause_parts(clause, where, handler, form):
@@ -864,9 +881,8 @@ def parse_clauses(compiler, clauses, scope, tail, handler, form) -> tuple:
             continue
         test = compiler.compile(test_form, scope, False, parts[0][1])
         if len(parts) >= 2 and is_keyword(parts[1][0], ARROW, scope):
-            if len(parts) != 3:
-                raise form_error(handler, form, where, "=> takes one receiver")
-            receiver = compiler.compile(parts[2][0], scope, False, parts[2][1])
+            receiver_form, receiver_where = arrow_receiver(parts, where, handler, form)
+            receiver = compiler.compile(receiver_form, scope, False, receiver_where)
             site = Site(parts[2][1], clause, compiler.environment)
             compiled.append(("arrow", test, (receiver, site)))
         elif len(parts) == 1:
@@ -926,9 +942,8 @@ def compile_case(compiler, form, scope, tail, position):
         parts = case_clause_parts(clause, where, form)
         data = parts[0][0]
         if is_keyword(parts[1][0], ARROW, scope):
-            if len(parts) != 3:
-                raise form_error(compile_case, form, where, "=> takes one receiver")
-            receiver = compiler.compile(parts[2][0], scope, False, parts[2][1])
+            receiver_form, receiver_where = arrow_receiver(parts, where, compile_case, form)
+            receiver = compiler.compile(receiver_form, scope, False, receiver_where)
             action = ("arrow", receiver, Site(parts[2][1], clause, compiler.environment))
         else:
             action = ("body", compiler.compile_body(parts[1:], scope, tail, where), None)
@@ -1125,19 +1140,25 @@ def quasi(compiler, template, depth, scope, position):
         for splice, part in parts:
             value = part(frame)
             if splice:
-                items = []
-                while isinstance(value, Pair):
-                    items.append(value.car)
-                    value = value.cdr
-                if value is not NIL:
-                    raise fault("unquote-splicing: expected a list", value, kind="wrong-type")
-                for item in reversed(items):
-                    result = Pair(item, result)
+                result = splice_onto(value, result)
             else:
                 result = Pair(value, result)
         return result
 
     return node
+
+
+def splice_onto(value, result):
+    """The items of the list ``value`` (an unquote-splicing's) put in front of ``result``."""
+    items = []
+    while isinstance(value, Pair):
+        items.append(value.car)
+        value = value.cdr
+    if value is not NIL:
+        raise fault("unquote-splicing: expected a list", value, kind="wrong-type")
+    for item in reversed(items):
+        result = Pair(item, result)
+    return result
 
 
 def wrap(keyword, inner):
@@ -1171,10 +1192,16 @@ def has_unquote(template, depth) -> bool:
 # -- multiple values, promises, guard ---------------------------------------------
 
 
-@special_form("define-values", shape="(define-values formals expression)")
-def compile_define_values(compiler, form, scope, tail, position):
+def define_values_shape(compiler, form, position):
+    """(names, rest name or None, expression, its position) of a well-formed define-values (else SxSyntaxError)."""
     (formals, _), (expression, where) = arguments_of(form, position, compile_define_values, 2, 2)
     names, rest = compiler.parse_parameters(formals, position, compile_define_values, form)
+    return names, rest, expression, where
+
+
+@special_form("define-values", shape="(define-values formals expression)")
+def compile_define_values(compiler, form, scope, tail, position):
+    names, rest, expression, where = define_values_shape(compiler, form, position)
     assigners = [definer(compiler, name, scope, position) for name in names]
     rest_assign = definer(compiler, rest, scope, position) if rest is not None else None
     value_node = compiler.compile(expression, scope, False, where)
@@ -1183,9 +1210,7 @@ def compile_define_values(compiler, form, scope, tail, position):
     def node(frame):
         values = value_node(frame)
         values = values.values if type(values) is MultipleValues else (values,)
-        if len(values) < count or (rest_assign is None and len(values) != count):
-            raise fault(f"define-values: expected {count} values, got {len(values)}", kind="arity",
-                        position=position)
+        check_values(values, count, rest_assign is not None, "define-values", position)
         for assign, value in zip(assigners, values):
             assign(frame, value)
         if rest_assign is not None:
@@ -1195,26 +1220,52 @@ def compile_define_values(compiler, form, scope, tail, position):
     return node
 
 
-@special_form("let-values", "let*-values", shape="(let-values ((formals expression)...) body...)")
-def compile_let_values(compiler, form, scope, tail, position):
+def check_values(values, count: int, rest: bool, who: str, position) -> None:
+    """``values`` (a tuple) fits formals of ``count`` names (and a rest name): else the arity fault of ``who``."""
+    if len(values) < count or (not rest and len(values) != count):
+        raise fault(f"{who}: expected {count} values, got {len(values)}", kind="arity", position=position)
+
+
+def receive_values(value, count: int, rest: bool, who: str, position) -> tuple:
+    """The values ``value`` stands for, checked against formals of ``count`` names (and a rest name, given a list)."""
+    values = value.values if type(value) is MultipleValues else (value,)
+    check_values(values, count, rest, who, position)
+    if rest:
+        return (*values[:count], make_list(values[count:]))
+    return values
+
+
+def let_values_shape(compiler, form, position):
+    """Whether it is let*-values, its bindings as (names, rest, expression, expression position, binding
+    position), and its body items, for a well-formed let-values or let*-values (else SxSyntaxError)."""
     items = arguments_of(form, position, compile_let_values, 2)
-    sequential = form.car is Symbol("let*-values")
-    specs = []
+    sequential = root_of(form.car) is Symbol("let*-values")
+    bindings = []
     all_names = []
-    inner_scope = Scope([], scope)
     for binding, where in cells_with_positions(items[0][0], position) if items[0][0] is not NIL else []:
         parts = cells_with_positions(binding, where) if isinstance(binding, Pair) else []
         if len(parts) != 2:
             raise form_error(compile_let_values, form, where, "each binding is (formals expression)")
         names, rest = compiler.parse_parameters(parts[0][0], where, compile_let_values, form)
-        expression = compiler.compile(parts[1][0], inner_scope if sequential else scope, False, parts[1][1])
-        slots = [inner_scope.add(name) for name in names]
-        rest_slot = inner_scope.add(rest) if rest is not None else None
-        specs.append((expression, slots, rest_slot, where))
+        bindings.append((names, rest, parts[1][0], parts[1][1], where))
         all_names.extend(names + ([rest] if rest else []))
     if not sequential and len(set(all_names)) != len(all_names):
         raise form_error(compile_let_values, form, position, "a name is bound twice")
-    body_items = compiler.expand_body(items[1:], inner_scope)
+    return sequential, bindings, items[1:]
+
+
+@special_form("let-values", "let*-values", shape="(let-values ((formals expression)...) body...)")
+def compile_let_values(compiler, form, scope, tail, position):
+    sequential, bindings, body_items = let_values_shape(compiler, form, position)
+    specs = []
+    inner_scope = Scope([], scope)
+    for names, rest, expression_form, expression_where, where in bindings:
+        expression = compiler.compile(expression_form, inner_scope if sequential else scope, False,
+                                      expression_where)
+        slots = [inner_scope.add(name) for name in names]
+        rest_slot = inner_scope.add(rest) if rest is not None else None
+        specs.append((expression, slots, rest_slot, where))
+    body_items = compiler.expand_body(body_items, inner_scope)
     body = compiler.compile_body(body_items, inner_scope, tail, position)
     size = inner_scope.size
     specs = tuple(specs)
@@ -1225,9 +1276,7 @@ def compile_let_values(compiler, form, scope, tail, position):
         for expression, slots, rest_slot, where in specs:
             values = expression(new_frame if sequential else frame)
             values = values.values if type(values) is MultipleValues else (values,)
-            if len(values) < len(slots) or (rest_slot is None and len(values) != len(slots)):
-                raise fault(f"let-values: expected {len(slots)} values, got {len(values)}", kind="arity",
-                            position=where)
+            check_values(values, len(slots), rest_slot is not None, "let-values", where)
             for slot, value in zip(slots, values):
                 new_frame[slot] = value
             if rest_slot is not None:
@@ -1349,22 +1398,31 @@ def define_local_syntax(compiler, form, scope, position):
     scope.bound.add(name)
 
 
+def let_syntax_shape(form, position):
+    """Whether it is letrec-syntax, its (keyword, spec, position) bindings and its body items, for a
+    well-formed let-syntax or letrec-syntax (else SxSyntaxError)."""
+    items = arguments_of(form, position, compile_let_syntax, 2)
+    recursive = root_of(form.car) is Symbol("letrec-syntax")
+    return recursive, binding_pairs(None, items[0][0], position, compile_let_syntax, form), items[1:]
+
+
+def bind_syntax(compiler, bindings, new_scope, definition_scope) -> None:
+    """Bind each keyword of a let-syntax in ``new_scope`` to its macro, whose templates see ``definition_scope``."""
+    for name, spec, where in bindings:
+        new_scope.names[name] = make_transformer(compiler, spec, name, definition_scope, definition_scope, where)
+        new_scope.bound.add(name)
+
+
 @special_form("let-syntax", "letrec-syntax", shape="(let-syntax ((keyword (syntax-rules ...))...) body...)")
 def compile_let_syntax(compiler, form, scope, tail, position):
-    items = arguments_of(form, position, compile_let_syntax, 2)
-    recursive = form.car is Symbol("letrec-syntax")
-    bindings = binding_pairs(compiler, items[0][0], position, compile_let_syntax, form)
+    recursive, bindings, body_items = let_syntax_shape(form, position)
 
     def prepare(new_scope):
         # let-syntax: the templates see the bindings outside; letrec-syntax: also these keywords.
-        definition_scope = new_scope if recursive else scope
-        for name, spec, where in bindings:
-            new_scope.names[name] = make_transformer(compiler, spec, name, definition_scope, definition_scope,
-                                                     where)
-            new_scope.bound.add(name)
+        bind_syntax(compiler, bindings, new_scope, new_scope if recursive else scope)
 
     # The body is a body with a frame of its own (R7RS: like let), so its definitions stay local.
-    body = compiler.compile_scope_body([], items[1:], scope, position, tail=tail, prepare=prepare)
+    body = compiler.compile_scope_body([], body_items, scope, position, tail=tail, prepare=prepare)
     return lambda frame: body([frame])
 
 

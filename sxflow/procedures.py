@@ -2,11 +2,11 @@
 
 The closure compiler (compiler.py) turns every form into a node; a call of a node
 is a Python call. For a procedure whose body uses variables, constants, ``quote``,
-``if``, ``cond`` (without ``=>``), ``case``, ``and``, ``or``, ``when``, ``unless``,
-``begin``, ``let``, ``let*``, named ``let`` used as a loop, ``do``, ``set!``,
-``lambda``, internal ``define``, ``guard`` and calls, this module writes the whole
-body as one Python function instead (``make(env)`` returns it, a closure over ``env``,
-the frame of the nodes around it):
+``if``, ``cond``, ``case``, ``and``, ``or``, ``when``, ``unless``, ``begin``, ``let``,
+``let*``, named ``let``, ``do``, ``set!``, ``lambda``, internal definitions, ``guard``,
+``letrec``, ``let-values``, quasiquote, ``delay``, ``parameterize``, ``case-lambda``,
+macros and calls, this module writes the whole body as one Python function instead
+(``make(env)`` returns it, a closure over ``env``, the frame of the nodes around it):
 
 - parameters and local variables are Python locals (each binding its own name, so
   shadowing needs no frames); an inner lambda is a nested ``def`` reading them as
@@ -29,17 +29,25 @@ the frame of the nodes around it):
   ``raise`` asks at the raise point, as with the nodes (a ``raise`` written in the
   guard's body asks it directly).
 
-A closure must keep its own binding of each variable it captures, so a closure over
-a variable that a loop rebinds is not written this way (over the self-tail-call loop,
-the procedure is written again without that loop). Anything else (macros in the
-body, ``delay``, quasiquote, ``=>``…) keeps the nodes: ``compile_procedure`` returns
-None and the closure compiler compiles the body, so both give the same values,
-errors, positions and traces. Each procedure is compiled once: this module is tried
-first, and a body it writes is never compiled to nodes. So each writer checks its
-form with the shape function the compiler's handler uses (``if_shape``,
-``let_shape``, ``clause_shape``…: the same SxSyntaxError, message and position);
-whatever it cannot check (a macro keyword used as a variable, a define where
-definitions are not allowed…) it declines, and the nodes report it.
+Macro uses are expanded as the writer meets them, by the compiler's own machinery
+(``expand_body``, ``expand_use``); each frame of the generated function has a compiler
+``Scope`` standing for it (``frame_scope``), so a macro's renamed identifiers resolve
+as they do in the nodes (``unalias``).
+
+A closure must keep its own binding of each variable it captures: one made inside a
+loop gets cells of its own for the loop variables it captures (``keep_bindings``: a
+factory def taking them); a loop whose captured variable ``set!`` assigns is written
+as a local procedure, each turn a call; over the self-tail-call loop, the procedure is
+written again without that loop. A procedure Python cannot compile (too long, too
+deeply nested) keeps the nodes: ``compile_procedure`` returns None and the closure
+compiler compiles the body, so both give the same values, errors, positions and traces.
+
+Each procedure is compiled once: this module is tried first, and a body it writes is
+never compiled to nodes. So each writer checks its form with the shape function the
+compiler's handler uses (``if_shape``, ``let_shape``, ``clause_shape``,
+``letrec_shape``…: the same SxSyntaxError, message and position); whatever it cannot
+check (a macro keyword used as a variable, a define where definitions are not
+allowed…) it declines, and the nodes report it.
 
 The generated source carries the Scheme position of each call as a comment, is
 registered with ``linecache`` and dumped with ``SXFLOW_DUMP_CODE`` (see specialize),
@@ -54,8 +62,8 @@ from types import FunctionType
 
 from . import runtime
 from . import specialize
-from .data import NIL, UNASSIGNED, Char, Pair, Symbol, is_eqv, make_list
-from .macros import Macro, root_of
+from .data import NIL, UNASSIGNED, Char, Pair, SourcePair, Symbol, Vector, is_eqv, list_to_python, make_list
+from .macros import Macro, rename, root_of, strip_syntax
 from .runtime import (
     UNBOUND,
     Site,
@@ -71,6 +79,7 @@ from .runtime import (
 )
 from .dynamic import current
 from .errors import SxSyntaxError
+from .promises import Promise
 from .source import format_position
 
 # Compiled factory code per generated source text (compiled once per process).
@@ -112,6 +121,22 @@ class SelfLoopCaptured(Unsupported):
     """A closure captures a variable that the procedure's self-tail-call loop rebinds."""
 
 
+class LoopCalled(Exception):
+    """A named let's name is used otherwise than as a tail call from its own loop: written again as a procedure."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(index)
+        self.index = index
+
+
+class MoreAssigned(Exception):
+    """A macro expansion assigns names the body did not show: the procedure is written again knowing them."""
+
+    def __init__(self, names) -> None:
+        super().__init__(names)
+        self.names = names
+
+
 class Function:
     """A Python function being written: the procedure itself, a lambda inside it, or a guard's select."""
 
@@ -120,6 +145,7 @@ class Function:
         # A select runs only while its guard's body runs: what it reads cannot change meanwhile.
         self.synchronous = synchronous
         self.nonlocals: set[str] = set()
+        self.captures: set[str] = set()  # variables of enclosing functions it reads or assigns
         self.prologue = None  # lines run once on entry, before its body (a guard's select def)
 
 
@@ -195,27 +221,56 @@ def node_procedure(body, required: int, rest: bool, name, position, environment)
 def compile_procedure(compiler, names, rest, body_items, scope, position, name):
     """``make(frame)`` for ``(lambda names body...)`` as one generated Python function, or None: the nodes compile it.
 
-    None when the body uses a form this back end leaves to the nodes, when it is too
-    long or too deep to write, and when it is malformed: the Writer checks each form it
+    None when the body is too long or too deep to write, or uses a form this back end
+    leaves to the nodes, and when it is malformed: the Writer checks each form it
     writes with the compiler's own shape functions (the same SxSyntaxError), and the
     nodes then report the error, so that of several errors in one procedure the one
     reported is the first in the nodes' order, as it always was.
     """
     try:
-        try:
-            return Writer(compiler, scope, position, name).procedure(names, rest, body_items)
-        except SelfLoopCaptured:
-            # A closure keeps a parameter the self tail call would rebind: tail calls return instead.
-            return Writer(compiler, scope, position, name, self_loop=False).procedure(names, rest, body_items)
+        return write_procedure(compiler, names, rest, body_items, scope, position, name)
     except (Unsupported, RecursionError, SxSyntaxError):
         return None  # a lambda first made deep in a recursion may not have the stack to be written: nodes
+
+
+def write_procedure(compiler, names, rest, body_items, scope, position, name):
+    """``make(frame)`` for ``(lambda names body...)`` written by a Writer; Unsupported or SxSyntaxError otherwise.
+
+    What the Writer learns while writing (a closure keeping a loop variable, names a
+    macro's expansion assigns, a named let called otherwise) makes it write again.
+    """
+    self_loop, assigned, called = True, frozenset(), frozenset()
+    depth = compiler.expansion_depth
+    try:
+        while True:
+            try:
+                return Writer(compiler, scope, position, name, self_loop=self_loop, assigned=assigned,
+                              called=called).procedure(names, rest, body_items)
+            except SelfLoopCaptured:
+                # A closure keeps a parameter the self tail call would rebind: tail calls return instead.
+                self_loop = False
+            except MoreAssigned as more:
+                assigned = assigned | more.names  # grows each time: written again at most once per name
+            except LoopCalled as loop:
+                called = called | {loop.index}  # likewise: at most once per named let
+    finally:
+        compiler.expansion_depth = depth
 
 
 class Writer:
     """Writes one procedure: its lines, the values it closes over, its local names, its call sites."""
 
-    def __init__(self, compiler, scope, position, name, self_loop: bool = True) -> None:
+    def __init__(self, compiler, scope, position, name, self_loop: bool = True, assigned=frozenset(),
+                 called=frozenset()) -> None:
         self.allow_self_loop = self_loop
+        # Named lets (numbered in the order they are written) whose name is called otherwise than
+        # as a loop: written as a local procedure, as the nodes make them.
+        self.called_lets = called
+        self.named_lets = 0
+        self.assigned_by_macros = assigned  # names set! assigns in macro expansions (see MoreAssigned)
+        self.frame_scopes: dict = {}  # id(frame) -> (frame, the compiler Scope standing for it)
+        self.scheme_names: dict = {}  # Python variable -> the Scheme name it holds
+        self.snapshotted: set = set()  # loop variables closures keep in cells of their own
         self.function = Function(None)
         self.owner: dict = {}  # Python variable -> the Function it is a local of
         self.variable_loops: dict = {}  # Python variable -> the loops around its binding
@@ -293,7 +348,8 @@ class Writer:
         """``variable`` now holds the Scheme variable ``name`` in the function being written."""
         self.owner[variable] = self.function
         self.variable_loops[variable] = tuple(loops)
-        if name in self.assigned_names:
+        self.scheme_names[variable] = name
+        if root_of(name) in self.assigned_names:
             self.unhoistable.add(variable)
         return variable
 
@@ -306,6 +362,7 @@ class Writer:
         while function is not None and function is not owner:
             if not function.synchronous:
                 self.captured.add(variable)
+                function.captures.add(variable)
             function = function.parent
         if assigning:
             self.function.nonlocals.add(variable)
@@ -369,14 +426,14 @@ class Writer:
     # -- the procedure ------------------------------------------------------------
 
     def procedure(self, names, rest, body_items):
-        self.assigned_names = _assigned_names([form for form, _ in body_items])
+        self.assigned_names = _assigned_names([form for form, _ in body_items]) | self.assigned_by_macros
         locals_ = {}
         variables = []
         returning = ("return",)
         # A self tail call loops in place, unless the procedure takes rest arguments.
         self.self_loop = Loop(None, None, returning)
         for parameter in names + ([rest] if rest is not None else []):
-            if type(parameter) is not Symbol or parameter.alias is not None:
+            if type(parameter) is not Symbol:
                 raise Unsupported
             variable = self.declare(parameter, self.fresh(f"v_{_identifier(parameter.name)}_"), [self.self_loop])
             locals_[parameter] = variable
@@ -400,7 +457,7 @@ class Writer:
             variable for variable in typed if variable in self.rebound]
         self.invariant.update(entry.variables)
         # A closure keeps the variables it captures: none may be rebound by a loop going round again.
-        for variable in self.captured:
+        for variable in self.captured - self.snapshotted:
             for loop in self.variable_loops.get(variable, ()):
                 if loop.repeats:
                     raise SelfLoopCaptured if loop is self.self_loop else Unsupported
@@ -439,12 +496,17 @@ class Writer:
                 if handler is scheme_compiler.compile_define:
                     name, _, _ = scheme_compiler.define_shape(form, scheme_compiler.position_of(form, form_where))
                     if name.alias is not None or name in defined or _curried(form):
-                        raise Unsupported
+                        self.expanded_body(items, scopes, sink, indent, loops)
+                        return
                     defined[name] = self.declare(name, self.fresh(f"v_{_identifier(name.name)}_"), loops)
-                elif handler is scheme_compiler.compile_begin and self.compiler.body_may_define(
-                        scheme_compiler.sequence_shape(form, scheme_compiler.position_of(form, form_where), handler),
-                        self.scope):
-                    raise Unsupported  # the nodes splice it into the body, its definitions the body's
+                elif isinstance(handler, Macro) or handler in _BODY_FORMS or getattr(handler, "rewrite", None) \
+                        or (handler is scheme_compiler.compile_begin and self.compiler.body_may_define(
+                            scheme_compiler.sequence_shape(form, scheme_compiler.position_of(form, form_where),
+                                                           handler), self.frame_scope(scopes))):
+                    # Macro uses, definitions made some other way, begins splicing definitions:
+                    # the compiler's own expansion of a body says what the body defines.
+                    self.expanded_body(items, scopes, sink, indent, loops)
+                    return
         if defined:
             scopes = scopes + [defined]
             for variable in defined.values():
@@ -454,6 +516,112 @@ class Writer:
             self.effect(form, scopes, indent, loops, where)
         form, where = items[-1]
         self.to_sink(form, scopes, sink, indent, loops, where)
+
+    def expanded_body(self, items, scopes, sink, indent, loops):
+        """A body whose definitions show only once expanded: ``compiler.expand_body`` expands it, as for the nodes.
+
+        Its definitions (and define-syntax macros) go in one frame, standing for the Scope
+        the expansion filled, so renamed identifiers resolve through it as in the nodes.
+        """
+        scope = scheme_compiler.Scope([], self.frame_scope(scopes))
+        frame: dict = {}
+        self.frame_scopes[id(frame)] = (frame, scope)
+        items = self.compiler.expand_body(items, scope)
+        for form, _ in items:
+            self.note_assignments(form)
+        if not items:
+            raise Unsupported  # only define-syntax: the nodes report the empty body
+        for name, index in scope.names.items():
+            if isinstance(index, Macro):
+                frame[name] = index
+                continue
+            variable = frame[name] = self.declare(name, self.fresh(f"v_{_identifier(name.name)}_"), loops)
+            self.late.add(variable)
+            self.emit(indent, f"{variable} = UNASSIGNED")
+        scopes = scopes + [frame]
+        for form, where in items[:-1]:
+            self.effect(form, scopes, indent, loops, where)
+        form, where = items[-1]
+        self.to_sink(form, scopes, sink, indent, loops, where)
+
+    def note_assignments(self, form) -> None:
+        """A macro's expansion may assign names the body did not show: their variables' type tests are no
+        longer hoisted (those written already are tested in place); if a closure already kept such a
+        loop variable's value (keep_bindings), the procedure is written again knowing the names."""
+        names = _assigned_names([form]) - self.assigned_names
+        if not names:
+            return
+        if any(root_of(self.scheme_names[variable]) in names for variable in self.snapshotted):
+            raise MoreAssigned(frozenset(names))
+        self.assigned_names |= names
+        for variable, name in self.scheme_names.items():
+            if root_of(name) in names:
+                self.unhoistable.add(variable)
+                self.hoisted.pop(variable, None)
+                for key in [key for key in self.type_tests if key[0] == variable]:
+                    del self.type_tests[key]
+
+    def macro_use(self, macro, form, scopes, sink, indent, loops, where):
+        """A macro use, expanded by the compiler's own machinery (hygiene resolves in the frames' Scopes)."""
+        compiler = self.compiler
+        expansion = compiler.expand_use(macro, form, self.frame_scope(scopes), where)
+        self.note_assignments(expansion)
+        depth = compiler.expansion_depth
+        compiler.expansion_depth = depth + 1
+        try:
+            self.to_sink(expansion, scopes, sink, indent, loops, where)
+        finally:
+            compiler.expansion_depth = depth
+
+    def frame_scope(self, scopes):
+        """The compiler Scope standing for the innermost of ``scopes`` (one per frame, chained to the procedure's).
+
+        Macros expand and renamed identifiers resolve through these Scopes, exactly as
+        they do through the nodes' own.
+        """
+        if not scopes:
+            return self.scope
+        frame = scopes[-1]
+        found = self.frame_scopes.get(id(frame))
+        if found is None:
+            found = self.frame_scopes[id(frame)] = (frame, scheme_compiler.Scope([], self.frame_scope(scopes[:-1])))
+        scope = found[1]
+        if len(scope.names) != len(frame):
+            for name, value in frame.items():
+                if name not in scope.names:
+                    if isinstance(value, Macro):
+                        scope.names[name] = value
+                        scope.bound.add(name)
+                    else:
+                        scope.add(name)
+        return scope
+
+    def unalias(self, name, scopes):
+        """``(name, visible frames)``: a renamed identifier followed to the binding it means.
+
+        As ``compiler.resolve`` does: looked up as itself from the innermost frame out, and
+        from the frame of its macro's definition on as the name it stands for. A name
+        bound in no frame is returned with no frames (the nodes' scopes or the globals).
+        """
+        if name.alias is None:
+            return name, scopes
+        for depth in range(len(scopes) - 1, -1, -1):
+            frame = scopes[depth]
+            while True:
+                if name in frame:
+                    return name, scopes[:depth + 1]
+                renaming = name.alias
+                if renaming is None or renaming.scope is not self.frame_scope(scopes[:depth + 1]):
+                    break
+                name = renaming.original
+        return name, []
+
+    def is_keyword(self, form, keyword, scopes) -> bool:
+        """Whether ``form`` is the identifier ``keyword`` (plain or renamed) and not bound locally."""
+        if type(form) is not Symbol or root_of(form) is not keyword:
+            return False
+        name, visible = self.unalias(form, scopes)
+        return not any(name in frame for frame in visible) and scheme_compiler.resolve(name, self.scope) is None
 
     def effect(self, form, scopes, indent, loops, where):
         temporary = self.fresh("e")
@@ -475,6 +643,11 @@ class Writer:
             if handler is None:
                 self.application(form, scopes, sink, indent, loops, where)
                 return
+            if isinstance(handler, Macro):
+                self.macro_use(handler, form, scopes, sink, indent, loops, where)
+                return
+            if form.car.alias is not None:  # a renamed keyword: the writers look at the plain one
+                form = SourcePair(form.car.alias.root, form.cdr, where)
             writer = _WRITERS.get(handler)
             if writer is not None:
                 writer(self, form, scopes, sink, indent, loops, where)
@@ -547,7 +720,6 @@ class Writer:
         if loop_name is not None:
             self.named_let(loop_name, bindings, body_items, scopes, sink, indent, loops, where)
             return
-        bindings = self.bindings_of(bindings)
         values = [self.spill(self.value(init, scopes, indent, loops, init_where), indent)
                   for _, init, init_where in bindings]
         inner = {}
@@ -560,7 +732,6 @@ class Writer:
 
     def write_let_star(self, form, scopes, sink, indent, loops, where):
         bindings, body_items = scheme_compiler.let_star_shape(form, where)
-        bindings = self.bindings_of(bindings)
         inner_scopes = scopes
         for binding_name, init, init_where in bindings:
             value = self.value(init, inner_scopes, indent, loops, init_where)
@@ -582,6 +753,219 @@ class Writer:
         parameters, body_items = scheme_compiler.lambda_shape(form, where)
         self.deliver(self.lambda_(parameters, body_items, scopes, indent, where, "lambda", form), sink, indent)
 
+    def write_letrec(self, form, scopes, sink, indent, loops, where):
+        """``(letrec ((name init)...) body...)``: locals unassigned until their init runs, in order (letrec*)."""
+        bindings, body_items = scheme_compiler.letrec_shape(form, where)
+        frame = {}
+        for name, _, _ in bindings:
+            variable = frame[name] = self.declare(name, self.fresh(f"v_{_identifier(name.name)}_"), loops)
+            self.late.add(variable)  # read before its init ran: the nodes' error (see variable)
+            self.emit(indent, f"{variable} = UNASSIGNED")
+        inner = scopes + [frame]
+        for name, init, init_where in bindings:
+            value = self.named_value(init, inner, indent, loops, init_where, name, itself=frame[name])
+            self.emit(indent, f"{frame[name]} = {value}")
+        self.body(body_items, inner, sink, indent, loops)
+
+    def write_let_values(self, form, scopes, sink, indent, loops, where):
+        """``(let-values ((formals expression)...) body...)`` and ``let*-values``: each expression's values
+        checked against its formals at once (compiler.receive_values), then bound."""
+        sequential, bindings, body_items = scheme_compiler.let_values_shape(self.compiler, form, where)
+        inner, received = scopes, []
+        for names, rest, expression, expression_where, binding_where in bindings:
+            value = self.spill(self.value(expression, inner, indent, loops, expression_where), indent)
+            temporary = self.fresh("m")
+            self.emit(indent, f"{temporary} = receive_values({value}, {len(names)}, {rest is not None}, "
+                              f"'let-values', {self.bind(binding_where, 'P')})")
+            formals = names + ([rest] if rest is not None else [])
+            if sequential:
+                inner = inner + [self.bind_received(formals, temporary, indent, loops)]
+            else:
+                received.append((formals, temporary))
+        if not sequential:
+            frame = {}
+            for formals, temporary in received:
+                frame.update(self.bind_received(formals, temporary, indent, loops))
+            inner = scopes + [frame]
+        self.body(body_items, inner, sink, indent, loops)
+
+    def bind_received(self, formals, temporary, indent, loops) -> dict:
+        """A frame of new locals for ``formals``, assigned from the tuple ``temporary``."""
+        frame, variables = {}, []
+        for name in formals:
+            variables.append(self.declare(name, self.fresh(f"v_{_identifier(name.name)}_"), loops))
+            frame[name] = variables[-1]
+        if variables:
+            self.emit(indent, f"{', '.join(variables)}, = {temporary}")
+            self.hoist(indent, variables)
+        return frame
+
+    def write_define_values(self, form, scopes, sink, indent, loops, where):
+        """``(define-values formals expression)`` in a body: the body's frame holds its names (expanded_body)."""
+        names, rest, expression, expression_where = scheme_compiler.define_values_shape(self.compiler, form, where)
+        variables = []
+        for name in names + ([rest] if rest is not None else []):
+            variable = self.local(name, scopes[-1:])
+            if variable is None:
+                raise Unsupported  # not at the start of a body: the nodes report it
+            variables.append(variable)
+        value = self.spill(self.value(expression, scopes, indent, loops, expression_where), indent)
+        received = (f"receive_values({value}, {len(names)}, {rest is not None}, 'define-values', "
+                    f"{self.bind(where, 'P')})")
+        self.emit(indent, f"{', '.join(variables)}, = {received}" if variables else received)
+        self.deliver("None", sink, indent)
+
+    def write_quasiquote(self, form, scopes, sink, indent, loops, where):
+        """``(quasiquote template)``: built as compiler.quasi builds it (the tail first, then the items from the last)."""
+        (template, template_where), = scheme_compiler.arguments_of(form, where, scheme_compiler.compile_quasiquote,
+                                                                   1, 1)
+        value = self.quasi(template, 1, scopes, indent, loops, scheme_compiler.position_of(template, template_where))
+        self.deliver(value, sink, indent)
+
+    def quasi(self, template, depth, scopes, indent, loops, position) -> str:
+        compiler = scheme_compiler
+        if not compiler.has_unquote(template, depth):
+            return self.constant(strip_syntax(template))
+        if type(template) is Vector:
+            inner = self.quasi(make_list(template), depth, scopes, indent, loops, position)
+            return self.spill(f"Vector(list_to_python({inner}))", indent)
+        for keyword, change in ((compiler.UNQUOTE, -1), (compiler.QUASIQUOTE, 1)):
+            if compiler.is_form(template, keyword):
+                if keyword is compiler.UNQUOTE and depth == 1:
+                    return self.spill(self.value(template.cdr.car, scopes, indent, loops,
+                                                 compiler.position_of(template.cdr, position)), indent)
+                inner = self.quasi(template.cdr.car, depth + change, scopes, indent, loops, position)
+                return self.spill(f"Pair({self.bind(keyword, 'K')}, Pair({inner}, NIL))", indent)
+        items = []
+        cell = template
+        while isinstance(cell, Pair) and not compiler.is_form(cell, compiler.UNQUOTE):
+            items.append((cell.car, compiler.position_of(cell, position)))
+            cell = cell.cdr
+        result = self.fresh("q")
+        self.emit(indent, f"{result} = {self.quasi(cell, depth, scopes, indent, loops, position)}")
+        for item, where in reversed(items):
+            if compiler.is_form(item, compiler.UNQUOTE_SPLICING) and depth == 1:
+                value = self.spill(self.value(item.cdr.car, scopes, indent, loops,
+                                              compiler.position_of(item.cdr, where)), indent)
+                self.emit(indent, f"{result} = splice_onto({value}, {result})")
+            elif compiler.is_form(item, compiler.UNQUOTE_SPLICING):
+                inner = self.quasi(item.cdr.car, depth - 1, scopes, indent, loops, where)
+                self.emit(indent, f"{result} = Pair(Pair({self.bind(compiler.UNQUOTE_SPLICING, 'K')}, "
+                                  f"Pair({inner}, NIL)), {result})")
+            else:
+                self.emit(indent, f"{result} = Pair({self.quasi(item, depth, scopes, indent, loops, where)}, {result})")
+        return result
+
+    def write_delay(self, form, scopes, sink, indent, loops, where):
+        """``(delay expression)``: a promise whose thunk is a nested def (sxflow.promises forces it)."""
+        (expression, expression_where), = scheme_compiler.arguments_of(form, where, scheme_compiler.compile_delay,
+                                                                       1, 1)
+        thunk = self.thunk(expression, expression_where, scopes, indent, boxed=True)
+        self.deliver(f"Promise(False, ({thunk}, None))", sink, indent)
+
+    def write_delay_force(self, form, scopes, sink, indent, loops, where):
+        """``(delay-force expression)`` (also ``make-lazy``): the thunk's value is the promise to continue with."""
+        (expression, expression_where), = scheme_compiler.arguments_of(
+            form, where, scheme_compiler.compile_delay_force, 1, 1)
+        thunk = self.thunk(expression, expression_where, scopes, indent, boxed=False)
+        self.deliver(f"Promise(False, ({thunk}, None))", sink, indent)
+
+    def thunk(self, expression, where, scopes, indent, boxed: bool) -> str:
+        """A nested def computing ``expression`` (not in tail position) when a promise is forced; its name.
+
+        ``force`` calls it with the frame the nodes would need (None here); ``boxed``: its
+        value is wrapped in a forced promise, as compiler.compile_delay does.
+        """
+        function_name = self.fresh("delayed")
+        outer_function, saved_guards = self.function, self.guards
+        self.function, self.guards = Function(outer_function), []
+        start = (self.lines, len(self.lines))
+        self.emit(indent, f"def {function_name}(frame):")
+        self.emit(indent + 1, "try:")
+        self.lines.append(Nonlocals(indent + 2, self.function))
+        self.function.prologue = Prologue(indent + 2)
+        self.lines.append(self.function.prologue)
+        result = self.fresh("r")
+        self.to_sink(expression, scopes, ("assign", result, False), indent + 2, [Loop(object(), None, None)], where)
+        self.emit(indent + 2, f"return Promise(True, {result})" if boxed else f"return {result}")
+        self.emit(indent + 1, "except Exception as error:")
+        self.emit(indent + 2, "raise procedure_failed(error, SITES)")
+        function = self.function
+        self.function, self.guards = outer_function, saved_guards
+        return self.keep_bindings(function_name, function, indent, start)
+
+    def keep_bindings(self, function_name, function, indent, start, itself=None) -> str:
+        """A closure made inside a loop keeps the bindings of its own turn (R7RS: each turn binds afresh).
+
+        Python closes over variables, which the loop assigns again; so the closure's def
+        (written from ``start``, a line list and index) is put inside a factory def taking
+        the loop variables it captures as parameters, called at once: each closure gets
+        cells of its own holding that turn's values. That is exact while nothing assigns
+        them; a loop variable that set! assigns (or an internal definition made later)
+        makes the loop a local procedure instead (LoopCalled), each turn a call. The
+        procedure's own self-tail-call loop is known to repeat only at the end: that case
+        is written again without it (SelfLoopCaptured). ``itself``: the variable the
+        closure is about to be assigned to (a procedure defined in the loop), bound in the
+        factory to the closure itself.
+        """
+        kept = []
+        for variable in sorted(function.captures):
+            if self.owner.get(variable) is not self.function:
+                continue  # made inside another closure, which keeps it (its own captures hold it too)
+            repeating = [loop for loop in self.variable_loops.get(variable, ())
+                         if loop.repeats and loop is not self.self_loop]
+            if not repeating:
+                continue
+            if (variable in self.late and variable != itself) \
+                    or root_of(self.scheme_names[variable]) in self.assigned_names:
+                # A cell of its own would not see later assignments: the innermost loop is then
+                # written as a local procedure, each turn a call binding afresh (as the nodes do).
+                if hasattr(repeating[-1], "index"):
+                    raise LoopCalled(repeating[-1].index)
+                raise Unsupported
+            kept.append(variable)
+        if kept:
+            self.snapshotted.update(kept)
+            lines, index = start
+            lines[index:] = _shifted(lines[index:])
+            parameters = [variable for variable in kept if variable != itself]
+            lines.insert(index, ("    " * indent + f"def {function_name}_cells({', '.join(parameters)}):", None))
+            if itself in kept:
+                self.emit(indent + 1, f"{itself} = {function_name}")
+            self.emit(indent + 1, f"return {function_name}")
+            self.emit(indent, f"{function_name} = {function_name}_cells({', '.join(parameters)})")
+        return function_name
+
+    def write_let_syntax(self, form, scopes, sink, indent, loops, where):
+        """``(let-syntax ((keyword transformer)...) body...)`` and ``letrec-syntax``: a frame of macros."""
+        recursive, bindings, body_items = scheme_compiler.let_syntax_shape(form, where)
+        outer = self.frame_scope(scopes)
+        scope = scheme_compiler.Scope([], outer)
+        frame: dict = {}
+        self.frame_scopes[id(frame)] = (frame, scope)
+        scheme_compiler.bind_syntax(self.compiler, bindings, scope, scope if recursive else outer)
+        frame.update(scope.names)
+        self.body(body_items, scopes + [frame], sink, indent, loops)
+
+    def receive(self, receiver, receiver_where, clause, value, scopes, sink, indent, loops):
+        """A ``(test => receiver)`` clause taken: the receiver evaluated, then called with ``value``."""
+        operator = self.value(receiver, scopes, indent, loops, receiver_where)
+        if not operator.isidentifier() or operator.startswith("K"):
+            temporary = self.fresh("f")
+            self.emit(indent, f"{temporary} = {operator}")
+            operator = temporary
+        self.emit_call(operator, ("local", operator), [value], Site(receiver_where, clause, None), sink, indent,
+                       loops, receiver_where)
+
+    def case_lambda(self, form, scopes, indent, where, name, shape, maker) -> str:
+        """A case-lambda value: each clause a nested def, chosen among by ``maker(name, where)``'s procedure."""
+        handler = self.special(form.car, scopes)
+        made = [self.lambda_(parameters, body_items, scopes, indent, clause_where, name, form, handler)
+                for parameters, body_items, clause_where in shape(form, where)]
+        temporary = self.fresh("c")
+        self.emit(indent, f"{temporary} = {self.bind(maker(name, where), 'K')}([{', '.join(made)}])")
+        return temporary
+
     def cond(self, clauses, scopes, sink, indent, loops, form):
         is_else = lambda value: self.is_else(value, scopes)  # noqa: E731
         for index, (clause, where) in enumerate(clauses):
@@ -591,9 +975,15 @@ class Writer:
             if else_clause:
                 self.body(parts[1:], scopes, sink, indent, loops)
                 return
-            if len(parts) >= 2 and type(parts[1][0]) is Symbol and root_of(parts[1][0]) is scheme_compiler.ARROW:
-                raise Unsupported
-            if len(parts) == 1:
+            if len(parts) >= 2 and self.is_keyword(parts[1][0], scheme_compiler.ARROW, scopes):
+                receiver, receiver_where = scheme_compiler.arrow_receiver(parts, where, scheme_compiler.compile_cond,
+                                                                          form)
+                value = self.value(test_form, scopes, indent, loops, parts[0][1])
+                temporary = self.fresh("t")  # its own name: the receiver could assign a variable
+                self.emit(indent, f"{temporary} = {value}")
+                self.emit(indent, f"if {temporary} is not False:")
+                self.receive(receiver, receiver_where, clause, temporary, scopes, sink, indent + 1, loops)
+            elif len(parts) == 1:
                 temporary = self.spill(self.value(test_form, scopes, indent, loops, parts[0][1]), indent)
                 self.emit(indent, f"if {temporary} is not False:")
                 self.deliver(temporary, sink, indent + 1)
@@ -630,35 +1020,38 @@ class Writer:
             raise Unsupported  # a define the body did not announce (it would be global), or a curried one
         if parameters is not None:
             value = self.lambda_(parameters, items, scopes, indent, where, name.name, form,
-                                 scheme_compiler.compile_define)
+                                 scheme_compiler.compile_define, itself=variable)
         elif not items:
             value = "None"
         else:
-            value = self.named_value(items[0][0], scopes, indent, loops, items[0][1], name.name)
+            value = self.named_value(items[0][0], scopes, indent, loops, items[0][1], name.name, itself=variable)
         self.emit(indent, f"{variable} = {value}")
 
-    def named_value(self, form, scopes, indent, loops, where, name):
+    def named_value(self, form, scopes, indent, loops, where, name, itself=None):
         """A value expression; a lambda takes ``name`` (for messages), as compiler.compile_named does."""
         if isinstance(form, Pair) and type(form.car) is Symbol \
                 and self.special(form.car, scopes) is scheme_compiler.compile_lambda:
             where = scheme_compiler.position_of(form, where)
             parameters, body_items = scheme_compiler.lambda_shape(form, where)
-            return self.lambda_(parameters, body_items, scopes, indent, where, name, form)
+            return self.lambda_(parameters, body_items, scopes, indent, where, name, form, itself=itself)
+        if isinstance(form, Pair) and type(form.car) is Symbol:
+            named = _NAMED_WRITERS.get(self.special(form.car, scopes))
+            if named is not None:  # another form making a procedure (case-lambda) takes the name too
+                return named(self, form, scopes, indent, scheme_compiler.position_of(form, where), name)
         return self.value(form, scopes, indent, loops, where)
 
     def assignment(self, form, scopes, indent, loops, where):
         """``(set! name value)``: a local, a variable of an enclosing frame, or a global."""
         name, value_form, value_where = scheme_compiler.set_shape(form, where)
-        if name.alias is not None:
-            raise Unsupported
         value = self.spill(self.value(value_form, scopes, indent, loops, value_where), indent)
+        name, scopes = self.unalias(name, scopes)
         variable = self.local(name, scopes)
         if variable is not None:
             self.use(variable, assigning=True)
             self.emit(indent, f"{variable} = {value}")
             return
         if any(name in frame for frame in scopes):
-            raise Unsupported  # a named let's own name
+            self.misused_loop(name, scopes)  # a named let's own name
         found = scheme_compiler.resolve(name, self.scope)
         if found is not None:
             depth, index, _ = found
@@ -670,18 +1063,15 @@ class Writer:
         self.emit(indent, f"set_global(__environment__, {key!r}, {value}, {self.bind(where, 'P')})")
         self.refresh(indent)
 
-    def lambda_(self, parameters, body_items, scopes, indent, where, name, form,
-                handler=None) -> str:
+    def lambda_(self, parameters, body_items, scopes, indent, where, name, form, handler=None, itself=None) -> str:
         """A lambda written inside: a nested def (its free variables are the enclosing ones); its name.
 
-        ``form`` is the lambda (or define) form, ``handler`` its compiler handler
-        (compile_lambda by default), for the parameters' syntax errors.
+        ``form`` is the lambda (or define, case-lambda) form, ``handler`` its compiler
+        handler (compile_lambda by default), for the parameters' syntax errors;
+        ``itself``: the variable the procedure is about to be assigned to (see keep_bindings).
         """
         names, rest = self.compiler.parse_parameters(parameters, where, handler or scheme_compiler.compile_lambda,
                                                      form)
-        for parameter in names + ([rest] if rest is not None else []):
-            if parameter.alias is not None:
-                raise Unsupported
         function_name = self.fresh("lambda")
         outer_function, saved_guards = self.function, self.guards
         self.function, self.guards = Function(outer_function), []
@@ -691,6 +1081,7 @@ class Writer:
             frame[parameter] = variable
             variables.append(variable)
         text = ", ".join(variables[:-1] + ["*" + variables[-1]] if rest is not None else variables)
+        start = (self.lines, len(self.lines))
         self.emit(indent, f"def {function_name}({text}):")
         self.emit(indent + 1, "try:")
         self.lines.append(Nonlocals(indent + 2, self.function))
@@ -703,31 +1094,38 @@ class Writer:
         self.body(body_items, scopes + [frame], returning, indent + 2, [Loop(object(), None, returning)])
         self.emit(indent + 1, "except Exception as error:")
         self.emit(indent + 2, "raise procedure_failed(error, SITES)")
+        function = self.function
         self.function, self.guards = outer_function, saved_guards
         self.inner[function_name] = (name, where, len(names), rest is not None)
-        return function_name
+        return self.keep_bindings(function_name, function, indent, start, itself)
 
     def case(self, form, scopes, sink, indent, loops, where):
         """``(case key ((datum...) body...)... [(else body...)])`` as ``if``/``elif`` on eqv."""
         items = scheme_compiler.case_shape(form, where)
         key = self.value(items[0][0], scopes, indent, loops, items[0][1])
-        if not key.isidentifier():
+        arrows = any(isinstance(clause, Pair) and isinstance(clause.cdr, Pair)
+                     and self.is_keyword(clause.cdr.car, scheme_compiler.ARROW, scopes) for clause, _ in items[1:])
+        if not key.isidentifier() or arrows:  # a receiver gets the key's value, even if it assigns the variable
             temporary = self.fresh("k")
             self.emit(indent, f"{temporary} = {key}")
             key = temporary
         keyword = "if"
         for index, (clause, clause_where) in enumerate(items[1:]):
             parts = scheme_compiler.case_clause_parts(clause, clause_where, form)
-            if type(parts[1][0]) is Symbol and root_of(parts[1][0]) is scheme_compiler.ARROW:
-                raise Unsupported
+            if self.is_keyword(parts[1][0], scheme_compiler.ARROW, scopes):
+                receiver = scheme_compiler.arrow_receiver(parts, clause_where, scheme_compiler.compile_case, form)
+                action = (lambda at, receiver=receiver, clause=clause:
+                          self.receive(receiver[0], receiver[1], clause, key, scopes, sink, at, loops))
+            else:
+                action = (lambda at, parts=parts: self.body(parts[1:], scopes, sink, at, loops))
             data = scheme_compiler.case_clause_data(parts[0][0], clause_where, index == len(items) - 2,
                                                     self.is_else(parts[0][0], scopes), form)
             if data is None:
                 if keyword == "if":
-                    self.body(parts[1:], scopes, sink, indent, loops)
+                    action(indent)
                     return
                 self.emit(indent, "else:")
-                self.body(parts[1:], scopes, sink, indent + 1, loops)
+                action(indent + 1)
                 return
             tests = []
             for datum, _ in data:
@@ -738,7 +1136,7 @@ class Writer:
                 else:
                     tests.append(f"is_eqv({key}, {self.bind(datum, 'K')})")
             self.emit(indent, f"{keyword} {' or '.join(tests) or 'False'}:")
-            self.body(parts[1:], scopes, sink, indent + 1, loops)
+            action(indent + 1)
             keyword = "elif"
         if keyword == "if":
             self.deliver("None", sink, indent)
@@ -749,11 +1147,16 @@ class Writer:
     def do(self, form, scopes, sink, indent, loops, where):
         """``(do ((name init [step])...) (test result...) body...)`` as a ``while True`` loop."""
         items, specs = scheme_compiler.do_shape(form, where)
-        if any(parts[0][0].alias is not None for parts in specs):
-            raise Unsupported
+        index = self.named_lets
+        self.named_lets += 1
+        if index in self.called_lets:
+            # A closure shares a variable with the loop that set! assigns: each turn a call (see keep_bindings).
+            self.named_let_procedure(*_do_as_named_let(specs, items, where), scopes, sink, indent, loops, where)
+            return
         values = [self.spill(self.value(parts[1][0], scopes, indent, loops, parts[1][1]), indent) for parts in specs]
         loop_sink = sink if sink[0] == "return" else ("assign", sink[1], True)
         loop = Loop(object(), None, loop_sink, repeats=True)  # no tail call continues a do loop
+        loop.index = index
         if self.function.parent is None:
             self.looping = True
         frame, variables = {}, []
@@ -783,8 +1186,7 @@ class Writer:
             self.emit(indent, "break")
 
     def is_else(self, form, scopes) -> bool:
-        return (type(form) is Symbol and root_of(form) is scheme_compiler.ELSE and self.local(form, scopes) is None
-                and not any(form in frame for frame in scopes) and scheme_compiler.resolve(form, self.scope) is None)
+        return self.is_keyword(form, scheme_compiler.ELSE, scopes)
 
     def guard(self, form, scopes, sink, indent, loops, where):
         """``(guard (e clause...) body...)`` as try/except; its clause tests also run at the raise point.
@@ -796,20 +1198,24 @@ class Writer:
         """
         items = scheme_compiler.guard_shape(form, where)
         spec, spec_where = items[0]
-        if spec.car.alias is not None:
-            raise Unsupported
         clauses = []
         clause_items = scheme_compiler.cells_with_positions(spec, spec_where)[1:]
         is_else = lambda value: self.is_else(value, scopes + [{spec.car: None}])  # noqa: E731
         for index, (clause, clause_where) in enumerate(clause_items):
             parts, _ = scheme_compiler.clause_shape(clause, clause_where, index == len(clause_items) - 1,
                                                     scheme_compiler.compile_guard, form, is_else)
-            if len(parts) >= 2 and type(parts[1][0]) is Symbol and root_of(parts[1][0]) is scheme_compiler.ARROW:
-                raise Unsupported
             clauses.append(parts)
         number = self.fresh("")
         variable = self.fresh(f"v_{_identifier(spec.car.name)}_")
         clause_scopes = scopes + [{spec.car: variable}]
+        # (test => receiver) clauses: index -> (receiver, its position, the clause)
+        receivers = {}
+        for index, (clause, clause_where) in enumerate(clause_items):
+            parts = clauses[index]
+            if len(parts) >= 2 and self.is_keyword(parts[1][0], scheme_compiler.ARROW, clause_scopes) \
+                    and not self.is_else(parts[0][0], clause_scopes):
+                receiver = scheme_compiler.arrow_receiver(parts, clause_where, scheme_compiler.compile_guard, form)
+                receivers[index] = (receiver[0], receiver[1], clause)
         select = f"select{number}"
         state, outer, marker, result = (f"state{number}", f"outer{number}", f"marker{number}", f"r{number}")
         # The tests, at the raise point: a nested def of its own (its failures converted here too),
@@ -875,7 +1281,12 @@ class Writer:
                 self.body(parts[1:], clause_scopes, sink, indent + 2, loops)
                 break
             self.emit(indent + 1, f"{keyword} choice{number}[0] == {index}:")
-            if len(parts) == 1:
+            if index in receivers:
+                receiver, receiver_where, clause = receivers[index]
+                value = self.fresh("t")
+                self.emit(indent + 2, f"{value} = choice{number}[1]")
+                self.receive(receiver, receiver_where, clause, value, clause_scopes, sink, indent + 2, loops)
+            elif len(parts) == 1:
                 self.deliver(f"choice{number}[1]", sink, indent + 2)
             else:
                 self.body(parts[1:], clause_scopes, sink, indent + 2, loops)
@@ -892,18 +1303,21 @@ class Writer:
 
     def named_let(self, loop_name, bindings, body_items, scopes, sink, indent, loops, where):
         """A named let whose name is only tail-called from its own body: a ``while True`` loop."""
-        if loop_name.alias is not None:
-            raise Unsupported
-        bindings = self.bindings_of(bindings)
+        index = self.named_lets
+        self.named_lets += 1
+        if index in self.called_lets:
+            self.named_let_procedure(loop_name, bindings, body_items, scopes, sink, indent, loops, where)
+            return
         values = [self.spill(self.value(init, scopes, indent, loops, init_where), indent)
                   for _, init, init_where in bindings]
-        inner = {loop_name: None}  # the loop's name: usable only as a tail call (see application)
         variables = []
         if sink[0] == "return":
             loop_sink = sink
         else:
             loop_sink = ("assign", sink[1], True)
         loop = Loop(loop_name, variables, loop_sink, repeats=True)
+        loop.index = index
+        inner = {loop_name: loop}  # the loop's name: usable only as a tail call (see application)
         if self.function.parent is None:
             self.looping = True
         for (binding_name, _, _), value in zip(bindings, values):
@@ -917,33 +1331,57 @@ class Writer:
         if sink[0] != "return" and sink[2]:
             self.emit(indent, "break")
 
-    def bindings_of(self, bindings):
-        """Bindings checked by the compiler's shape function; a name renamed by a macro is left to the nodes."""
-        if any(name.alias is not None for name, _, _ in bindings):
-            raise Unsupported
-        return bindings
+    def named_let_procedure(self, loop_name, bindings, body_items, scopes, sink, indent, loops, where):
+        """A named let whose name is called otherwise: a local procedure called with the inits (compile_named_let)."""
+        variable = self.declare(loop_name, self.fresh(f"v_{_identifier(loop_name.name)}_"), loops)
+        made = self.lambda_(make_list([name for name, _, _ in bindings]), body_items, scopes + [{loop_name: variable}],
+                            indent, where, loop_name.name, None, itself=variable)
+        self.emit(indent, f"{variable} = {made}")
+        values = [self.spill(self.value(init, scopes, indent, loops, init_where), indent)
+                  for _, init, init_where in bindings]
+        arguments = "(" + "".join(value + ", " for value in values) + ")"
+        # The first call has no call site, as in the nodes: a failure inside adds no line to the trace.
+        if sink[0] == "return":
+            self.emit(indent, f"return TailCall(({variable}, {arguments}, None))")
+            return
+        result = self.fresh("r")
+        self.emit(indent, f"{result} = {variable}({', '.join(values)})")
+        self.emit(indent, f"if type({result}) is TailCall: {result} = complete({result})")
+        self.refresh(indent)
+        self.deliver(result, sink, indent)
+
+    def misused_loop(self, name, scopes):
+        """``name`` is bound to a loop (or a macro) in a frame and used otherwise than a loop's tail call."""
+        for frame in reversed(scopes):
+            if name in frame:
+                value = frame[name]
+                if type(value) is Loop and hasattr(value, "index"):
+                    raise LoopCalled(value.index)
+                break
+        raise Unsupported
 
     # -- expressions --------------------------------------------------------------
 
     def local(self, name, scopes):
+        """The Python variable ``name`` is in the innermost frame binding it (None for a loop's name or a macro)."""
         for frame in reversed(scopes):
             if name in frame:
-                return frame[name]
+                value = frame[name]
+                return value if type(value) is str else None
         return None
 
     def special(self, head, scopes):
         """The special-form handler ``head`` names here, None for an application; macros are unsupported."""
         if type(head) is not Symbol:
             return None
-        if head.alias is not None:
-            raise Unsupported
+        head, scopes = self.unalias(head, scopes)
         for frame in reversed(scopes):
             if head in frame:
-                return None
+                value = frame[head]
+                return value if isinstance(value, Macro) else None
         meaning = self.compiler.keyword_meaning(head, self.scope)
-        if isinstance(meaning, Macro):
-            raise Unsupported
-        if meaning is not None and meaning not in _SUPPORTED:
+        if meaning is not None and meaning not in _SUPPORTED and not isinstance(meaning, Macro) \
+                and getattr(meaning, "rewrite", None) is None:
             raise Unsupported
         return meaning
 
@@ -979,9 +1417,11 @@ class Writer:
             temporary = self.fresh("r")
             self.to_sink(form, scopes, ("assign", temporary, False), indent, loops, where)
             return temporary
-        if type(form).__name__ not in _ATOMS:
-            raise Unsupported  # vectors and anything unusual: the nodes know how
-        return self.constant(form)
+        if type(form) is Vector:
+            return self.bind(strip_syntax(form), "K")  # R7RS: vectors are self-evaluating
+        if form is NIL:
+            raise Unsupported  # not an expression: the nodes report it
+        return self.constant(form)  # self-evaluating, as in the nodes (also objects a rewrite put in a form)
 
     def constant(self, value) -> str:
         if value is None or type(value) is bool or (type(value) is int and -10**6 < value < 10**6):
@@ -989,8 +1429,7 @@ class Writer:
         return self.bind(value, "K")
 
     def variable(self, name, scopes, indent, where) -> str:
-        if name.alias is not None:
-            raise Unsupported
+        name, scopes = self.unalias(name, scopes)
         variable = self.local(name, scopes)
         if variable is not None:
             self.use(variable)
@@ -999,9 +1438,8 @@ class Writer:
                 self.emit(indent, f"if {variable} is UNASSIGNED: raise unassigned_variable("
                                   f"{self.bind(name, 'N')}, {self.bind(where, 'P')})")
             return variable
-        for frame in scopes:
-            if name in frame:  # a named let's own name used as a value
-                raise Unsupported
+        if any(name in frame for frame in scopes):  # a named let's own name used as a value
+            self.misused_loop(name, scopes)
         found = scheme_compiler.resolve(name, self.scope)
         if found is not None:
             depth, index, owner = found
@@ -1068,9 +1506,10 @@ class Writer:
         With ``as_expression``, ``(conditional expression, site entry)`` for one line instead.
         """
         head = form.car
-        if type(head) is not Symbol or self.local(head, scopes) is not None or any(head in f for f in scopes):
+        if type(head) is not Symbol:
             return None
-        if scheme_compiler.resolve(head, self.scope) is not None:
+        head, visible = self.unalias(head, scopes)
+        if any(head in frame for frame in visible) or scheme_compiler.resolve(head, self.scope) is not None:
             return None
         items = scheme_compiler.cells_with_positions(form, where)[1:]
         root = root_of(head)
@@ -1130,11 +1569,14 @@ class Writer:
     def application(self, form, scopes, sink, indent, loops, where):
         items = scheme_compiler.cells_with_positions(form, where)
         head = items[0][0]
+        visible = scopes
+        if type(head) is Symbol:
+            head, visible = self.unalias(head, scopes)
         # A named let's loop name: only a tail call from inside its own loop, with its arity.
-        if type(head) is Symbol and self.local(head, scopes) is None and any(head in f for f in scopes):
+        if type(head) is Symbol and self.local(head, visible) is None and any(head in f for f in visible):
             loop = loops[-1]
             if loop.name is not head or len(items) - 1 != len(loop.variables) or loop.sink is not sink:
-                raise Unsupported
+                self.misused_loop(head, visible)
             values = self.operands(items[1:], scopes, indent, loops)
             self.rebind(loop.variables, values, indent)
             self.emit(indent, "continue")
@@ -1144,8 +1586,8 @@ class Writer:
             self.deliver(primitive, sink, indent)
             return
         site = Site(where, form, None)
-        if self.guards and len(items) == 2 and type(head) is Symbol and head.alias is None \
-                and root_of(head) is RAISE and not any(head in f for f in scopes) \
+        if self.guards and len(items) == 2 and type(head) is Symbol \
+                and root_of(head) is RAISE and not any(head in f for f in visible) \
                 and scheme_compiler.resolve(head, self.scope) is None:
             # (raise x) inside a guard's body here: that guard chooses its clause at once.
             key = self.global_name(head)
@@ -1157,7 +1599,7 @@ class Writer:
             self.emit(indent, "else:")
             self.emit_call(key, ("global", key), [payload], site, sink, indent + 1, loops, where)
             return
-        if type(head) is Symbol and head.alias is None and not any(head in f for f in scopes) \
+        if type(head) is Symbol and not any(head in f for f in visible) \
                 and scheme_compiler.resolve(head, self.scope) is None:
             key = self.global_name(head)
             operator_reference = ("global", key)
@@ -1171,7 +1613,7 @@ class Writer:
                 self.emit(indent, f"{operator} = {key}", (site, None, None))
                 operator_reference = ("local", operator)
         else:
-            operator = self.value(head, scopes, indent, loops, items[0][1])
+            operator = self.value(items[0][0], scopes, indent, loops, items[0][1])
             if not operator.isidentifier() or operator.startswith("K"):  # a constant operator such as (5 1)
                 temporary = self.fresh("f")
                 self.emit(indent, f"{temporary} = {operator}")
@@ -1210,6 +1652,30 @@ class Writer:
             self.emit(indent, "break")
 
 
+def _do_as_named_let(specs, items, where) -> tuple:
+    """``(let loop ((name init)...) (if test (begin result...) (begin body... (loop step...))))`` for a do loop
+    (R7RS 7.3) as (loop name, bindings, body items), each piece keeping its position; ``loop``, ``if`` and
+    ``begin`` are renamed (hygienic)."""
+    loop_name = object.__new__(Symbol)
+    loop_name.name, loop_name.alias = "do-loop", None  # uninterned: no program's name
+    if_, begin = rename(Symbol("if"), None), rename(Symbol("begin"), None)
+
+    def listed(parts, position):
+        result = NIL
+        for part, part_where in reversed(parts):
+            result = SourcePair(part, result, part_where)
+        return SourcePair(result.car, result.cdr, position) if result is not NIL else NIL
+
+    bindings = [(parts[0][0], parts[1][0], parts[1][1]) for parts in specs]
+    steps = [parts[2] if len(parts) == 3 else parts[0] for parts in specs]
+    exit_parts = scheme_compiler.cells_with_positions(items[1][0], items[1][1])
+    again = listed([(loop_name, where)] + steps, where)
+    body = listed([(begin, where)] + items[2:] + [(again, where)], where)
+    finish = listed([(begin, exit_parts[0][1])] + exit_parts[1:], exit_parts[0][1])
+    test = listed([(if_, where), exit_parts[0], (finish, exit_parts[0][1]), (body, where)], where)
+    return loop_name, bindings, [(test, where)]
+
+
 def _assigned_names(forms) -> set:
     """Every name some ``(set! name ...)`` in ``forms`` assigns, at any depth (a syntactic over-approximation)."""
     names = set()
@@ -1218,8 +1684,8 @@ def _assigned_names(forms) -> set:
         form = stack.pop()
         while isinstance(form, Pair):
             head = form.car
-            if head is SET and isinstance(form.cdr, Pair) and type(form.cdr.car) is Symbol:
-                names.add(form.cdr.car)
+            if root_of(head) is SET and isinstance(form.cdr, Pair) and type(form.cdr.car) is Symbol:
+                names.add(root_of(form.cdr.car))
             if isinstance(head, Pair):
                 stack.append(head)
             form = form.cdr
@@ -1257,7 +1723,8 @@ def _comment(text: str) -> str:
 
 _SUPPORTED = frozenset()
 _WRITERS: dict = {}  # compiler handler -> Writer method (filled by install)
-_ATOMS = frozenset(("int", "float", "str", "bool", "Char", "Fraction", "complex"))
+_NAMED_WRITERS: dict = {}  # handler -> writer of a procedure-making form given a name (case-lambda)
+_BODY_FORMS: set = set()  # definitions other than define: a body holding them is expanded first
 
 
 # The closure compiler whose forms this back end writes out: compiler.py imports this
@@ -1280,5 +1747,53 @@ def install(compiler_module) -> None:
         scheme_compiler.compile_guard: Writer.guard, scheme_compiler.compile_case: Writer.case,
         scheme_compiler.compile_set: Writer.write_set, scheme_compiler.compile_do: Writer.do,
         scheme_compiler.compile_define: Writer.write_define, scheme_compiler.compile_lambda: Writer.write_lambda,
+        scheme_compiler.compile_letrec: Writer.write_letrec, scheme_compiler.compile_let_values: Writer.write_let_values,
+        scheme_compiler.compile_define_values: Writer.write_define_values,
+        scheme_compiler.compile_quasiquote: Writer.write_quasiquote, scheme_compiler.compile_delay: Writer.write_delay,
+        scheme_compiler.compile_delay_force: Writer.write_delay_force,
+        scheme_compiler.compile_let_syntax: Writer.write_let_syntax,
     })
+    # Forms that are always a syntax error where a writer meets them: their handler is the check.
+    for handler in (scheme_compiler.compile_define_syntax, scheme_compiler.compile_unquote_outside,
+                    scheme_compiler.compile_syntax_rules_outside, scheme_compiler.compile_syntax_error):
+        _WRITERS[handler] = _raising(handler)
+    _BODY_FORMS.update((scheme_compiler.compile_define_values, scheme_compiler.compile_define_syntax))
     _SUPPORTED = frozenset(_WRITERS) | {scheme_compiler.compile_quote}
+    runtime.NAMESPACE_HELPERS.update({
+        "receive_values": scheme_compiler.receive_values, "splice_onto": scheme_compiler.splice_onto,
+        "Promise": Promise, "Vector": Vector, "list_to_python": list_to_python, "Pair": Pair, "NIL": NIL,
+    })
+
+
+def add_writer(handler, writer, named=None) -> None:
+    """A special form defined in another module (the library), written out by ``writer(self, form, scopes, sink,
+    indent, loops, where)``; ``named(self, form, scopes, indent, where, name)`` writes it as a named value."""
+    global _SUPPORTED
+    _WRITERS[handler] = writer
+    if named is not None:
+        _NAMED_WRITERS[handler] = named
+    _SUPPORTED = _SUPPORTED | {handler}
+
+
+def _raising(handler):
+    def write(self, form, scopes, sink, indent, loops, where):
+        scope = self.frame_scope(scopes)
+        if scope is not None:  # a procedure's body (top-level define-syntax never gets here)
+            handler(self.compiler, form, scope, False, where)
+        raise Unsupported
+
+    return write
+
+
+def _shifted(items) -> list:
+    """Lines of the body (and their placeholders) one level deeper: put inside a factory def (keep_bindings)."""
+    shifted = []
+    for item in items:
+        if type(item) is tuple:
+            shifted.append(("    " + item[0], item[1]))
+            continue
+        item.indent += 1
+        if type(item) is Prologue:
+            item.lines[:] = _shifted(item.lines)
+        shifted.append(item)
+    return shifted

@@ -6,8 +6,10 @@ environment, and a tail position loops instead of recursing (so tail loops run i
 constant Python stack, as Scheme requires). It knows just the subset the random
 programs of tests/test_procedures.py use: integers, booleans, symbols, lists,
 ``quote if define set! lambda let let* named-let cond case do and or when unless
-begin guard``, ``raise``, and a few builtins. Builtins are ordinary global bindings, so a
-program can redefine them.
+begin guard letrec letrec* let-values let*-values quasiquote delay delay-force``
+(``=>`` in cond, case and guard clauses), the macros ``my-or`` and ``swap!`` (by their
+meaning: hygiene is sxflow's to get right), ``raise``, ``values``, ``force`` and a few
+builtins. Builtins are ordinary global bindings, so a program can redefine them.
 """
 
 from __future__ import annotations
@@ -18,6 +20,12 @@ S = Symbol
 QUOTE, IF, DEFINE, SET, LAMBDA, LET, LET_STAR = S("quote"), S("if"), S("define"), S("set!"), S("lambda"), S("let"), S("let*")
 COND, AND, OR, WHEN, UNLESS, BEGIN, GUARD, ELSE = S("cond"), S("and"), S("or"), S("when"), S("unless"), S("begin"), S("guard"), S("else")
 CASE, DO = S("case"), S("do")
+LETREC, LETREC_STAR, LET_VALUES, LET_STAR_VALUES = S("letrec"), S("letrec*"), S("let-values"), S("let*-values")
+QUASIQUOTE, UNQUOTE, UNQUOTE_SPLICING, ARROW = S("quasiquote"), S("unquote"), S("unquote-splicing"), S("=>")
+DELAY, DELAY_FORCE = S("delay"), S("delay-force")
+# Macros the random programs define with syntax-rules (test_procedures.MACROS), known here by their meaning.
+MY_OR, SWAP, DEFINE_SYNTAX = S("my-or"), S("swap!"), S("define-syntax")
+UNASSIGNED = object()
 
 
 class Raised(Exception):
@@ -33,6 +41,39 @@ class Fault:
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
+
+
+class Values:
+    """What ``values`` returns for other than one value."""
+
+    def __init__(self, items) -> None:
+        self.items = list(items)
+
+
+class Promise:
+    """A promise: ``done`` and its value, or the expression and environment still to evaluate."""
+
+    def __init__(self, done: bool, value, environment=None, is_delay_force: bool = False) -> None:
+        self.done, self.value, self.environment, self.is_delay_force = done, value, environment, is_delay_force
+
+
+def force(promise):
+    """R7RS's iterative force: a delay-force chain runs in constant stack."""
+    if type(promise) is not Promise:
+        return promise
+    while not promise.done:
+        if not promise.is_delay_force:
+            value = evaluate(promise.value, promise.environment)
+            if not promise.done:
+                promise.done, promise.value = True, value
+            break
+        inner = evaluate(promise.value, promise.environment)
+        if type(inner) is not Promise:
+            raise Raised(Fault("wrong-type"))
+        if not promise.done:
+            promise.done, promise.value = inner.done, inner.value
+            promise.environment, promise.is_delay_force = inner.environment, inner.is_delay_force
+    return promise.value
 
 
 class Procedure:
@@ -145,6 +186,8 @@ def global_environment(output: list) -> Environment:
         "symbol?": lambda x: type(x) is Symbol, "number?": lambda x: type(x) is int,
         "eq?": is_eqv, "eqv?": is_eqv, "zero?": lambda x: check_int(x) or x == 0,
         "raise": builtin_raise, "display": display,
+        "values": lambda *items: items[0] if len(items) == 1 else Values(items), "force": force,
+        "make-promise": lambda value: value if type(value) is Promise else Promise(True, value),
     }
     return Environment([Symbol(name) for name in table], list(table.values()))
 
@@ -183,6 +226,57 @@ def apply(procedure, arguments):
     raise Raised(Fault("not-a-procedure"))
 
 
+def values_list(value) -> list:
+    return value.items if type(value) is Values else [value]
+
+
+def bind_formals(formals, value, table) -> None:
+    """Bind ``(a b . rest)`` (or a single name for all) to the values ``value`` stands for."""
+    items = values_list(value)
+    while isinstance(formals, Pair):
+        if not items:
+            raise Raised(Fault("arity"))
+        table[formals.car] = items.pop(0)
+        formals = formals.cdr
+    if formals is NIL:
+        if items:
+            raise Raised(Fault("arity"))
+    else:
+        table[formals] = from_list(items)
+
+
+def quasi(template, depth, environment):
+    """A quasiquote template built at nesting ``depth`` (sxflow builds a list's tail first, then its items from the last)."""
+    if isinstance(template, Pair):
+        if template.car is UNQUOTE:
+            if depth == 1:
+                return evaluate(template.cdr.car, environment)
+            return from_list([UNQUOTE, quasi(template.cdr.car, depth - 1, environment)])
+        if template.car is QUASIQUOTE:
+            return from_list([QUASIQUOTE, quasi(template.cdr.car, depth + 1, environment)])
+        items = []
+        while isinstance(template, Pair) and template.car is not UNQUOTE:
+            items.append(template.car)
+            template = template.cdr
+        result = quasi(template, depth, environment)
+        for item in reversed(items):
+            if isinstance(item, Pair) and item.car is UNQUOTE_SPLICING and depth == 1:
+                result = from_list(to_list(evaluate(item.cdr.car, environment)), result)
+            elif isinstance(item, Pair) and item.car is UNQUOTE_SPLICING:
+                result = Pair(from_list([UNQUOTE_SPLICING, quasi(item.cdr.car, depth - 1, environment)]), result)
+            else:
+                result = Pair(quasi(item, depth, environment), result)
+        return result
+    return template
+
+
+def lookup(name, environment):
+    value = environment.find(name).table[name]
+    if value is UNASSIGNED:
+        raise Raised(Fault("unassigned"))
+    return value
+
+
 def evaluate_body(forms, environment):
     for form in forms[:-1]:
         evaluate(form, environment)
@@ -193,12 +287,42 @@ def evaluate(form, environment):
     """The value of ``form``; forms in tail position loop here instead of recursing."""
     while True:
         if type(form) is Symbol:
-            return environment.find(form).table[form]
+            return lookup(form, environment)
         if not isinstance(form, Pair):
             return form
         head, items = form.car, to_list(form.cdr)
         if head is QUOTE:
             return items[0]
+        if head is QUASIQUOTE:
+            return quasi(items[0], 1, environment)
+        if head is DEFINE_SYNTAX:
+            return None  # the macros are known by their meaning (MY_OR, SWAP)
+        if head is MY_OR:
+            form = Pair(OR, form.cdr)
+            continue
+        if head is SWAP:
+            first, second = environment.find(items[0]).table, environment.find(items[1]).table
+            first[items[0]], second[items[1]] = lookup(items[1], environment), lookup(items[0], environment)
+            return None
+        if head is DELAY or head is DELAY_FORCE:
+            return Promise(False, items[0], environment, head is DELAY_FORCE)
+        if head is LETREC or head is LETREC_STAR:  # inits in order, each name unassigned until its init ran
+            bindings = to_list(items[0])
+            environment = Environment([b.car for b in bindings], [UNASSIGNED] * len(bindings), environment)
+            for binding in bindings:
+                environment.table[binding.car] = evaluate(binding.cdr.car, environment)
+            form = Pair(BEGIN, from_list(items[1:]))
+            continue
+        if head is LET_VALUES or head is LET_STAR_VALUES:
+            inner = Environment([], [], environment)
+            for binding in to_list(items[0]):
+                value = evaluate(binding.cdr.car, inner if head is LET_STAR_VALUES else environment)
+                if head is LET_STAR_VALUES:
+                    inner = Environment([], [], inner)
+                bind_formals(binding.car, value, inner.table)
+            environment = inner
+            form = Pair(BEGIN, from_list(items[1:]))
+            continue
         if head is IF:
             if evaluate(items[0], environment) is not False:
                 form = items[1]
@@ -272,6 +396,8 @@ def evaluate(form, environment):
                 if value is not False:
                     if len(parts) == 1:
                         return value
+                    if parts[1] is ARROW:
+                        return apply(evaluate(parts[2], environment), [value])
                     break
             else:
                 return None
@@ -285,6 +411,8 @@ def evaluate(form, environment):
                     break
             else:
                 return None
+            if parts[1] is ARROW:
+                return apply(evaluate(parts[2], environment), [key])
             form = Pair(BEGIN, from_list(parts[1:]))
             continue
         if head is DO:  # (do ((variable init [step])...) (test result...) body...): fresh bindings each turn
@@ -311,7 +439,14 @@ def evaluate(form, environment):
                 handler_environment = Environment([variable], [raised.payload], environment)
                 for clause in clauses:
                     parts = to_list(clause)
-                    if parts[0] is ELSE or evaluate(parts[0], handler_environment) is not False:
+                    if parts[0] is ELSE:
+                        return evaluate_body(parts[1:], handler_environment)
+                    value = evaluate(parts[0], handler_environment)
+                    if value is not False:
+                        if len(parts) == 1:
+                            return value
+                        if parts[1] is ARROW:
+                            return apply(evaluate(parts[2], handler_environment), [value])
                         return evaluate_body(parts[1:], handler_environment)
                 raise
         procedure = evaluate(head, environment)
