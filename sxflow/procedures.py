@@ -46,6 +46,7 @@ is compiled once per process and bound to each interpreter's namespace.
 from __future__ import annotations
 
 import ast
+import builtins
 from types import FunctionType
 
 from . import runtime
@@ -88,8 +89,12 @@ runtime.NAMESPACE_HELPERS.update({
     "procedure_failed": procedure_failed,
 })
 
+# ``type(x) is INTACT_int``: x is an int and INTACT is true (see runtime.INTACT_TYPES).
+runtime.INTACT_TYPES.update({f"INTACT_{name}": specialize._TEMPLATE_GLOBALS.get(name) or getattr(builtins, name)
+                             for name in specialize.GUARD_TYPES})
+
 _LITERALS = {"None": None, "True": True, "False": False}
-RAISE, SET, DEFINE, BEGIN = Symbol("raise"), Symbol("set!"), Symbol("define"), Symbol("begin")
+RAISE, SET, DEFINE, BEGIN, NOT = Symbol("raise"), Symbol("set!"), Symbol("define"), Symbol("begin"), Symbol("not")
 
 # Forms past this many lines of Python are left to the nodes (keeps compile time in bounds).
 MAX_LINES = 2_000
@@ -142,11 +147,36 @@ class Nonlocals:
 
 
 class Hoist:
-    """Where the type tests of some variables are computed once (see Writer.type_test)."""
+    """Where the type tests of some variables are computed once (see Writer.type_test).
+
+    A flag is computed with the ``INTACT_<type>`` alias, so it also says the builtins were
+    intact then: until the next call (``epoch``) it needs no ``intact`` beside it.
+    """
+
+    def __init__(self, indent: int, epoch: int = 0, loops=(), function=None) -> None:
+        self.indent = indent
+        self.variables: list[str] = []
+        self.epoch = epoch
+        self.loops = tuple(loops)
+        self.function = function
+
+
+class GuardUse:
+    """An inline guard written with a marker: whether it still needs ``intact`` is decided once all is written."""
+
+    def __init__(self, checks, epoch: int, loops, function) -> None:
+        self.checks = checks
+        self.epoch = epoch
+        self.loops = tuple(loops)
+        self.function = function
+
+
+class SelfChecks:
+    """Where a self-tail-call loop that makes no call reads once whether its operator is the procedure itself."""
 
     def __init__(self, indent: int) -> None:
         self.indent = indent
-        self.variables: list[str] = []
+        self.operators: list[str] = []
 
 
 class Loop:
@@ -154,6 +184,7 @@ class Loop:
 
     def __init__(self, name, variables, sink, repeats: bool = False) -> None:
         self.repeats = repeats  # goes round again (its variables are rebound): closures cannot keep them
+        self.calls = False  # something in it may run Scheme code (a call, a global's assignment, a caught raise)
         self.name = name  # the Scheme name a tail call continues it by
         self.variables = variables  # Python names of its variables, in order
         self.sink = sink
@@ -234,6 +265,15 @@ class Writer:
         # ever goes from true to false, and only then), so an inlined primitive tests a local.
         self.intact_used = False
         self.looping = False  # a named let or do loop is written in the procedure itself
+        # Calls written so far (anything that may run Scheme code, so clear INTACT): a hoisted
+        # type flag is fresh while no call has been written since (see GuardUse).
+        self.epoch = 0
+        self.guard_uses: list[GuardUse] = []
+        self.self_checks = None  # the SelfChecks of the procedure's own loop
+        self.intact_sites = 0  # guards of the procedure itself that test intact
+        # The last call written, while its pending-tail-call test is the last line (see primitive).
+        self.pending_check = None
+        self.call_refreshes = 0  # places the local would be read again after a call
 
     # -- names ------------------------------------------------------------------
 
@@ -257,21 +297,31 @@ class Writer:
         if len(self.lines) > MAX_LINES or indent > MAX_INDENT:
             raise Unsupported
 
-    def refresh(self, indent: int) -> None:
-        """Read INTACT into ``intact`` again here (written only if some primitive uses it)."""
+    def refresh(self, indent: int, loops=None) -> None:
+        """Read INTACT into ``intact`` again here (written only if some primitive uses it).
+
+        ``loops``, the loops around, is given after a call: the loops then hold a call.
+        """
+        if loops is not None:
+            self.epoch += 1
+            for loop in loops:
+                loop.calls = True
         if self.function.parent is None:
             self.lines.append(Refresh(indent))
+            if loops is not None:
+                self.call_refreshes += 1
 
     def intact(self) -> str:
         """The name the inlined-builtins flag is read by: the procedure's local, or (in nested defs) the global."""
         if self.function.parent is None:
             self.intact_used = True
+            self.intact_sites += 1
             return "\x02"  # "intact", or "INTACT" if the procedure has no loop (see finish_lines)
         return "INTACT"
 
-    def hoist(self, indent: int, variables) -> None:
+    def hoist(self, indent: int, variables, loops=()) -> None:
         """Compute the type tests of ``variables`` here (they are not assigned again below, up to a loop's top)."""
-        placeholder = Hoist(indent)
+        placeholder = Hoist(indent, self.epoch, loops, self.function)
         placeholder.variables = [variable for variable in variables if variable not in self.unhoistable]
         self.lines.append(placeholder)
         for variable in placeholder.variables:
@@ -304,15 +354,56 @@ class Writer:
             key = (text, type_name)
             self.type_tests[key] = self.type_tests.get(key, 0) + 1
             return f"\x00{text}\x01{type_name}\x00"
-        return f"type({text}) is {type_name}"
+        return f"type({text}) is INTACT_{type_name}"
+
+    def guard_condition(self, checks, loops) -> str:
+        """``checks`` and, unless one of them already says so (see GuardUse), that the builtins are intact."""
+        if not any(check.startswith("\x00") or " is INTACT_" in check for check in checks):
+            return " and ".join(checks + [self.intact()])
+        self.guard_uses.append(GuardUse(checks, self.epoch, loops, self.function))
+        return " and ".join(checks) + f"\x03{len(self.guard_uses) - 1}\x03"
+
+    def guard_fresh(self, use: GuardUse, flags, hoist_of) -> bool:
+        """Whether a check of ``use`` tests an ``INTACT_<type>`` alias with no call written since."""
+        for check in use.checks:
+            if not check.startswith("\x00"):
+                if " is INTACT_" in check:
+                    return True  # an alias read at the guard itself
+                continue
+            variable, type_name = check.strip("\x00").split("\x01")
+            if (variable, type_name) not in flags:
+                return True  # written in place: an alias read at the guard
+            hoist = hoist_of.get(variable)
+            if hoist is not None and hoist.function is use.function and hoist.epoch == use.epoch \
+                    and not any(loop.calls and loop.repeats for loop in use.loops if loop not in hoist.loops):
+                return True
+        return False
 
     def finish_lines(self):
         """The body's text lines and their sites (by index), with the hoisted type tests filled in."""
         flags = {key: f"{key[0]}_{key[1]}" for key, uses in self.type_tests.items()
                  if uses >= 2 or key[0] in self.invariant}
-        # Only a procedure with a loop gains from the local (a read per turn instead of one per call).
-        local_intact = self.intact_used and (self.looping or self.self_loop.repeats)
+        hoist_of = {variable: item for item in self.lines if type(item) is Hoist for variable in item.variables}
+        # A guard whose type test reads an alias since the last call needs no intact beside it.
+        needs = []
+        for use in self.guard_uses:
+            if self.guard_fresh(use, flags, hoist_of):
+                needs.append("")
+            elif use.function.parent is None:
+                self.intact_used = True
+                self.intact_sites += 1
+                needs.append(" and \x02")
+            else:
+                needs.append(" and INTACT")
+        # Only a procedure with a loop gains from the local (a read per turn instead of one per
+        # call), and only when its guards read it more often than calls make it read again.
+        local_intact = self.intact_used and (self.looping or self.self_loop.repeats) \
+            and self.intact_sites > 2 * self.call_refreshes
         intact = "intact" if local_intact else "INTACT"
+        # A self-tail-call loop that makes no call: whether its operator is the procedure itself
+        # cannot change while it runs with the builtins intact (a fallback runs Scheme code only
+        # when they are not), so it is read once, on entry.
+        checked_once = self.self_checks is not None and self.self_checks.operators and not self.self_loop.calls
         texts, sites = [], {}
         items = list(self.lines)
         items.reverse()
@@ -328,20 +419,35 @@ class Writer:
             if type(item) is Hoist:
                 for (variable, type_name), flag in flags.items():
                     if variable in item.variables:
-                        texts.append("    " * item.indent + f"{flag} = type({variable}) is {type_name}")
+                        texts.append("    " * item.indent + f"{flag} = type({variable}) is INTACT_{type_name}")
+                continue
+            if type(item) is SelfChecks:
+                if checked_once:
+                    for operator in item.operators:
+                        texts.append("    " * item.indent + f"self_{operator} = INTACT and {operator} is procedure")
                 continue
             if type(item) is Nonlocals:
                 if item.function.nonlocals:
                     texts.append("    " * item.indent + f"nonlocal {', '.join(sorted(item.function.nonlocals))}")
                 continue
             text, site = item
+            if "\x03" in text:
+                parts = text.split("\x03")
+                for index in range(1, len(parts), 2):
+                    parts[index] = needs[int(parts[index])]
+                text = "".join(parts)
+            if "\x06" in text:
+                parts = text.split("\x06")
+                for index in range(1, len(parts), 2):
+                    parts[index] = f"self_{parts[index]} or {parts[index]}" if checked_once else parts[index]
+                text = "".join(parts)
             if "\x02" in text:
                 text = text.replace("\x02", intact)
             if "\x00" in text:
                 parts = text.split("\x00")
                 for index in range(1, len(parts), 2):
                     variable, type_name = parts[index].split("\x01")
-                    parts[index] = flags.get((variable, type_name)) or f"type({variable}) is {type_name}"
+                    parts[index] = flags.get((variable, type_name)) or f"type({variable}) is INTACT_{type_name}"
                 text = "".join(parts)
             if site is not None:
                 sites[len(texts)] = site
@@ -380,11 +486,13 @@ class Writer:
         # A parameter the self tail call never rebinds keeps its type: tested once, before the loop.
         self.hoist(0, typed)
         entry = self.lines[-1]
+        self.self_checks = SelfChecks(0)
+        self.lines.append(self.self_checks)
         self.emit(0, "while True:")
-        self.hoist(1, typed)
+        self.hoist(1, typed, [self.self_loop])
         self.body(body_items, [locals_], returning, 1, [self.self_loop])
         entry.variables = [variable for variable in entry.variables if variable not in self.rebound]
-        self.lines[self.lines.index(entry) + 2].variables = [
+        self.lines[self.lines.index(entry) + 3].variables = [
             variable for variable in typed if variable in self.rebound]
         self.invariant.update(entry.variables)
         # A closure keeps the variables it captures: none may be rebound by a loop going round again.
@@ -540,7 +648,7 @@ class Writer:
             variable = self.declare(binding_name, self.fresh(f"v_{_identifier(binding_name.name)}_"), loops)
             inner[binding_name] = variable
             self.emit(indent, f"{variable} = {value}")
-        self.hoist(indent, inner.values())
+        self.hoist(indent, inner.values(), loops)
         self.body(items[1:], scopes + [inner], sink, indent, loops)
 
     def write_let_star(self, form, scopes, sink, indent, loops, where):
@@ -551,7 +659,7 @@ class Writer:
             value = self.value(init, inner_scopes, indent, loops, init_where)
             variable = self.declare(binding_name, self.fresh(f"v_{_identifier(binding_name.name)}_"), loops)
             self.emit(indent, f"{variable} = {value}")
-            self.hoist(indent, [variable])
+            self.hoist(indent, [variable], loops)
             inner_scopes = inner_scopes + [{binding_name: variable}]
         self.body(items[1:], inner_scopes, sink, indent, loops)
 
@@ -598,6 +706,9 @@ class Writer:
         if isinstance(form, Pair):
             form_where = scheme_compiler.position_of(form, where)
             if self.special(form.car, scopes) is None:
+                negated = self.negation(form, scopes, indent, loops, form_where)
+                if negated is not None:
+                    return negated, None
                 found = self.primitive(form, scopes, indent, loops, form_where, as_expression=True)
                 if found is not None:
                     text, entry = found
@@ -605,6 +716,25 @@ class Writer:
                         return text, entry  # a Python bool on the inlined path: only the fallback is tested
                     return f"{text} is not False", entry
         return f"{self.value(form, scopes, indent, loops, where)} is not False", None
+
+    def negation(self, form, scopes, indent, loops, where):
+        """``(not (primitive ...))`` as a test: the name of a Python bool, or None when ``form`` is not that.
+
+        The primitive's inlined path negates its value in place (its guard held, so the
+        builtins are intact and ``not`` is the builtin); its fallback calls ``not`` after it.
+        """
+        head = form.car
+        if type(head) is not Symbol or root_of(head) is not NOT or (NOT, 1) not in specialize.INLINE_PRIMITIVES \
+                or self.local(head, scopes) is not None or any(head in frame for frame in scopes) \
+                or scheme_compiler.resolve(head, self.scope) is not None:
+            return None
+        items = scheme_compiler.cells_with_positions(form, where)
+        if len(items) != 2 or not isinstance(items[1][0], Pair) or self.special(items[1][0].car, scopes) is not None:
+            return None
+        operand, operand_where = items[1]
+        key = self.global_name(head)
+        return self.primitive(operand, scopes, indent, loops, scheme_compiler.position_of(operand, operand_where),
+                              negate=(key, Site(where, form, None)))
 
     def definition(self, form, scopes, indent, loops, where):
         """An internal ``define``: the local ``body`` made for it gets its value."""
@@ -653,7 +783,7 @@ class Writer:
             return
         key = self.global_name(name)
         self.emit(indent, f"set_global(__environment__, {key!r}, {value}, {self.bind(where, 'P')})")
-        self.refresh(indent)
+        self.refresh(indent, loops)
 
     def lambda_(self, parameters, body_items, scopes, indent, where, name) -> str:
         """A lambda written inside: a nested def (its free variables are the enclosing ones); its name."""
@@ -755,7 +885,7 @@ class Writer:
         inner_loops = loops + [loop]
         exit_parts = scheme_compiler.cells_with_positions(items[1][0], items[1][1])
         self.emit(indent, "while True:")
-        self.hoist(indent + 1, variables)
+        self.hoist(indent + 1, variables, inner_loops)
         test = self.value(exit_parts[0][0], inner, indent + 1, inner_loops, exit_parts[0][1])
         self.emit(indent + 1, f"if {test} is not False:")
         if len(exit_parts) > 1:
@@ -844,7 +974,7 @@ class Writer:
         self.guards.pop()
         self.emit(indent, f"except Exception as error{number}:")
         self.emit(indent + 1, f"{state}.handlers = {outer}")
-        self.refresh(indent + 1)
+        self.refresh(indent + 1, loops)
         # A raise that chose this guard's clause at the raise point (the usual case) is taken
         # here; anything else is explained and its clause chosen by guard_caught.
         choice = f"choice{number}"
@@ -901,7 +1031,7 @@ class Writer:
             variables.append(variable)
             self.emit(indent, f"{variable} = {value}")
         self.emit(indent, "while True:")
-        self.hoist(indent + 1, variables)
+        self.hoist(indent + 1, variables, loops + [loop])
         self.body(items[2:], scopes + [inner], loop_sink, indent + 1, loops + [loop])
         if sink[0] != "return" and sink[2]:
             self.emit(indent, "break")
@@ -1054,10 +1184,12 @@ class Writer:
             cell = cell.cdr
         return cell is NIL and (root_of(head), count) in specialize.INLINE_PRIMITIVES
 
-    def primitive(self, form, scopes, indent, loops, where, tail=False, as_expression=False):
+    def primitive(self, form, scopes, indent, loops, where, tail=False, as_expression=False, negate=None):
         """An inlined builtin call as an expression, or None when the call is not one.
 
         With ``as_expression``, ``(conditional expression, site entry)`` for one line instead.
+        With ``negate``, ``(key of not, site of the not call)``: the name of a Python bool,
+        whether ``(not form)`` is true.
         """
         head = form.car
         if type(head) is not Symbol or self.local(head, scopes) is not None or any(head in f for f in scopes):
@@ -1089,14 +1221,15 @@ class Writer:
             check = specialize.INLINE_CHECKS.get((root, len(items)))
             if check is not None:
                 checks.append(f"({check.format(*operands)})")
-            conditions.append(" and ".join(checks + [self.intact()]))
+            conditions.append(self.guard_condition(checks, loops))
         if alternative_fits:
             # Tested only when the first guard fails: written in place, never a hoisted flag
             # (an integer program pays nothing for it).
             # (a float literal among the operands says floats are expected: then it may be hoisted).
-            checks = [f"type({text}) is float" if first_fits else self.type_test(text, "float") for text in operands
+            checks = [f"type({text}) is INTACT_float" if first_fits else self.type_test(text, "float")
+                      for text in operands
                       if text.isidentifier() and not (text.startswith("K") and type(self.bindings.get(text)) is float)]
-            conditions.append(" and ".join(checks + [self.intact()]))
+            conditions.append(self.guard_condition(checks, loops))
         arguments = "(" + "".join(text + ", " for text in operands) + ")"
         entry = (site, ("global", key), self.finish_references(self.references(operands)))
         fast = expression.format(*operands)
@@ -1107,6 +1240,19 @@ class Writer:
             return f"({chain}complete({key}({', '.join(operands)})))", entry
         temporary = self.fresh("p")
         comment = f"  # {_comment(format_position(where))}"
+        if negate is not None:
+            fast = f"not ({fast})" if _boolean(expression, guard) else f"({fast}) is False"
+        deferred = self.deferred_check(operands, guard) if first_fits else None
+        if deferred is not None:
+            # The last operand is a call's value that the first guard tests for an aliased type,
+            # which no pending tail call has: its test waits for the guard to fail.
+            result, call_entry = deferred
+            self.emit(indent, f"if {conditions[0]}:")
+            self.emit(indent + 1, f"{temporary} = {fast}", entry)
+            self.emit(indent, "else:")
+            indent += 1
+            self.emit(indent, f"if type({result}) is TailCall: {result} = complete({result})", call_entry)
+            self.refresh(indent, loops)
         for number, condition in enumerate(conditions):
             self.emit(indent, f"{'if' if number == 0 else 'elif'} {condition}:")
             self.emit(indent + 1, f"{temporary} = {fast}", entry)
@@ -1117,6 +1263,11 @@ class Writer:
         else:
             self.emit(indent + 1, f"{temporary} = {key}({', '.join(operands)}){comment}", entry)
             self.emit(indent + 1, f"if type({temporary}) is TailCall: {temporary} = complete({temporary})", entry)
+            if negate is not None:
+                not_key, not_site = negate
+                self.emit(indent + 1, f"{temporary} = complete({not_key}({temporary})) is not False  "
+                                      f"# {_comment(format_position(not_site.position))}",
+                          (not_site, ("global", not_key), self.finish_references(self.references([temporary]))))
         return temporary
 
     def application(self, form, scopes, sink, indent, loops, where):
@@ -1172,6 +1323,28 @@ class Writer:
         names = self.operands(items[1:], scopes, indent, loops)
         self.emit_call(operator, operator_reference, names, site, sink, indent, loops, where)
 
+    def deferred_check(self, operands, guard):
+        """``(result, entry)`` when the pending-tail-call test of the call just written can wait for the guard.
+
+        That is when the test is the last line written (a refresh of ``intact`` aside) and the
+        first guard tests the call's value with an ``INTACT_<type>`` alias (a TailCall never
+        passes it); the test line is taken out, to be written where the guard fails.
+        """
+        pending, self.pending_check = self.pending_check, None
+        if pending is None:
+            return None
+        lines, line, result, entry = pending
+        index = len(lines) - 1
+        while index >= 0 and type(lines[index]) is Refresh:
+            index -= 1
+        if lines is not self.lines or index < 0 or lines[index] is not line:
+            return None
+        if not any(type_name is not None and text == result and result not in self.hoisted
+                   for type_name, text in zip(guard, operands)):
+            return None
+        del lines[index]
+        return result, entry
+
     def rebind(self, variables, values, indent) -> None:
         """A loop's variables take their new values at once (one that keeps its value is left alone)."""
         changed = [(variable, value) for variable, value in zip(variables, values) if variable != value]
@@ -1189,7 +1362,13 @@ class Writer:
             if loops[-1] is own and own.sink is sink and own.variables is not None \
                     and len(names) == len(own.variables):
                 own.repeats = True
-                self.emit(indent, f"if {operator} is procedure:", entry)
+                if operator_reference[0] == "global":
+                    # Read once on entry instead when the loop makes no call (see finish_lines).
+                    if operator not in self.self_checks.operators:
+                        self.self_checks.operators.append(operator)
+                    self.emit(indent, f"if \x06{operator}\x06 is procedure:", entry)
+                else:
+                    self.emit(indent, f"if {operator} is procedure:", entry)
                 self.rebind(own.variables, names, indent + 1)
                 self.emit(indent + 1, "continue")
             self.emit(indent, f"return TailCall(({operator}, {arguments}, {self.bind(site, 'S')})){comment}", entry)
@@ -1197,7 +1376,8 @@ class Writer:
         result = sink[1]
         self.emit(indent, f"{result} = {operator}({', '.join(names)}){comment}", entry)
         self.emit(indent, f"if type({result}) is TailCall: {result} = complete({result})", entry)
-        self.refresh(indent)
+        self.pending_check = (self.lines, self.lines[-1], result, entry)
+        self.refresh(indent, loops)
         if sink[2]:
             self.emit(indent, "break")
 
