@@ -26,7 +26,7 @@ functions compiled for it: a Scheme global ``x`` is the key ``global_key(x)``
 has been redefined there; inlined code checks it instead of the builtin's identity.
 With it go the type aliases ``INTACT_int``, ``INTACT_Pair``… (``INTACT_TYPES``): each is
 its type while ``INTACT`` is true and ``BrokenType`` (the type of no value) once it is
-false, so one test ``type(x) is INTACT_int`` checks both the operand and the builtins.
+false, so one test ``x.__class__ is INTACT_int`` checks both the operand and the builtins.
 
 Deep recursion. CPython 3.11 runs a Python-to-Python call without using the C
 stack, so every call on the hot path is a call to a plain function (no
