@@ -275,6 +275,10 @@ class Writer:
         self.intact_sites = 0  # guards of the procedure itself that test intact
         # The last call written, while its pending-tail-call test is the last line (see primitive).
         self.pending_check = None
+        # The global the procedure is defined under (by its name), and whether every pending tail
+        # call it may return is its own loop's, through that global (see runtime.TAIL_FREE).
+        self.own_key = global_key(Symbol(name)) if isinstance(name, str) and name else None
+        self.tail_free = True
         self.call_refreshes = 0  # places the local would be read again after a call
 
     # -- names ------------------------------------------------------------------
@@ -438,6 +442,11 @@ class Writer:
                 for index in range(1, len(parts), 2):
                     parts[index] = needs[int(parts[index])]
                 text = "".join(parts)
+            if "\x07" in text:
+                parts = text.split("\x07")
+                for index in range(1, len(parts), 2):
+                    parts[index] = f"not NOTAIL_{parts[index]} and " if self.tail_free else ""
+                text = "".join(parts)
             if "\x06" in text:
                 parts = text.split("\x06")
                 for index in range(1, len(parts), 2):
@@ -519,6 +528,10 @@ class Writer:
         sites = {index + _HEADER_LINES + 1: entry for index, entry in line_sites.items()}
         code = procedure_code(factory_code(source), self.name, self.position, len(names), rest is not None,
                               self.inner)
+        if self.tail_free and self.own_key is not None:
+            make_code = next(item for item in code.co_consts if getattr(item, "co_name", None) == "make")
+            inner = next(item for item in make_code.co_consts if hasattr(item, "co_name"))
+            runtime.TAIL_FREE[id(inner)] = self.own_key
         return FunctionType(code, self.environment.namespace)(**self.bindings, SITES=sites)
 
     # -- statements: a form whose value goes to a sink ------------------------------
@@ -585,7 +598,7 @@ class Writer:
     def write_if(self, form, scopes, sink, indent, loops, where):
         items = scheme_compiler.cells_with_positions(form, where)[1:]
         test, entry = self.condition(items[0][0], scopes, indent, loops, items[0][1])
-        self.emit(indent, f"if {test}:", entry)
+        self.emit_test(indent, test, entry)
         self.to_sink(items[1][0], scopes, sink, indent + 1, loops, items[1][1])
         self.emit(indent, "else:")
         if len(items) == 3:
@@ -693,7 +706,7 @@ class Writer:
                 self.deliver(temporary, sink, indent + 1)
             else:
                 test, entry = self.condition(test_form, scopes, indent, loops, parts[0][1])
-                self.emit(indent, f"if {test}:", entry)
+                self.emit_test(indent, test, entry)
                 self.body(parts[1:], scopes, sink, indent + 1, loops)
             self.emit(indent, "else:")
             indent += 1
@@ -710,7 +723,7 @@ class Writer:
             if self.special(form.car, scopes) is None:
                 negated = self.negation(form, scopes, indent, loops, form_where)
                 if negated is not None:
-                    return negated, None
+                    return negated
                 found = self.primitive(form, scopes, indent, loops, form_where, as_expression=True)
                 if found is not None:
                     text, entry = found
@@ -720,7 +733,7 @@ class Writer:
         return f"{self.value(form, scopes, indent, loops, where)} is not False", None
 
     def negation(self, form, scopes, indent, loops, where):
-        """``(not (primitive ...))`` as a test: the name of a Python bool, or None when ``form`` is not that.
+        """``(not (primitive ...))`` as one test (lines and entries, see emit_test), or None when ``form`` is not that.
 
         The primitive's inlined path negates its value in place (its guard held, so the
         builtins are intact and ``not`` is the builtin); its fallback calls ``not`` after it.
@@ -736,7 +749,17 @@ class Writer:
         operand, operand_where = items[1]
         key = self.global_name(head)
         return self.primitive(operand, scopes, indent, loops, scheme_compiler.position_of(operand, operand_where),
-                              negate=(key, Site(where, form, None)))
+                              as_expression=True, negate=(key, Site(where, form, None)))
+
+    def emit_test(self, indent, test, entry) -> None:
+        """``if test:``; a test given as lines (a list of entries, one per line) keeps each call's site on its line."""
+        if type(entry) is not list:
+            self.emit(indent, f"if {test}:", entry)
+            return
+        lines = test.split("\n")
+        self.emit(indent, f"if {lines[0]}", entry[0])
+        for text, line_entry in zip(lines[1:], entry[1:]):
+            self.emit(indent + 2, text, line_entry)
 
     def definition(self, form, scopes, indent, loops, where):
         """An internal ``define``: the local ``body`` made for it gets its value."""
@@ -1189,9 +1212,9 @@ class Writer:
     def primitive(self, form, scopes, indent, loops, where, tail=False, as_expression=False, negate=None):
         """An inlined builtin call as an expression, or None when the call is not one.
 
-        With ``as_expression``, ``(conditional expression, site entry)`` for one line instead.
-        With ``negate``, ``(key of not, site of the not call)``: the name of a Python bool,
-        whether ``(not form)`` is true.
+        With ``as_expression``, ``(conditional expression, site entry)`` for one line instead;
+        with ``negate`` too, ``(key of not, site of the not call)``, the test that ``(not form)``
+        is true, as lines and their entries (see emit_test).
         """
         head = form.car
         if type(head) is not Symbol or self.local(head, scopes) is not None or any(head in f for f in scopes):
@@ -1235,6 +1258,18 @@ class Writer:
         arguments = "(" + "".join(text + ", " for text in operands) + ")"
         entry = (site, ("global", key), self.finish_references(self.references(operands)))
         fast = expression.format(*operands)
+        if as_expression and negate is not None:
+            # ``(not form)`` as one test, over three lines: the fallback calls of form's builtin
+            # (second line) and of not (first line) each fail on a line of their own.
+            not_key, not_site = negate
+            fast = f"not ({fast})" if _boolean(expression, guard) else f"({fast}) is False"
+            chain = "".join(f"{fast} if {condition} else " for condition in conditions)
+            value = self.fresh("p")
+            not_entry = (not_site, ("global", not_key), self.finish_references(self.references([value])))
+            text = (f"({chain}complete({not_key}(  # {_comment(format_position(not_site.position))}\n"
+                    f"({value} := complete({key}({', '.join(operands)})))  # {_comment(format_position(where))}\n"
+                    f")) is not False):")
+            return text, [not_entry, entry, None]
         if as_expression:
             chain = "".join(f"{fast} if {condition} else " for condition in conditions)
             if _boolean(expression, guard):
@@ -1242,8 +1277,6 @@ class Writer:
             return f"({chain}complete({key}({', '.join(operands)})))", entry
         temporary = self.fresh("p")
         comment = f"  # {_comment(format_position(where))}"
-        if negate is not None:
-            fast = f"not ({fast})" if _boolean(expression, guard) else f"({fast}) is False"
         deferred = self.deferred_check(operands, guard) if first_fits else None
         if deferred is not None:
             # The last operand is a call's value that the first guard tests for an aliased type,
@@ -1260,16 +1293,13 @@ class Writer:
             self.emit(indent + 1, f"{temporary} = {fast}", entry)
         self.emit(indent, "else:")
         if tail:
-            self.emit(indent + 1, f"{temporary} = TailCall(({key}, {arguments}, {self.bind(site, 'S')})){comment}",
-                      entry)
+            # While the builtins are intact this is the builtin itself, which runs no Scheme code:
+            # called at once (its errors are the same), the procedure returns no pending tail call.
+            self.emit(indent + 1, f"{temporary} = {key}({', '.join(operands)}) if INTACT else "
+                                  f"TailCall(({key}, {arguments}, {self.bind(site, 'S')})){comment}", entry)
         else:
             self.emit(indent + 1, f"{temporary} = {key}({', '.join(operands)}){comment}", entry)
             self.emit(indent + 1, f"if type({temporary}) is TailCall: {temporary} = complete({temporary})", entry)
-            if negate is not None:
-                not_key, not_site = negate
-                self.emit(indent + 1, f"{temporary} = complete({not_key}({temporary})) is not False  "
-                                      f"# {_comment(format_position(not_site.position))}",
-                          (not_site, ("global", not_key), self.finish_references(self.references([temporary]))))
         return temporary
 
     def application(self, form, scopes, sink, indent, loops, where):
@@ -1300,11 +1330,11 @@ class Writer:
             self.emit(indent, f"if {key} is RAISE_BUILTIN:", entry)
             self.emit(indent + 1, f"raise guard_raise({payload}, {marker}, {outer}, {state})", entry)
             self.emit(indent, "else:")
-            self.emit_call(key, ("global", key), [payload], site, sink, indent + 1, loops, where)
+            self.emit_call(key, ("global", key), [payload], site, sink, indent + 1, loops, where, key)
             return
         if type(head) is Symbol and head.alias is None and not any(head in f for f in scopes) \
                 and scheme_compiler.resolve(head, self.scope) is None:
-            key = self.global_name(head)
+            key = operator_key = self.global_name(head)
             operator_reference = ("global", key)
             if all(self.call_free(item, scopes) for item, _ in items[1:]):
                 # No operand runs Scheme code (unless an inlined builtin was redefined): the
@@ -1316,6 +1346,7 @@ class Writer:
                 self.emit(indent, f"{operator} = {key}", (site, None, None))
                 operator_reference = ("local", operator)
         else:
+            operator_key = None
             operator = self.value(head, scopes, indent, loops, items[0][1])
             if not operator.isidentifier() or operator.startswith("K"):  # a constant operator such as (5 1)
                 temporary = self.fresh("f")
@@ -1323,7 +1354,7 @@ class Writer:
                 operator = temporary
             operator_reference = ("local", operator)
         names = self.operands(items[1:], scopes, indent, loops)
-        self.emit_call(operator, operator_reference, names, site, sink, indent, loops, where)
+        self.emit_call(operator, operator_reference, names, site, sink, indent, loops, where, operator_key)
 
     def deferred_check(self, operands, guard):
         """``(result, entry)`` when the pending-tail-call test of the call just written can wait for the guard.
@@ -1354,15 +1385,21 @@ class Writer:
         if changed:
             self.emit(indent, f"{', '.join(v for v, _ in changed)} = {', '.join(t for _, t in changed)}")
 
-    def emit_call(self, operator, operator_reference, names, site, sink, indent, loops, where):
-        """The call of ``operator`` (a name) with ``names`` (names or constants), its value to ``sink``."""
+    def emit_call(self, operator, operator_reference, names, site, sink, indent, loops, where, key=None):
+        """The call of ``operator`` (a name) with ``names`` (names or constants), its value to ``sink``.
+
+        ``key``, when given, is the global the operator was read from.
+        """
         entry = (site, operator_reference, self.finish_references(self.references(names)))
         comment = f"  # {_comment(format_position(where))}"
         arguments = "(" + "".join(name + ", " for name in names) + ")"
         if sink[0] == "return":
             own = self.self_loop
-            if loops[-1] is own and own.sink is sink and own.variables is not None \
-                    and len(names) == len(own.variables):
+            looping = loops[-1] is own and own.sink is sink and own.variables is not None \
+                and len(names) == len(own.variables)
+            if self.function.parent is None and not (looping and key is not None and key == self.own_key):
+                self.tail_free = False  # it may return a pending tail call of something else
+            if looping:
                 own.repeats = True
                 if operator_reference[0] == "global":
                     # Read once on entry instead when the loop makes no call (see finish_lines).
@@ -1377,7 +1414,9 @@ class Writer:
             return
         result = sink[1]
         self.emit(indent, f"{result} = {operator}({', '.join(names)}){comment}", entry)
-        self.emit(indent, f"if {result}.__class__ is TailCall: {result} = complete({result})", entry)
+        # A call of the procedure's own global: no test while that is still tail-free (see finish_lines).
+        own = f"\x07{key}\x07" if key is not None and key == self.own_key else ""
+        self.emit(indent, f"if {own}{result}.__class__ is TailCall: {result} = complete({result})", entry)
         self.pending_check = (self.lines, self.lines[-1], result, entry)
         self.refresh(indent, loops)
         if sink[2]:
