@@ -19,11 +19,20 @@ the frame of the nodes around it):
   primitives are inlined behind exact type guards and ``INTACT`` with the builtin's
   global as the fallback (so its error messages are unchanged); a variable's type test
   is computed once where it is bound when it is used twice or more (a parameter the
-  self tail call never rebinds: once, before the loop); a procedure with a loop reads
-  ``INTACT`` into a local on entry and again after each call, caught raise or
-  assignment of a global (only Scheme code can clear it);
+  self tail call never rebinds: once, before the loop). A type test reads an
+  ``INTACT_<type>`` alias (runtime.INTACT_TYPES), so it also says the builtins are
+  intact: a guard with such a test made since the last call (anything that may run
+  Scheme code, which alone can clear INTACT) tests nothing more; any other guard tests
+  ``INTACT`` (a procedure with a loop whose guards read it more often than its calls
+  would refresh it keeps it in a local, read again after each call, caught raise or
+  assignment of a global);
 - a tail call of the procedure itself, and of a named-``let`` loop from its own body,
-  is a ``continue`` of a ``while True``; other tail calls return a ``TailCall``;
+  is a ``continue`` of a ``while True`` (a loop that makes no call reads once whether its
+  operator is the procedure); other tail calls return a ``TailCall``, except an inlined
+  builtin's fallback, called at once while the builtins are intact. After a call, the
+  pending-tail-call test waits in the slow path of a guard that tests the call's value
+  right after it, and a call of the procedure's own global skips it while that global
+  is tail-free (``NOTAIL_<key>``, see runtime);
 - ``guard`` is ``try``/``except``; its clause tests are a nested ``select`` def (made
   once per call of the enclosing function, not once per turn of a loop) that
   ``raise`` asks at the raise point, as with the nodes (a ``raise`` written in the

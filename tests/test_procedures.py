@@ -561,3 +561,15 @@ def test_a_primitive_in_tail_position_fails_as_a_tail_call_of_the_builtin(interp
     text = str(caught.value)
     assert text.startswith("t.sx:1:17: car: expected a pair, got 5"), text
     assert "t.sx:2:25: call to bad" in text and "use.sx:1:1: call to outer" in text
+
+
+def test_not_of_a_redefined_primitive_completes_its_pending_tail_call(interp):
+    # The redefined < answers by a tail call (a pending tail call at the fallback of the test).
+    interp.eval("""
+      (define (ordered? a b) (cond ((not (< a b)) 'no) (else 'yes)))
+      (define real-less <)
+      (define (flip a b) (real-less b a))""")
+    assert is_generated(interp["ordered?"])
+    assert [interp.eval(f"(ordered? {a} {b})").name for a, b in ((1, 2), (2, 1))] == ["yes", "no"]
+    interp.eval("(define (< a b) (flip a b))")
+    assert [interp.eval(f"(ordered? {a} {b})").name for a, b in ((1, 2), (2, 1))] == ["no", "yes"]
