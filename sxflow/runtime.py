@@ -258,8 +258,9 @@ class Environment:
         if flag in namespace:
             namespace[flag] = False  # assigned again: a call of it may have seen another value
         else:
+            # (its own loop reads its global from its own namespace: this one)
             namespace[flag] = (type(value) is FunctionType and TAIL_FREE.get(id(value.__code__)) == key
-                               and namespace["INTACT"])
+                               and value.__globals__ is namespace and namespace["INTACT"])
         if key in INLINED_BUILTINS and value is not INLINED_BUILTINS[key]:
             namespace["INTACT"] = False  # inlined code takes the general path from now on
             for alias in INTACT_TYPES:
