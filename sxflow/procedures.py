@@ -288,7 +288,9 @@ class Writer:
         # call it may return is its own loop's, through that global (see runtime.TAIL_FREE).
         self.own_key = global_key(Symbol(name)) if isinstance(name, str) and name else None
         self.tail_free = True
+        self.tail_site_allowed = False  # set while writing a pending tail call tail_free allows
         self.call_refreshes = 0  # places the local would be read again after a call
+        self.calls_unplaced = False  # a call was written without the loops around it (see refresh)
 
     # -- names ------------------------------------------------------------------
 
@@ -308,22 +310,28 @@ class Writer:
 
     def emit(self, indent: int, text: str, site=None) -> None:
         """One line of the body; ``site``, when given, is what a failure on this line means."""
+        if "TailCall((" in text and self.function.parent is None and not self.tail_site_allowed:
+            self.tail_free = False  # a pending tail call no NOTAIL flag accounts for
         self.lines.append(("    " * indent + text, site))
         if len(self.lines) > MAX_LINES or indent > MAX_INDENT:
             raise Unsupported
 
-    def refresh(self, indent: int, loops=None) -> None:
+    def refresh(self, indent: int, loops=None, entry: bool = False) -> None:
         """Read INTACT into ``intact`` again here (written only if some primitive uses it).
 
-        ``loops``, the loops around, is given after a call: the loops then hold a call.
+        Anywhere but on ``entry`` it follows a call (or anything else that may run Scheme
+        code); ``loops``, the loops around, then hold a call. Without them (any loop may),
+        no type test made before a loop is trusted in it, nor a self check read once.
         """
-        if loops is not None:
+        if not entry:
             self.epoch += 1
-            for loop in loops:
+            if loops is None:
+                self.calls_unplaced = True
+            for loop in loops or ():
                 loop.calls = True
         if self.function.parent is None:
             self.lines.append(Refresh(indent))
-            if loops is not None:
+            if not entry:
                 self.call_refreshes += 1
 
     def intact(self) -> str:
@@ -390,7 +398,8 @@ class Writer:
                 return True  # written in place: an alias read at the guard
             hoist = hoist_of.get(variable)
             if hoist is not None and hoist.function is use.function and hoist.epoch == use.epoch \
-                    and not any(loop.calls and loop.repeats for loop in use.loops if loop not in hoist.loops):
+                    and not any((loop.calls or self.calls_unplaced) and loop.repeats
+                                for loop in use.loops if loop not in hoist.loops):
                 return True
         return False
 
@@ -418,7 +427,8 @@ class Writer:
         # A self-tail-call loop that makes no call: whether its operator is the procedure itself
         # cannot change while it runs with the builtins intact (a fallback runs Scheme code only
         # when they are not), so it is read once, on entry.
-        checked_once = self.self_checks is not None and self.self_checks.operators and not self.self_loop.calls
+        checked_once = self.self_checks is not None and self.self_checks.operators and not self.self_loop.calls \
+            and not self.calls_unplaced
         texts, sites = [], {}
         items = list(self.lines)
         items.reverse()
@@ -499,7 +509,7 @@ class Writer:
             self.self_loop.variables = variables
         if rest is not None:
             self.emit(0, f"{variables[-1]} = make_list({variables[-1]})")
-        self.refresh(0)
+        self.refresh(0, entry=True)
         self.function.prologue = Prologue(0)
         self.lines.append(self.function.prologue)
         typed = variables if rest is None else variables[:-1]
@@ -1304,8 +1314,10 @@ class Writer:
         if tail:
             # While the builtins are intact this is the builtin itself, which runs no Scheme code:
             # called at once (its errors are the same), the procedure returns no pending tail call.
+            self.tail_site_allowed = True  # a pending tail call only once the builtins are not intact
             self.emit(indent + 1, f"{temporary} = {key}({', '.join(operands)}) if INTACT else "
                                   f"TailCall(({key}, {arguments}, {self.bind(site, 'S')})){comment}", entry)
+            self.tail_site_allowed = False
         else:
             self.emit(indent + 1, f"{temporary} = {key}({', '.join(operands)}){comment}", entry)
             self.emit(indent + 1, f"if type({temporary}) is TailCall: {temporary} = complete({temporary})", entry)
@@ -1419,7 +1431,10 @@ class Writer:
                     self.emit(indent, f"if {operator} is procedure:", entry)
                 self.rebind(own.variables, names, indent + 1)
                 self.emit(indent + 1, "continue")
+            # Allowed only after the procedure's own loop test on its own global (else tail_free is off).
+            self.tail_site_allowed = looping
             self.emit(indent, f"return TailCall(({operator}, {arguments}, {self.bind(site, 'S')})){comment}", entry)
+            self.tail_site_allowed = False
             return
         result = sink[1]
         self.emit(indent, f"{result} = {operator}({', '.join(names)}){comment}", entry)
