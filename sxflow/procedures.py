@@ -19,11 +19,20 @@ macros and calls, this module writes the whole body as one Python function inste
   primitives are inlined behind exact type guards and ``INTACT`` with the builtin's
   global as the fallback (so its error messages are unchanged); a variable's type test
   is computed once where it is bound when it is used twice or more (a parameter the
-  self tail call never rebinds: once, before the loop); a procedure with a loop reads
-  ``INTACT`` into a local on entry and again after each call, caught raise or
-  assignment of a global (only Scheme code can clear it);
+  self tail call never rebinds: once, before the loop). A type test reads an
+  ``INTACT_<type>`` alias (runtime.INTACT_TYPES), so it also says the builtins are
+  intact: a guard with such a test made since the last call (anything that may run
+  Scheme code, which alone can clear INTACT) tests nothing more; any other guard tests
+  ``INTACT`` (a procedure with a loop whose guards read it more often than its calls
+  would refresh it keeps it in a local, read again after each call, caught raise or
+  assignment of a global);
 - a tail call of the procedure itself, and of a named-``let`` loop from its own body,
-  is a ``continue`` of a ``while True``; other tail calls return a ``TailCall``;
+  is a ``continue`` of a ``while True`` (a loop that makes no call reads once whether its
+  operator is the procedure); other tail calls return a ``TailCall``, except an inlined
+  builtin's fallback, called at once while the builtins are intact. After a call, the
+  pending-tail-call test waits in the slow path of a guard that tests the call's value
+  right after it, and a call of the procedure's own global skips it while that global
+  is tail-free (``NOTAIL_<key>``, see runtime);
 - ``guard`` is ``try``/``except``; its clause tests are a nested ``select`` def (made
   once per call of the enclosing function, not once per turn of a loop) that
   ``raise`` asks at the raise point, as with the nodes (a ``raise`` written in the
@@ -58,6 +67,7 @@ is compiled once per process and bound to each interpreter's namespace.
 from __future__ import annotations
 
 import ast
+import builtins
 from types import FunctionType
 
 from . import runtime
@@ -102,8 +112,14 @@ runtime.NAMESPACE_HELPERS.update({
     "procedure_failed": procedure_failed,
 })
 
+# ``x.__class__ is INTACT_int``: x is an int and INTACT is true (see runtime.INTACT_TYPES). A guard
+# reads ``__class__`` rather than calling ``type``: a third cheaper, and the same answer for every
+# value but a foreign Python object that lies about its class (a mock), which is taken at its word.
+runtime.INTACT_TYPES.update({f"INTACT_{name}": specialize._TEMPLATE_GLOBALS.get(name) or getattr(builtins, name)
+                             for name in specialize.GUARD_TYPES})
+
 _LITERALS = {"None": None, "True": True, "False": False}
-RAISE, SET = Symbol("raise"), Symbol("set!")
+RAISE, SET, NOT = Symbol("raise"), Symbol("set!"), Symbol("not")
 
 # Forms past this many lines of Python are left to the nodes (keeps compile time in bounds).
 MAX_LINES = 2_000
@@ -173,11 +189,36 @@ class Nonlocals:
 
 
 class Hoist:
-    """Where the type tests of some variables are computed once (see Writer.type_test)."""
+    """Where the type tests of some variables are computed once (see Writer.type_test).
+
+    A flag is computed with the ``INTACT_<type>`` alias, so it also says the builtins were
+    intact then: until the next call (``epoch``) it needs no ``intact`` beside it.
+    """
+
+    def __init__(self, indent: int, epoch: int = 0, loops=(), function=None) -> None:
+        self.indent = indent
+        self.variables: list[str] = []
+        self.epoch = epoch
+        self.loops = tuple(loops)
+        self.function = function
+
+
+class GuardUse:
+    """An inline guard written with a marker: whether it still needs ``intact`` is decided once all is written."""
+
+    def __init__(self, checks, epoch: int, loops, function) -> None:
+        self.checks = checks
+        self.epoch = epoch
+        self.loops = tuple(loops)
+        self.function = function
+
+
+class SelfChecks:
+    """Where a self-tail-call loop that makes no call reads once whether its operator is the procedure itself."""
 
     def __init__(self, indent: int) -> None:
         self.indent = indent
-        self.variables: list[str] = []
+        self.operators: list[str] = []
 
 
 class Loop:
@@ -185,6 +226,7 @@ class Loop:
 
     def __init__(self, name, variables, sink, repeats: bool = False) -> None:
         self.repeats = repeats  # goes round again (its variables are rebound): closures cannot keep them
+        self.calls = False  # something in it may run Scheme code (a call, a global's assignment, a caught raise)
         self.name = name  # the Scheme name a tail call continues it by
         self.variables = variables  # Python names of its variables, in order
         self.sink = sink
@@ -301,6 +343,21 @@ class Writer:
         # ever goes from true to false, and only then), so an inlined primitive tests a local.
         self.intact_used = False
         self.looping = False  # a named let or do loop is written in the procedure itself
+        # Calls written so far (anything that may run Scheme code, so clear INTACT): a hoisted
+        # type flag is fresh while no call has been written since (see GuardUse).
+        self.epoch = 0
+        self.guard_uses: list[GuardUse] = []
+        self.self_checks = None  # the SelfChecks of the procedure's own loop
+        self.intact_sites = 0  # guards of the procedure itself that test intact
+        # The last call written, while its pending-tail-call test is the last line (see primitive).
+        self.pending_check = None
+        # The global the procedure is defined under (by its name), and whether every pending tail
+        # call it may return is its own loop's, through that global (see runtime.TAIL_FREE).
+        self.own_key = global_key(Symbol(name)) if isinstance(name, str) and name else None
+        self.tail_free = True
+        self.tail_site_allowed = False  # set while writing a pending tail call tail_free allows
+        self.call_refreshes = 0  # places the local would be read again after a call
+        self.calls_unplaced = False  # a call was written without the loops around it (see refresh)
 
     # -- names ------------------------------------------------------------------
 
@@ -320,25 +377,41 @@ class Writer:
 
     def emit(self, indent: int, text: str, site=None) -> None:
         """One line of the body; ``site``, when given, is what a failure on this line means."""
+        if "TailCall((" in text and self.function.parent is None and not self.tail_site_allowed:
+            self.tail_free = False  # a pending tail call no NOTAIL flag accounts for
         self.lines.append(("    " * indent + text, site))
         if len(self.lines) > MAX_LINES or indent > MAX_INDENT:
             raise Unsupported
 
-    def refresh(self, indent: int) -> None:
-        """Read INTACT into ``intact`` again here (written only if some primitive uses it)."""
+    def refresh(self, indent: int, loops=None, entry: bool = False) -> None:
+        """Read INTACT into ``intact`` again here (written only if some primitive uses it).
+
+        Anywhere but on ``entry`` it follows a call (or anything else that may run Scheme
+        code); ``loops``, the loops around, then hold a call. Without them (any loop may),
+        no type test made before a loop is trusted in it, nor a self check read once.
+        """
+        if not entry:
+            self.epoch += 1
+            if loops is None:
+                self.calls_unplaced = True
+            for loop in loops or ():
+                loop.calls = True
         if self.function.parent is None:
             self.lines.append(Refresh(indent))
+            if not entry:
+                self.call_refreshes += 1
 
     def intact(self) -> str:
         """The name the inlined-builtins flag is read by: the procedure's local, or (in nested defs) the global."""
         if self.function.parent is None:
             self.intact_used = True
+            self.intact_sites += 1
             return "\x02"  # "intact", or "INTACT" if the procedure has no loop (see finish_lines)
         return "INTACT"
 
-    def hoist(self, indent: int, variables) -> None:
+    def hoist(self, indent: int, variables, loops=()) -> None:
         """Compute the type tests of ``variables`` here (they are not assigned again below, up to a loop's top)."""
-        placeholder = Hoist(indent)
+        placeholder = Hoist(indent, self.epoch, loops, self.function)
         placeholder.variables = [variable for variable in variables if variable not in self.unhoistable]
         self.lines.append(placeholder)
         for variable in placeholder.variables:
@@ -373,15 +446,58 @@ class Writer:
             key = (text, type_name)
             self.type_tests[key] = self.type_tests.get(key, 0) + 1
             return f"\x00{text}\x01{type_name}\x00"
-        return f"type({text}) is {type_name}"
+        return f"{text}.__class__ is INTACT_{type_name}"
+
+    def guard_condition(self, checks, loops) -> str:
+        """``checks`` and, unless one of them already says so (see GuardUse), that the builtins are intact."""
+        if not any(check.startswith("\x00") or " is INTACT_" in check for check in checks):
+            return " and ".join(checks + [self.intact()])
+        self.guard_uses.append(GuardUse(checks, self.epoch, loops, self.function))
+        return " and ".join(checks) + f"\x03{len(self.guard_uses) - 1}\x03"
+
+    def guard_fresh(self, use: GuardUse, flags, hoist_of) -> bool:
+        """Whether a check of ``use`` tests an ``INTACT_<type>`` alias with no call written since."""
+        for check in use.checks:
+            if not check.startswith("\x00"):
+                if " is INTACT_" in check:
+                    return True  # an alias read at the guard itself
+                continue
+            variable, type_name = check.strip("\x00").split("\x01")
+            if (variable, type_name) not in flags:
+                return True  # written in place: an alias read at the guard
+            hoist = hoist_of.get(variable)
+            if hoist is not None and hoist.function is use.function and hoist.epoch == use.epoch \
+                    and not any((loop.calls or self.calls_unplaced) and loop.repeats
+                                for loop in use.loops if loop not in hoist.loops):
+                return True
+        return False
 
     def finish_lines(self):
         """The body's text lines and their sites (by index), with the hoisted type tests filled in."""
         flags = {key: f"{key[0]}_{key[1]}" for key, uses in self.type_tests.items()
                  if uses >= 2 or key[0] in self.invariant}
-        # Only a procedure with a loop gains from the local (a read per turn instead of one per call).
-        local_intact = self.intact_used and (self.looping or self.self_loop.repeats)
+        hoist_of = {variable: item for item in self.lines if type(item) is Hoist for variable in item.variables}
+        # A guard whose type test reads an alias since the last call needs no intact beside it.
+        needs = []
+        for use in self.guard_uses:
+            if self.guard_fresh(use, flags, hoist_of):
+                needs.append("")
+            elif use.function.parent is None:
+                self.intact_used = True
+                self.intact_sites += 1
+                needs.append(" and \x02")
+            else:
+                needs.append(" and INTACT")
+        # Only a procedure with a loop gains from the local (a read per turn instead of one per
+        # call), and only when its guards read it more often than calls make it read again.
+        local_intact = self.intact_used and (self.looping or self.self_loop.repeats) \
+            and self.intact_sites > 2 * self.call_refreshes
         intact = "intact" if local_intact else "INTACT"
+        # A self-tail-call loop that makes no call: whether its operator is the procedure itself
+        # cannot change while it runs with the builtins intact (a fallback runs Scheme code only
+        # when they are not), so it is read once, on entry.
+        checked_once = self.self_checks is not None and self.self_checks.operators and not self.self_loop.calls \
+            and not self.calls_unplaced
         texts, sites = [], {}
         items = list(self.lines)
         items.reverse()
@@ -397,20 +513,40 @@ class Writer:
             if type(item) is Hoist:
                 for (variable, type_name), flag in flags.items():
                     if variable in item.variables:
-                        texts.append("    " * item.indent + f"{flag} = type({variable}) is {type_name}")
+                        texts.append("    " * item.indent + f"{flag} = {variable}.__class__ is INTACT_{type_name}")
+                continue
+            if type(item) is SelfChecks:
+                if checked_once:
+                    for operator in item.operators:
+                        texts.append("    " * item.indent + f"self_{operator} = INTACT and {operator} is procedure")
                 continue
             if type(item) is Nonlocals:
                 if item.function.nonlocals:
                     texts.append("    " * item.indent + f"nonlocal {', '.join(sorted(item.function.nonlocals))}")
                 continue
             text, site = item
+            if "\x03" in text:
+                parts = text.split("\x03")
+                for index in range(1, len(parts), 2):
+                    parts[index] = needs[int(parts[index])]
+                text = "".join(parts)
+            if "\x07" in text:
+                parts = text.split("\x07")
+                for index in range(1, len(parts), 2):
+                    parts[index] = f"not NOTAIL_{parts[index]} and " if self.tail_free else ""
+                text = "".join(parts)
+            if "\x06" in text:
+                parts = text.split("\x06")
+                for index in range(1, len(parts), 2):
+                    parts[index] = f"self_{parts[index]} or {parts[index]}" if checked_once else parts[index]
+                text = "".join(parts)
             if "\x02" in text:
                 text = text.replace("\x02", intact)
             if "\x00" in text:
                 parts = text.split("\x00")
                 for index in range(1, len(parts), 2):
                     variable, type_name = parts[index].split("\x01")
-                    parts[index] = flags.get((variable, type_name)) or f"type({variable}) is {type_name}"
+                    parts[index] = flags.get((variable, type_name)) or f"{variable}.__class__ is INTACT_{type_name}"
                 text = "".join(parts)
             if site is not None:
                 sites[len(texts)] = site
@@ -442,18 +578,20 @@ class Writer:
             self.self_loop.variables = variables
         if rest is not None:
             self.emit(0, f"{variables[-1]} = make_list({variables[-1]})")
-        self.refresh(0)
+        self.refresh(0, entry=True)
         self.function.prologue = Prologue(0)
         self.lines.append(self.function.prologue)
         typed = variables if rest is None else variables[:-1]
         # A parameter the self tail call never rebinds keeps its type: tested once, before the loop.
         self.hoist(0, typed)
         entry = self.lines[-1]
+        self.self_checks = SelfChecks(0)
+        self.lines.append(self.self_checks)
         self.emit(0, "while True:")
-        self.hoist(1, typed)
+        self.hoist(1, typed, [self.self_loop])
         self.body(body_items, [locals_], returning, 1, [self.self_loop])
         entry.variables = [variable for variable in entry.variables if variable not in self.rebound]
-        self.lines[self.lines.index(entry) + 2].variables = [
+        self.lines[self.lines.index(entry) + 3].variables = [
             variable for variable in typed if variable in self.rebound]
         self.invariant.update(entry.variables)
         # A closure keeps the variables it captures: none may be rebound by a loop going round again.
@@ -478,6 +616,10 @@ class Writer:
         sites = {index + _HEADER_LINES + 1: entry for index, entry in line_sites.items()}
         code = procedure_code(factory_code(source), self.name, self.position, len(names), rest is not None,
                               self.inner)
+        if self.tail_free and self.own_key is not None:
+            make_code = next(item for item in code.co_consts if getattr(item, "co_name", None) == "make")
+            inner = next(item for item in make_code.co_consts if hasattr(item, "co_name"))
+            runtime.TAIL_FREE[id(inner)] = self.own_key
         return FunctionType(code, self.environment.namespace)(**self.bindings, SITES=sites)
 
     # -- statements: a form whose value goes to a sink ------------------------------
@@ -661,7 +803,7 @@ class Writer:
     def write_if(self, form, scopes, sink, indent, loops, where):
         items = scheme_compiler.if_shape(form, where)
         test, entry = self.condition(items[0][0], scopes, indent, loops, items[0][1])
-        self.emit(indent, f"if {test}:", entry)
+        self.emit_test(indent, test, entry)
         self.to_sink(items[1][0], scopes, sink, indent + 1, loops, items[1][1])
         self.emit(indent, "else:")
         if len(items) == 3:
@@ -727,7 +869,7 @@ class Writer:
             variable = self.declare(binding_name, self.fresh(f"v_{_identifier(binding_name.name)}_"), loops)
             inner[binding_name] = variable
             self.emit(indent, f"{variable} = {value}")
-        self.hoist(indent, inner.values())
+        self.hoist(indent, inner.values(), loops)
         self.body(body_items, scopes + [inner], sink, indent, loops)
 
     def write_let_star(self, form, scopes, sink, indent, loops, where):
@@ -737,7 +879,7 @@ class Writer:
             value = self.value(init, inner_scopes, indent, loops, init_where)
             variable = self.declare(binding_name, self.fresh(f"v_{_identifier(binding_name.name)}_"), loops)
             self.emit(indent, f"{variable} = {value}")
-            self.hoist(indent, [variable])
+            self.hoist(indent, [variable], loops)
             inner_scopes = inner_scopes + [{binding_name: variable}]
         self.body(body_items, inner_scopes, sink, indent, loops)
 
@@ -989,7 +1131,7 @@ class Writer:
                 self.deliver(temporary, sink, indent + 1)
             else:
                 test, entry = self.condition(test_form, scopes, indent, loops, parts[0][1])
-                self.emit(indent, f"if {test}:", entry)
+                self.emit_test(indent, test, entry)
                 self.body(parts[1:], scopes, sink, indent + 1, loops)
             self.emit(indent, "else:")
             indent += 1
@@ -1004,6 +1146,9 @@ class Writer:
         if isinstance(form, Pair):
             form_where = scheme_compiler.position_of(form, where)
             if self.special(form.car, scopes) is None:
+                negated = self.negation(form, scopes, indent, loops, form_where)
+                if negated is not None:
+                    return negated
                 found = self.primitive(form, scopes, indent, loops, form_where, as_expression=True)
                 if found is not None:
                     text, entry = found
@@ -1011,6 +1156,35 @@ class Writer:
                         return text, entry  # a Python bool on the inlined path: only the fallback is tested
                     return f"{text} is not False", entry
         return f"{self.value(form, scopes, indent, loops, where)} is not False", None
+
+    def negation(self, form, scopes, indent, loops, where):
+        """``(not (primitive ...))`` as one test (lines and entries, see emit_test), or None when ``form`` is not that.
+
+        The primitive's inlined path negates its value in place (its guard held, so the
+        builtins are intact and ``not`` is the builtin); its fallback calls ``not`` after it.
+        """
+        head = form.car
+        if type(head) is not Symbol or root_of(head) is not NOT or (NOT, 1) not in specialize.INLINE_PRIMITIVES \
+                or self.local(head, scopes) is not None or any(head in frame for frame in scopes) \
+                or scheme_compiler.resolve(head, self.scope) is not None:
+            return None
+        items = scheme_compiler.cells_with_positions(form, where)
+        if len(items) != 2 or not isinstance(items[1][0], Pair) or self.special(items[1][0].car, scopes) is not None:
+            return None
+        operand, operand_where = items[1]
+        key = self.global_name(head)
+        return self.primitive(operand, scopes, indent, loops, scheme_compiler.position_of(operand, operand_where),
+                              as_expression=True, negate=(key, Site(where, form, None)))
+
+    def emit_test(self, indent, test, entry) -> None:
+        """``if test:``; a test given as lines (a list of entries, one per line) keeps each call's site on its line."""
+        if type(entry) is not list:
+            self.emit(indent, f"if {test}:", entry)
+            return
+        lines = test.split("\n")
+        self.emit(indent, f"if {lines[0]}", entry[0])
+        for text, line_entry in zip(lines[1:], entry[1:]):
+            self.emit(indent + 2, text, line_entry)
 
     def definition(self, form, scopes, indent, loops, where):
         """An internal ``define``: the local ``body`` made for it gets its value."""
@@ -1061,7 +1235,7 @@ class Writer:
             return
         key = self.global_name(name)
         self.emit(indent, f"set_global(__environment__, {key!r}, {value}, {self.bind(where, 'P')})")
-        self.refresh(indent)
+        self.refresh(indent, loops)
 
     def lambda_(self, parameters, body_items, scopes, indent, where, name, form, handler=None, itself=None) -> str:
         """A lambda written inside: a nested def (its free variables are the enclosing ones); its name.
@@ -1169,7 +1343,7 @@ class Writer:
         inner_loops = loops + [loop]
         exit_parts = scheme_compiler.clause_parts(items[1][0], items[1][1], scheme_compiler.compile_do, form)
         self.emit(indent, "while True:")
-        self.hoist(indent + 1, variables)
+        self.hoist(indent + 1, variables, inner_loops)
         test = self.value(exit_parts[0][0], inner, indent + 1, inner_loops, exit_parts[0][1])
         self.emit(indent + 1, f"if {test} is not False:")
         if len(exit_parts) > 1:
@@ -1262,7 +1436,7 @@ class Writer:
         self.guards.pop()
         self.emit(indent, f"except Exception as error{number}:")
         self.emit(indent + 1, f"{state}.handlers = {outer}")
-        self.refresh(indent + 1)
+        self.refresh(indent + 1, loops)
         # A raise that chose this guard's clause at the raise point (the usual case) is taken
         # here; anything else is explained and its clause chosen by guard_caught.
         choice = f"choice{number}"
@@ -1326,7 +1500,7 @@ class Writer:
             variables.append(variable)
             self.emit(indent, f"{variable} = {value}")
         self.emit(indent, "while True:")
-        self.hoist(indent + 1, variables)
+        self.hoist(indent + 1, variables, loops + [loop])
         self.body(body_items, scopes + [inner], loop_sink, indent + 1, loops + [loop])
         if sink[0] != "return" and sink[2]:
             self.emit(indent, "break")
@@ -1500,10 +1674,12 @@ class Writer:
             cell = cell.cdr
         return cell is NIL and (root_of(head), count) in specialize.INLINE_PRIMITIVES
 
-    def primitive(self, form, scopes, indent, loops, where, tail=False, as_expression=False):
+    def primitive(self, form, scopes, indent, loops, where, tail=False, as_expression=False, negate=None):
         """An inlined builtin call as an expression, or None when the call is not one.
 
-        With ``as_expression``, ``(conditional expression, site entry)`` for one line instead.
+        With ``as_expression``, ``(conditional expression, site entry)`` for one line instead;
+        with ``negate`` too, ``(key of not, site of the not call)``, the test that ``(not form)``
+        is true, as lines and their entries (see emit_test).
         """
         head = form.car
         if type(head) is not Symbol:
@@ -1536,17 +1712,30 @@ class Writer:
             check = specialize.INLINE_CHECKS.get((root, len(items)))
             if check is not None:
                 checks.append(f"({check.format(*operands)})")
-            conditions.append(" and ".join(checks + [self.intact()]))
+            conditions.append(self.guard_condition(checks, loops))
         if alternative_fits:
             # Tested only when the first guard fails: written in place, never a hoisted flag
             # (an integer program pays nothing for it).
             # (a float literal among the operands says floats are expected: then it may be hoisted).
-            checks = [f"type({text}) is float" if first_fits else self.type_test(text, "float") for text in operands
+            checks = [f"{text}.__class__ is INTACT_float" if first_fits else self.type_test(text, "float")
+                      for text in operands
                       if text.isidentifier() and not (text.startswith("K") and type(self.bindings.get(text)) is float)]
-            conditions.append(" and ".join(checks + [self.intact()]))
+            conditions.append(self.guard_condition(checks, loops))
         arguments = "(" + "".join(text + ", " for text in operands) + ")"
         entry = (site, ("global", key), self.finish_references(self.references(operands)))
         fast = expression.format(*operands)
+        if as_expression and negate is not None:
+            # ``(not form)`` as one test, over three lines: the fallback calls of form's builtin
+            # (second line) and of not (first line) each fail on a line of their own.
+            not_key, not_site = negate
+            fast = f"not ({fast})" if _boolean(expression, guard) else f"({fast}) is False"
+            chain = "".join(f"{fast} if {condition} else " for condition in conditions)
+            value = self.fresh("p")
+            not_entry = (not_site, ("global", not_key), self.finish_references(self.references([value])))
+            text = (f"({chain}complete({not_key}(  # {_comment(format_position(not_site.position))}\n"
+                    f"({value} := complete({key}({', '.join(operands)})))  # {_comment(format_position(where))}\n"
+                    f")) is not False):")
+            return text, [not_entry, entry, None]
         if as_expression:
             chain = "".join(f"{fast} if {condition} else " for condition in conditions)
             if _boolean(expression, guard):
@@ -1554,13 +1743,28 @@ class Writer:
             return f"({chain}complete({key}({', '.join(operands)})))", entry
         temporary = self.fresh("p")
         comment = f"  # {_comment(format_position(where))}"
+        deferred = self.deferred_check(operands, guard) if first_fits else None
+        if deferred is not None:
+            # The last operand is a call's value that the first guard tests for an aliased type,
+            # which no pending tail call has: its test waits for the guard to fail.
+            result, call_entry = deferred
+            self.emit(indent, f"if {conditions[0]}:")
+            self.emit(indent + 1, f"{temporary} = {fast}", entry)
+            self.emit(indent, "else:")
+            indent += 1
+            self.emit(indent, f"if {result}.__class__ is TailCall: {result} = complete({result})", call_entry)
+            self.refresh(indent, loops)
         for number, condition in enumerate(conditions):
             self.emit(indent, f"{'if' if number == 0 else 'elif'} {condition}:")
             self.emit(indent + 1, f"{temporary} = {fast}", entry)
         self.emit(indent, "else:")
         if tail:
-            self.emit(indent + 1, f"{temporary} = TailCall(({key}, {arguments}, {self.bind(site, 'S')})){comment}",
-                      entry)
+            # While the builtins are intact this is the builtin itself, which runs no Scheme code:
+            # called at once (its errors are the same), the procedure returns no pending tail call.
+            self.tail_site_allowed = True  # a pending tail call only once the builtins are not intact
+            self.emit(indent + 1, f"{temporary} = {key}({', '.join(operands)}) if INTACT else "
+                                  f"TailCall(({key}, {arguments}, {self.bind(site, 'S')})){comment}", entry)
+            self.tail_site_allowed = False
         else:
             self.emit(indent + 1, f"{temporary} = {key}({', '.join(operands)}){comment}", entry)
             self.emit(indent + 1, f"if type({temporary}) is TailCall: {temporary} = complete({temporary})", entry)
@@ -1597,11 +1801,11 @@ class Writer:
             self.emit(indent, f"if {key} is RAISE_BUILTIN:", entry)
             self.emit(indent + 1, f"raise guard_raise({payload}, {marker}, {outer}, {state})", entry)
             self.emit(indent, "else:")
-            self.emit_call(key, ("global", key), [payload], site, sink, indent + 1, loops, where)
+            self.emit_call(key, ("global", key), [payload], site, sink, indent + 1, loops, where, key)
             return
         if type(head) is Symbol and not any(head in f for f in visible) \
                 and scheme_compiler.resolve(head, self.scope) is None:
-            key = self.global_name(head)
+            key = operator_key = self.global_name(head)
             operator_reference = ("global", key)
             if all(self.call_free(item, scopes) for item, _ in items[1:]):
                 # No operand runs Scheme code (unless an inlined builtin was redefined): the
@@ -1613,6 +1817,7 @@ class Writer:
                 self.emit(indent, f"{operator} = {key}", (site, None, None))
                 operator_reference = ("local", operator)
         else:
+            operator_key = None
             operator = self.value(items[0][0], scopes, indent, loops, items[0][1])
             if not operator.isidentifier() or operator.startswith("K"):  # a constant operator such as (5 1)
                 temporary = self.fresh("f")
@@ -1620,7 +1825,29 @@ class Writer:
                 operator = temporary
             operator_reference = ("local", operator)
         names = self.operands(items[1:], scopes, indent, loops)
-        self.emit_call(operator, operator_reference, names, site, sink, indent, loops, where)
+        self.emit_call(operator, operator_reference, names, site, sink, indent, loops, where, operator_key)
+
+    def deferred_check(self, operands, guard):
+        """``(result, entry)`` when the pending-tail-call test of the call just written can wait for the guard.
+
+        That is when the test is the last line written (a refresh of ``intact`` aside) and the
+        first guard tests the call's value with an ``INTACT_<type>`` alias (a TailCall never
+        passes it); the test line is taken out, to be written where the guard fails.
+        """
+        pending, self.pending_check = self.pending_check, None
+        if pending is None:
+            return None
+        lines, line, result, entry = pending
+        index = len(lines) - 1
+        while index >= 0 and type(lines[index]) is Refresh:
+            index -= 1
+        if lines is not self.lines or index < 0 or lines[index] is not line:
+            return None
+        if not any(type_name is not None and text == result and result not in self.hoisted
+                   for type_name, text in zip(guard, operands)):
+            return None
+        del lines[index]
+        return result, entry
 
     def rebind(self, variables, values, indent) -> None:
         """A loop's variables take their new values at once (one that keeps its value is left alone)."""
@@ -1629,25 +1856,43 @@ class Writer:
         if changed:
             self.emit(indent, f"{', '.join(v for v, _ in changed)} = {', '.join(t for _, t in changed)}")
 
-    def emit_call(self, operator, operator_reference, names, site, sink, indent, loops, where):
-        """The call of ``operator`` (a name) with ``names`` (names or constants), its value to ``sink``."""
+    def emit_call(self, operator, operator_reference, names, site, sink, indent, loops, where, key=None):
+        """The call of ``operator`` (a name) with ``names`` (names or constants), its value to ``sink``.
+
+        ``key``, when given, is the global the operator was read from.
+        """
         entry = (site, operator_reference, self.finish_references(self.references(names)))
         comment = f"  # {_comment(format_position(where))}"
         arguments = "(" + "".join(name + ", " for name in names) + ")"
         if sink[0] == "return":
             own = self.self_loop
-            if loops[-1] is own and own.sink is sink and own.variables is not None \
-                    and len(names) == len(own.variables):
+            looping = loops[-1] is own and own.sink is sink and own.variables is not None \
+                and len(names) == len(own.variables)
+            if self.function.parent is None and not (looping and key is not None and key == self.own_key):
+                self.tail_free = False  # it may return a pending tail call of something else
+            if looping:
                 own.repeats = True
-                self.emit(indent, f"if {operator} is procedure:", entry)
+                if operator_reference[0] == "global":
+                    # Read once on entry instead when the loop makes no call (see finish_lines).
+                    if operator not in self.self_checks.operators:
+                        self.self_checks.operators.append(operator)
+                    self.emit(indent, f"if \x06{operator}\x06 is procedure:", entry)
+                else:
+                    self.emit(indent, f"if {operator} is procedure:", entry)
                 self.rebind(own.variables, names, indent + 1)
                 self.emit(indent + 1, "continue")
+            # Allowed only after the procedure's own loop test on its own global (else tail_free is off).
+            self.tail_site_allowed = looping
             self.emit(indent, f"return TailCall(({operator}, {arguments}, {self.bind(site, 'S')})){comment}", entry)
+            self.tail_site_allowed = False
             return
         result = sink[1]
         self.emit(indent, f"{result} = {operator}({', '.join(names)}){comment}", entry)
-        self.emit(indent, f"if type({result}) is TailCall: {result} = complete({result})", entry)
-        self.refresh(indent)
+        # A call of the procedure's own global: no test while that is still tail-free (see finish_lines).
+        own = f"\x07{key}\x07" if key is not None and key == self.own_key else ""
+        self.emit(indent, f"if {own}{result}.__class__ is TailCall: {result} = complete({result})", entry)
+        self.pending_check = (self.lines, self.lines[-1], result, entry)
+        self.refresh(indent, loops)
         if sink[2]:
             self.emit(indent, "break")
 

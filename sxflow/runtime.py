@@ -24,6 +24,13 @@ functions compiled for it: a Scheme global ``x`` is the key ``global_key(x)``
 (``g_x``), absent while unbound, so generated code reads it with one LOAD_GLOBAL.
 ``INTACT`` in the namespace stays true while no builtin that generated code inlines
 has been redefined there; inlined code checks it instead of the builtin's identity.
+With it go the type aliases ``INTACT_int``, ``INTACT_Pair``… (``INTACT_TYPES``): each is
+its type while ``INTACT`` is true and ``BrokenType`` (the type of no value) once it is
+false, so one test ``x.__class__ is INTACT_int`` checks both the operand and the builtins.
+``NOTAIL_<key>`` is true while the global ``key`` holds the first value it was given, a
+procedure that returns no pending tail call while that is so and INTACT is true
+(``TAIL_FREE``): a call of it that finds the flag still true after it returned needs no
+``complete`` (any assignment of the global, or clearing INTACT, makes the flag false for good).
 
 Deep recursion. CPython 3.11 runs a Python-to-Python call without using the C
 stack, so every call on the hot path is a call to a plain function (no
@@ -183,6 +190,17 @@ def global_key(name: Symbol) -> str:
 NAMESPACE_HELPERS: dict = {}
 # key -> builtin function, for every builtin some generated code inlines (see INTACT).
 INLINED_BUILTINS: dict = {}
+# Alias name -> type, for the types inline guards test (``INTACT_int`` -> int; filled by procedures).
+INTACT_TYPES: dict = {}
+
+
+class BrokenType:
+    """The type no value has: what every ``INTACT_<type>`` alias becomes once INTACT is false."""
+
+
+# id(code of a generated procedure) -> the global key it is tail-free under (see NOTAIL_<key>).
+TAIL_FREE: dict = {}
+_notail_names: dict = {}  # key -> "NOTAIL_" + key
 
 
 class Cell:
@@ -215,7 +233,7 @@ class Environment:
     __slots__ = ("namespace", "name", "interpreter", "_cells", "__weakref__")
 
     def __init__(self, name: str = "global", interpreter: Any = None) -> None:
-        self.namespace: dict = {"__builtins__": builtins, **NAMESPACE_HELPERS, "INTACT": True,
+        self.namespace: dict = {"__builtins__": builtins, **NAMESPACE_HELPERS, **INTACT_TYPES, "INTACT": True,
                                 "__environment__": self}
         self._cells: dict = {}
         self.name = name
@@ -234,8 +252,21 @@ class Environment:
             namespace.pop(key, None)
         else:
             namespace[key] = value
+        flag = _notail_names.get(key)
+        if flag is None:
+            flag = _notail_names[key] = "NOTAIL_" + key
+        if flag in namespace:
+            namespace[flag] = False  # assigned again: a call of it may have seen another value
+        else:
+            # (its own loop reads its global from its own namespace: this one)
+            namespace[flag] = (type(value) is FunctionType and TAIL_FREE.get(id(value.__code__)) == key
+                               and value.__globals__ is namespace and namespace["INTACT"])
         if key in INLINED_BUILTINS and value is not INLINED_BUILTINS[key]:
             namespace["INTACT"] = False  # inlined code takes the general path from now on
+            for alias in INTACT_TYPES:
+                namespace[alias] = BrokenType  # ``type(x) is INTACT_int`` is false from now on too
+            for name in [name for name in namespace if name.startswith("NOTAIL_")]:
+                namespace[name] = False  # tail-free only while the builtins are intact
 
     def define(self, name: Symbol, value: Any) -> None:
         self.assign(global_key(name), value)

@@ -798,3 +798,140 @@ def test_the_writer_raises_the_nodes_syntax_errors_without_them(body, monkeypatc
                                    items[0][1], "f")
     assert (written.value.message, written.value.line, written.value.column) == (
         nodes.value.message, nodes.value.line, nodes.value.column)
+
+
+# -- the guard and call protocols: INTACT_<type> aliases, NOTAIL_<key>, deferred tests -------
+
+
+def test_a_builtin_redefined_by_a_callee_is_seen_by_type_tests_made_before_the_call(interp):
+    # A type test made with an INTACT_ alias also says the builtins were intact; after a call
+    # it must not be trusted for that: the guard tests INTACT again.
+    interp.eval("""
+      (define real-minus -)
+      (define (switch!) (set! - +))
+      (define (once n) (let ((a (- n 1))) (switch!) (list a (- n 1))))
+      (define (each k n acc)
+        (if (= n 0)
+            (reverse acc)
+            (begin (if (= n 2) (switch!))
+                   (each k (real-minus n 1) (cons (- k 1) acc)))))""")
+    assert is_generated(interp["once"]) and is_generated(interp["each"])
+    assert write_string(interp.eval("(once 5)")) == "(4 6)"
+    interp.eval("(set! - real-minus)")
+    # k's test is made once, before the self-tail-call loop: the loop's call makes it stale.
+    assert write_string(interp.eval("(each 10 4 '())")) == "(9 9 11 11)"
+
+
+def test_a_builtin_redefined_inside_a_named_let_is_seen_on_the_next_turn(interp):
+    interp.eval("""
+      (define real-plus +)
+      (define (switch!) (set! + -))
+      (define (sums l switch-at)
+        (let loop ((i 0) (l l) (out '()))
+          (if (null? l)
+              (reverse out)
+              (let ((x (+ (car l) 10)))
+                (if (= i switch-at) (switch!))
+                (loop (real-plus i 1) (cdr l) (cons (list x (+ (car l) 10)) out))))))""")
+    assert is_generated(interp["sums"])
+    assert write_string(interp.eval("(sums '(1 2 3) 1)")) == "((11 11) (12 -8) (-7 -7))"
+
+
+def test_not_of_a_primitive_keeps_both_calls_their_positions_and_redefinitions(interp):
+    interp.eval("(define (pick x y) (if (not (< x y)) 'ge 'lt))\n"
+                "(define (first-not l) (if (not (car l)) 'false 'true))", filename="n.sx")
+    assert is_generated(interp["pick"]) and is_generated(interp["first-not"])
+    assert [interp.eval(f"(pick {a} {b})").name for a, b in ((1, 2), (2, 1), (1.5, 0.5), ("1/2", 1))] == [
+        "lt", "ge", "ge", "lt"]
+    assert write_string(interp.eval("(list (first-not '(#f)) (first-not '(0)))")) == "(false true)"
+    with pytest.raises(SchemeError) as caught:
+        interp.eval('(pick 1 "a")')
+    assert str(caught.value).startswith('n.sx:1:29: <: expected a real number as argument 2, got "a"'), str(
+        caught.value)
+    interp.eval("(define (not x) (if (eq? x 'boom) (raise 'from-not) x))")
+    assert interp.eval("(pick 1 2)").name == "ge"  # (not #t) is #t now
+    with pytest.raises(SchemeError) as caught:
+        interp.eval("(first-not '(boom))")
+    assert "uncaught raise: from-not" in str(caught.value) and "n.sx:2:27: call to not" in str(caught.value)
+
+
+def test_a_call_free_loop_sees_its_own_redefinition_by_a_redefined_builtin(interp):
+    # The loop reads once whether its own global is itself only while the builtins are
+    # intact; a redefined builtin is Scheme code that may assign it in the middle.
+    interp.eval("""
+      (define (walk l) (if (null? l) 'done (walk (cdr l))))
+      (define real-cdr cdr)""")
+    assert is_generated(interp["walk"])
+    assert interp.eval("(walk '(1 2 3))").name == "done"
+    interp.eval("(define (cdr p) (set! walk (lambda (l) (list 'replaced l))) (real-cdr p))")
+    assert write_string(interp.eval("(walk '(1 2 3))")) == "(replaced (2 3))"
+
+
+def test_a_pending_tail_call_waits_for_the_guard_of_the_primitive_that_uses_it(interp):
+    # (+ 1 (g x)): g returns a pending tail call of h, completed (its output first) before + fails.
+    interp.eval("""
+      (define (h x) (display "h") x)
+      (define (g x) (h x))
+      (define (inc x) (+ 1 (g x)))
+      (define (head x) (car (g x)))""", filename="d.sx")
+    assert is_generated(interp["inc"]) and is_generated(interp["head"])
+    assert interp.eval("(list (inc 1) (inc 1.5) (inc 1/2) (head '(7 8)))") == interp.eval("(list 2 2.5 3/2 7)")
+    output = io.StringIO()
+    interp = Interpreter(output=output)
+    interp.eval('(define (h x) (display "h") x)\n(define (g x) (h x))\n(define (inc x) (+ 1 (g x)))',
+                filename="d.sx")
+    with pytest.raises(SchemeError) as caught:
+        interp.eval('(inc "a")', filename="use.sx")
+    assert output.getvalue() == "h"
+    text = str(caught.value)
+    assert text.startswith('d.sx:3:17: +: expected a number as argument 2, got "a"'), text
+    assert "use.sx:1:1: call to inc" in text
+
+
+def test_a_self_call_after_its_global_changed_completes_the_pending_tail_call(interp):
+    # Its own global reassigned (even back again) during the call: the pending tail call is run.
+    interp.eval("""
+      (define (other m) (* m 100))
+      (define original #f)
+      (define (restore! v) (set! k original) v)
+      (define (k n)
+        (cond ((= n 0) 0)
+              ((= n 3) (set! k other) (k (restore! (- n 1))))
+              (else (+ 1 (k (- n 1))))))
+      (set! original k)""")
+    assert is_generated(interp["k"])
+    assert interp.eval("(k 6)") == 203
+    assert interp.eval("(k 6)") == 203
+
+
+def test_a_self_call_after_an_inlined_builtin_was_redefined_completes_the_pending_tail_call(interp):
+    # Once + is redefined, (+ 1 ...) in tail position is a pending tail call of the new +.
+    interp.eval("""
+      (define (s n)
+        (if (= n 0)
+            (begin (set! + (lambda (a b) (* 10 (- a (- 0 b))))) 0)
+            (+ 1 (s (- n 1)))))""")
+    assert is_generated(interp["s"])
+    assert interp.eval("(s 3)") == 1110
+    assert interp.eval("(s 2)") == 110
+
+
+def test_a_primitive_in_tail_position_fails_as_a_tail_call_of_the_builtin(interp):
+    interp.eval('(define (bad x) (car x))\n(define (outer y) (list (bad y)))', filename="t.sx")
+    with pytest.raises(SchemeError) as caught:
+        interp.eval("(outer 5)", filename="use.sx")
+    text = str(caught.value)
+    assert text.startswith("t.sx:1:17: car: expected a pair, got 5"), text
+    assert "t.sx:2:25: call to bad" in text and "use.sx:1:1: call to outer" in text
+
+
+def test_not_of_a_redefined_primitive_completes_its_pending_tail_call(interp):
+    # The redefined < answers by a tail call (a pending tail call at the fallback of the test).
+    interp.eval("""
+      (define (ordered? a b) (cond ((not (< a b)) 'no) (else 'yes)))
+      (define real-less <)
+      (define (flip a b) (real-less b a))""")
+    assert is_generated(interp["ordered?"])
+    assert [interp.eval(f"(ordered? {a} {b})").name for a, b in ((1, 2), (2, 1))] == ["yes", "no"]
+    interp.eval("(define (< a b) (flip a b))")
+    assert [interp.eval(f"(ordered? {a} {b})").name for a, b in ((1, 2), (2, 1))] == ["no", "yes"]
