@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..data import NIL, Char, MultipleValues, Pair, Symbol, Vector, is_equal, is_eqv, list_spine, list_to_python, make_list
 from ..limits import build_list, check_allocation
-from ..runtime import apply_procedure, fault, is_procedure
+from ..runtime import TailCall, apply_procedure, complete, fault, is_procedure, takes_one_argument
 from .registry import builtin
 
 
@@ -66,8 +66,10 @@ def _accessor(path: str):
     # Inlined for two or three steps: attribute reads, each intermediate value tested a Pair first.
     steps = [".car" if letter == "a" else ".cdr" for letter in reversed(path)]
     prefixes = ["{0}" + "".join(steps[:count]) for count in range(1, len(steps))]
-    inline = {1: (("Pair",), "{0}" + "".join(steps), None,
-                  " and ".join(f"type({prefix}) is Pair" for prefix in prefixes))} if len(path) <= 3 else None
+    inline = ({1: (("Pair",), "{0}" + "".join(steps), None,
+                  # (a pair read from source, as quoted data is, passes too: see specialize.guard_test)
+                  " and ".join(f"(type({prefix}) is Pair or type({prefix}) is SourcePair)" for prefix in prefixes))}
+              if len(path) <= 3 else None)
     return builtin(f"c{path}r", types=("pair",), inline=inline)(access)
 
 
@@ -408,6 +410,22 @@ def _columns(lists):
 
 @builtin("map", types=("procedure", "list"), rest="list")
 def map_(procedure, first, *rest):
+    if not rest and takes_one_argument(procedure):
+        # A compiled procedure of one argument, called directly (the common (map f list));
+        # the list is checked whole first, as elements() does, before any call.
+        try:
+            items, end = list_spine(first)
+        except ValueError:
+            raise _circular() from None
+        if end is not NIL:
+            raise ListTypeError("expected a proper list")
+        head = last = Pair(None, NIL)
+        for item in items:
+            result = procedure(item)
+            if type(result) is TailCall:
+                result = complete(result)
+            last.cdr = last = Pair(result, NIL)
+        return head.cdr
     if not is_procedure(procedure):
         raise ListTypeError("expected a procedure")  # explained from the declared types
     if not rest:
@@ -422,10 +440,16 @@ def for_each(procedure, first, *rest):
     if not is_procedure(procedure):
         raise ListTypeError("expected a procedure")  # explained from the declared types
     if not rest:
+        direct = takes_one_argument(procedure)  # then called directly, as map does
         value = first
         tortoise, steps, power = value, 0, 1
         while isinstance(value, Pair):
-            apply_procedure(procedure, (value.car,))
+            if direct:
+                result = procedure(value.car)
+                if type(result) is TailCall:
+                    complete(result)
+            else:
+                apply_procedure(procedure, (value.car,))
             value = value.cdr
             if value is tortoise:
                 raise _circular()
