@@ -24,7 +24,7 @@ import os
 from types import FunctionType, SimpleNamespace
 
 from . import runtime
-from .data import NIL, Char, Pair, SourcePair, Symbol, Vector, is_eqv
+from .data import _VALUE_TYPES, NIL, Char, Pair, SourcePair, Symbol, Vector, is_eqv
 from .errors import ErrorObject, SchemeError
 from .source import format_position
 
@@ -47,6 +47,7 @@ _TEMPLATE_GLOBALS = {
     "Char": Char,
     "ErrorObject": ErrorObject,
     "is_eqv": is_eqv,
+    "EQV_BY_VALUE": _VALUE_TYPES,  # the types eqv? compares by value (data.is_eqv)
 }
 
 _factories: dict[str, object] = {}

@@ -398,6 +398,69 @@ def test_quoted_lists_take_the_inlined_accessors_too(interp):
     assert write_string(interp.eval("(parts '(1 2 3))")) == "(1 (2 3) redefined 3)"
 
 
+# Builtins with inline forms guarded by a further condition, and the operands each is
+# tried with: the guard's cases, the fallback's (negative, zero, wrong type, out of range);
+# the last one fails. Then a piece of the inline form, to see it is in the generated code.
+_GUARDED_INLINES = {
+    "quotient": (["17 5", "0 3", "-17 5", "17 -5", "-17 -5", "(expt 10 30) 7", "17.0 5", "7 2.5", "17 0"], "//"),
+    "remainder": (["17 5", "0 3", "-17 5", "17 -5", "-17 -5", "(expt 10 30) 7", "17.0 5", "'a 5"], "%"),
+    "modulo": (["17 5", "-17 5", "17 -5", "-17 -5", "(expt 10 30) -7", "17.0 5", "17 0", "5 'a"], "%"),
+    "positive?": (["3", "0", "-3", "2.5", "-0.0", "1/2", "'a"], "> 0"),
+    "negative?": (["3", "0", "-3", "-2.5", "0.0", "-1/2", '"x"'], "< 0"),
+    "string-length": (['"abc"', '""', "'abc"], "len("),
+    "string-ref": (['"abc" 0', '"abc" 2', '"λx" 0', '"abc" -1', "'abc 0", '"abc" 1.0', '"abc" 3'], "Char("),
+    "symbol->string": (["'abc", "'|a b|", '"abc"'], ".name"),
+    "char->integer": (["#\\a", "#\\λ", "97"], "ord("),
+    "vector-length": (["(vector 1 2)", "(vector)", "'(1 2)"], "len("),
+    "set-car!": (["(list 1 2) 9", "'(1 2) 9", "5 9", "'() 9"], "'car'"),
+    "set-cdr!": (["(list 1 2) 9", "'(1 2) 9", "(vector 1) 9", "'() 9"], "'cdr'"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_GUARDED_INLINES))
+def test_inlined_builtins_agree_with_the_builtin_called_through_apply(interp, name):
+    """Each inline form gives the builtin's value, or the builtin's own error at the call's position."""
+    import linecache
+
+    operand_lists, fragment = _GUARDED_INLINES[name]
+    one, two = f"({name} x)", f"({name} x (car y))"
+    definition = (f"(define (inlined . arguments) (let ((x (car arguments)) (y (cdr arguments)))"
+                  f" (if (null? y) {one} {two})))")
+    interp.eval(definition, filename="g.sx")
+    interp.eval("(define (outcome thunk) (guard (e ((error-object? e) (list 'error (error-object-message e))))"
+                " (thunk)))")
+    procedure = interp["inlined"]
+    assert is_generated(procedure)
+    assert fragment in "".join(linecache.getlines(procedure.procedure.__code__.co_filename))
+    for operands in operand_lists:
+        inlined = write_string(interp.eval(f"(outcome (lambda () (inlined {operands})))"))
+        applied = write_string(interp.eval(f"(outcome (lambda () (apply {name} (list {operands}))))"))
+        assert inlined == applied, (name, operands)
+    failing = operand_lists[-1]
+    one_operand = name in ("positive?", "negative?", "string-length", "symbol->string", "char->integer",
+                           "vector-length")
+    column = definition.index(one if one_operand else two) + 1
+    with pytest.raises(SchemeError) as caught:
+        interp.eval(f"(inlined {failing})")
+    assert str(caught.value).startswith(f"g.sx:1:{column}: {name}: "), str(caught.value)
+    interp.eval(f"(set! {name} (lambda arguments (cons 'redefined arguments)))")
+    assert write_string(interp.eval(f"(inlined {operand_lists[0]})")).startswith("(redefined ")
+
+
+@pytest.mark.parametrize("name", ["eq?", "eqv?"])
+def test_inlined_eq_and_eqv_agree_with_the_builtin(interp, name):
+    import linecache
+
+    interp.eval(f"(define (same? a b) ({name} a b))")
+    assert " in EQV_BY_VALUE" in "".join(linecache.getlines(interp["same?"].procedure.__code__.co_filename))
+    for operands in ["'a 'a", "'a 'b", "1 1", "1 1.0", "2.5 2.5", "#\\a #\\a", "#\\a #\\b", '"x" "x"',
+                     "'() '()", "(list 1) (list 1)", "+nan.0 +nan.0", "(expt 10 30) (expt 10 30)", "1/2 1/2",
+                     "#t #t", "#t 1", "0 #f", "car car", "(string->symbol \"a\") 'a"]:
+        assert interp.eval(f"(same? {operands})") is interp.eval(f"(apply {name} (list {operands}))"), operands
+    interp.eval(f"(set! {name} (lambda (a b) 'redefined))")
+    assert interp.eval("(same? 1 1)") is Symbol("redefined")
+
+
 def test_vector_ref_and_set_are_inlined_with_bounds_checks(interp):
     # Inlined only for a vector and an index within it; anything else is the builtin's own error.
     interp.eval("""

@@ -81,12 +81,13 @@ for _path in [a + b for a in "ad" for b in "ad"] + [a + b + c for a in "ad" for 
 cadr = _accessor("ad")
 
 
-@builtin("set-car!", types=("pair", "any"))
+# setattr answers None, the unspecified value, as these do.
+@builtin("set-car!", types=("pair", "any"), inline={2: (("Pair", None), "setattr({0}, 'car', {1})")})
 def set_car(pair, value):
     pair.car = value
 
 
-@builtin("set-cdr!", types=("pair", "any"))
+@builtin("set-cdr!", types=("pair", "any"), inline={2: (("Pair", None), "setattr({0}, 'cdr', {1})")})
 def set_cdr(pair, value):
     pair.cdr = value
 

@@ -224,7 +224,10 @@ def _integer_result(value, *inputs):
     return float(value) if any(type(item) is float for item in inputs) else int(value)
 
 
-@builtin("quotient", "truncate-quotient", types=("integer", "integer"))
+# Inlined for two exact integers, the dividend not negative and the divisor positive:
+# there truncating, flooring and Python's // and % all agree.
+@builtin("quotient", "truncate-quotient", types=("integer", "integer"),
+         inline={2: (("int", "int"), "{0} // {1}", None, "0 <= {0} and 0 < {1}")})
 def quotient(left, right):
     if type(left) is int and type(right) is int and right:
         if left >= 0 and right > 0:
@@ -238,7 +241,8 @@ def quotient(left, right):
     return _integer_result(result, left, right)
 
 
-@builtin("remainder", "truncate-remainder", types=("integer", "integer"))
+@builtin("remainder", "truncate-remainder", types=("integer", "integer"),
+         inline={2: (("int", "int"), "{0} % {1}", None, "0 <= {0} and 0 < {1}")})
 def remainder(left, right):
     if type(left) is int and type(right) is int and right:
         if left >= 0 and right > 0:
@@ -252,7 +256,8 @@ def remainder(left, right):
     return _integer_result(result, left, right)
 
 
-@builtin("modulo", "floor-remainder", types=("integer", "integer"))
+@builtin("modulo", "floor-remainder", types=("integer", "integer"),
+         inline={2: (("int", "int"), "{0} % {1}", None, "{1} != 0")})
 def modulo(left, right):
     if type(left) is int and type(right) is int and right:
         return left % right  # Python's % takes the divisor's sign, as modulo does
@@ -599,14 +604,14 @@ def is_zero(number):
     return _number(number) == 0
 
 
-@builtin("positive?", types=("real",))
+@builtin("positive?", types=("real",), inline={1: (("int",), "{0} > 0", ("float",))})
 def is_positive(number):
     if type(number) in _INT_FLOAT:
         return number > 0
     return _number(number) > 0
 
 
-@builtin("negative?", types=("real",))
+@builtin("negative?", types=("real",), inline={1: (("int",), "{0} < 0", ("float",))})
 def is_negative(number):
     if type(number) in _INT_FLOAT:
         return number < 0
