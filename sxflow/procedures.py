@@ -234,6 +234,7 @@ class Writer:
         # ever goes from true to false, and only then), so an inlined primitive tests a local.
         self.intact_used = False
         self.looping = False  # a named let or do loop is written in the procedure itself
+        self.inner_self_loops: list = []  # the self tail call loops of lambdas written inside
 
     # -- names ------------------------------------------------------------------
 
@@ -363,6 +364,7 @@ class Writer:
         returning = ("return",)
         # A self tail call loops in place, unless the procedure takes rest arguments.
         self.self_loop = Loop(None, None, returning)
+        self.self_loop.python_name = "procedure"  # what a self tail call finds in the operator
         for parameter in names + ([rest] if rest is not None else []):
             if type(parameter) is not Symbol or parameter.alias is not None:
                 raise Unsupported
@@ -391,7 +393,7 @@ class Writer:
         for variable in self.captured:
             for loop in self.variable_loops.get(variable, ()):
                 if loop.repeats:
-                    raise SelfLoopCaptured if loop is self.self_loop else Unsupported
+                    raise SelfLoopCaptured if loop is self.self_loop or loop in self.inner_self_loops else Unsupported
         where = format_position(self.position)
         parameters = ", ".join(variables[:-1] + ["*" + variables[-1]] if rest is not None else variables)
         header = [f"# {self.name} {_comment(where)}",
@@ -670,10 +672,17 @@ class Writer:
         outer_function, saved_guards = self.function, self.guards
         self.function, self.guards = Function(outer_function), []
         frame, variables = {}, []
+        returning = ("return",)
+        # A self tail call (an internal define calling itself) loops in place, as in the procedure itself.
+        own = Loop(None, None, returning)
+        own.python_name = function_name
         for parameter in names + ([rest] if rest is not None else []):
-            variable = self.declare(parameter, self.fresh(f"v_{_identifier(parameter.name)}_"), ())
+            variable = self.declare(parameter, self.fresh(f"v_{_identifier(parameter.name)}_"), [own])
             frame[parameter] = variable
             variables.append(variable)
+        if rest is None and self.allow_self_loop:
+            own.variables = variables
+            self.inner_self_loops.append(own)
         text = ", ".join(variables[:-1] + ["*" + variables[-1]] if rest is not None else variables)
         self.emit(indent, f"def {function_name}({text}):")
         self.emit(indent + 1, "try:")
@@ -682,9 +691,19 @@ class Writer:
             self.emit(indent + 2, f"{variables[-1]} = make_list({variables[-1]})")
         self.function.prologue = Prologue(indent + 2)
         self.lines.append(self.function.prologue)
-        self.hoist(indent + 2, variables if rest is None else variables[:-1])
-        returning = ("return",)
-        self.body(body_items, scopes + [frame], returning, indent + 2, [Loop(object(), None, returning)])
+        typed = variables if rest is None else variables[:-1]
+        self.hoist(indent + 2, typed)
+        entry = self.lines[-1]
+        self.emit(indent + 2, "while True:")
+        self.hoist(indent + 3, typed)
+        outer_self_loop, self.self_loop = self.self_loop, own
+        self.body(body_items, scopes + [frame], returning, indent + 3, [own])
+        self.self_loop = outer_self_loop
+        # As in procedure(): a parameter no self tail call rebinds is type-tested once, on entry.
+        entry.variables = [variable for variable in entry.variables if variable not in self.rebound]
+        self.lines[self.lines.index(entry) + 2].variables = [
+            variable for variable in typed if variable in self.rebound]
+        self.invariant.update(entry.variables)
         self.emit(indent + 1, "except Exception as error:")
         self.emit(indent + 2, "raise procedure_failed(error, SITES)")
         self.function, self.guards = outer_function, saved_guards
@@ -1189,7 +1208,7 @@ class Writer:
             if loops[-1] is own and own.sink is sink and own.variables is not None \
                     and len(names) == len(own.variables):
                 own.repeats = True
-                self.emit(indent, f"if {operator} is procedure:", entry)
+                self.emit(indent, f"if {operator} is {own.python_name}:", entry)
                 self.rebind(own.variables, names, indent + 1)
                 self.emit(indent + 1, "continue")
             self.emit(indent, f"return TailCall(({operator}, {arguments}, {self.bind(site, 'S')})){comment}", entry)

@@ -461,6 +461,39 @@ def test_inlined_eq_and_eqv_agree_with_the_builtin(interp, name):
     assert interp.eval("(same? 1 1)") is Symbol("redefined")
 
 
+def test_an_internal_definition_calling_itself_in_tail_position_loops_in_place(interp):
+    import linecache
+
+    interp.eval("(define (count-to n) (define (step i sum) (if (= i n) sum (step (+ i 1) (+ sum 1)))) (step 0 0))",
+                filename="i.sx")
+    procedure = interp["count-to"]
+    assert is_generated(procedure)
+    source = "".join(linecache.getlines(procedure.procedure.__code__.co_filename))
+    assert "if v_step_" in source and " is lambda" in source  # the self call checks the variable, then loops
+    assert interp.eval("(count-to 1000000)") == 1_000_000
+    # A closure keeping a parameter the loop would rebind: each keeps its own (tail calls instead).
+    interp.eval("(define (collect n) (define (go i acc) (if (= i 0) acc (go (- i 1) (cons (lambda () i) acc))))"
+                " (map (lambda (f) (f)) (go n '())))")
+    assert write_string(interp.eval("(collect 3)")) == "(1 2 3)"
+    # The variable assigned in the middle: the next call goes to its new value.
+    interp.eval("(define (swap n) (define (g i) (if (= i 0) 'done (begin (if (= i 5) (set! g (lambda (i)"
+                " (list 'replaced i)))) (g (- i 1))))) (g n))")
+    assert write_string(interp.eval("(swap 10)")) == "(replaced 4)"
+    interp.eval("(define (down n) (define (g) (if (= n 0) 'zero (begin (set! n (- n 1)) (g)))) (g))")
+    assert interp.eval("(down 5)") is Symbol("zero")
+    # Errors after some turns: the same message, position and trace as a tail call gives.
+    interp.eval("(define (walk-off l) (define (walk l n) (if (= n 0) (car l) (walk (cdr l) (- n 1)))) (walk l 5))",
+                filename="w.sx")
+    with pytest.raises(SchemeError) as caught:
+        interp.eval("(walk-off '(1 2))", filename="call.sx")
+    assert str(caught.value).splitlines()[0] == "w.sx:1:67: cdr: expected a pair, got ()"
+    assert str(caught.value).splitlines()[-1] == "  call.sx:1:1: call to walk-off"
+    interp.eval("(define (short n) (define (g i) (if (= i 0) 'done (g))) (g n))", filename="a.sx")
+    with pytest.raises(SchemeError) as caught:
+        interp.eval("(short 3)")
+    assert str(caught.value).startswith("a.sx:1:51: g: expected 1 argument, got 0")
+
+
 def test_vector_ref_and_set_are_inlined_with_bounds_checks(interp):
     # Inlined only for a vector and an index within it; anything else is the builtin's own error.
     interp.eval("""
