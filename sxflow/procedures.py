@@ -50,7 +50,7 @@ from types import FunctionType
 
 from . import runtime
 from . import specialize
-from .data import NIL, UNASSIGNED, Char, Pair, Symbol, is_eqv, make_list
+from .data import NIL, UNASSIGNED, Char, Pair, Symbol, _Marker, is_eqv, make_list
 from .macros import Macro, root_of, strip_syntax
 from .runtime import (
     UNBOUND,
@@ -67,6 +67,10 @@ from .runtime import (
 )
 from .dynamic import current
 from .source import format_position
+
+# What an inner named let leaves in the result variable it shares with the loop around it
+# when a tail call continues that outer loop (see Writer.application): never a Scheme value.
+LOOP_AGAIN = _Marker("#<loop again>")
 
 # Compiled factory code per generated source text (compiled once per process).
 _factory_codes: dict[str, object] = {}
@@ -86,6 +90,7 @@ runtime.NAMESPACE_HELPERS.update({
     "set_global": set_global,
     "unassigned_variable": unassigned_variable,
     "procedure_failed": procedure_failed,
+    "LOOP_AGAIN": LOOP_AGAIN,
 })
 
 _LITERALS = {"None": None, "True": True, "False": False}
@@ -157,6 +162,7 @@ class Loop:
         self.name = name  # the Scheme name a tail call continues it by
         self.variables = variables  # Python names of its variables, in order
         self.sink = sink
+        self.continues_outer = False  # a tail call in it continues the loop around it (see application)
 
 
 def factory_code(source: str):
@@ -922,6 +928,13 @@ class Writer:
         self.emit(indent, "while True:")
         self.hoist(indent + 1, variables)
         self.body(items[2:], scopes + [inner], loop_sink, indent + 1, loops + [loop])
+        if loop.continues_outer:
+            # Left by a tail call of the loop around (see continue_outer): it goes round again.
+            if sink[0] == "return":
+                self.emit(indent, "continue")
+            else:
+                self.emit(indent, f"if {sink[1]} is LOOP_AGAIN:")
+                self.emit(indent + 1, "continue")
         if sink[0] != "return" and sink[2]:
             self.emit(indent, "break")
 
@@ -1144,6 +1157,8 @@ class Writer:
         # A named let's loop name: only a tail call from inside its own loop, with its arity.
         if type(head) is Symbol and self.local(head, scopes) is None and any(head in f for f in scopes):
             loop = loops[-1]
+            if loop.name is not head and self.continue_outer(head, items, sink, indent, loops, scopes):
+                return
             if loop.name is not head or len(items) - 1 != len(loop.variables) or loop.sink is not sink:
                 raise Unsupported
             values = self.operands(items[1:], scopes, indent, loops)
@@ -1190,6 +1205,32 @@ class Writer:
             operator_reference = ("local", operator)
         names = self.operands(items[1:], scopes, indent, loops)
         self.emit_call(operator, operator_reference, names, site, sink, indent, loops, where)
+
+    def continue_outer(self, head, items, sink, indent, loops, scopes) -> bool:
+        """A tail call of the named let directly around this one (``(loop ...)`` inside ``(let bit ...)``).
+
+        The inner loop is left with ``break`` after the outer loop's variables are rebound;
+        the statement after the inner ``while`` (written by named_let) continues the outer
+        one. Only where the inner named let is in tail position of the outer one, so that
+        leaving it ends the outer loop's turn: their sinks are the same (one return, or one
+        result variable, which holds LOOP_AGAIN only on this way out). False when not this case.
+        """
+        if len(loops) < 2:
+            return False
+        inner, outer = loops[-1], loops[-2]
+        if outer.name is not head or type(inner.name) is not Symbol or inner.sink is not sink \
+                or outer.variables is None or len(items) - 1 != len(outer.variables):
+            return False
+        if not (inner.sink is outer.sink or (inner.sink[0] == outer.sink[0] == "assign"
+                                             and inner.sink[1] == outer.sink[1] and inner.sink[2] and outer.sink[2])):
+            return False
+        values = self.operands(items[1:], scopes, indent, loops)
+        self.rebind(outer.variables, values, indent)
+        if sink[0] != "return":
+            self.emit(indent, f"{sink[1]} = LOOP_AGAIN")
+        self.emit(indent, "break")
+        inner.continues_outer = True
+        return True
 
     def rebind(self, variables, values, indent) -> None:
         """A loop's variables take their new values at once (one that keeps its value is left alone)."""

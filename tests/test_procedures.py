@@ -494,6 +494,49 @@ def test_an_internal_definition_calling_itself_in_tail_position_loops_in_place(i
     assert str(caught.value).startswith("a.sx:1:51: g: expected 1 argument, got 0")
 
 
+@pytest.mark.parametrize("definition, call, expected", [
+    # The outer named let returns the procedure's value, is bound to a variable, or is an effect.
+    ("(define (f n) (let loop ((i 0) (acc '())) (if (= i n) (reverse acc) (let inner ((k 0) (acc acc))"
+     " (if (< k i) (inner (+ k 1) (cons k acc)) (loop (+ i 1) acc))))))", "(f 4)", "(0 0 1 0 1 2)"),
+    ("(define (f n) (let ((r (let loop ((i 0) (s 0)) (if (= i n) s (let bit ((m i) (s s)) (if (> m 0)"
+     " (bit (quotient m 2) (+ s 1)) (loop (+ i 1) s))))))) (list 'bits r)))", "(f 10)", "(bits 25)"),
+    ("(define (f n) (let loop ((i 0)) (if (< i n) (let bit ((m i)) (if (> m 0) (bit (- m 1)) (loop (+ i 1))))))"
+     " 'done)", "(f 5)", "done"),
+    ("(define (f n) (let loop ((i 0)) (if (= i n) i (let bit ((m 0)) (if (< m 1) (bit (+ m 1)) (loop (+ i 1)))))))",
+     "(f 200000)", "200000"),
+])
+def test_a_tail_call_of_the_named_let_around_continues_it_in_place(interp, definition, call, expected):
+    interp.eval(definition)
+    assert is_generated(interp["f"])  # before, such a call left the whole procedure to the nodes
+    assert write_string(interp.eval(call)) == expected
+
+
+def test_continuing_the_named_let_around_keeps_errors_and_the_other_cases(interp):
+    # A failure after some turns: the same message and position as ever.
+    interp.eval("(define (e n) (let loop ((i 0)) (let bit ((m i)) (if (> m 2) (car m)"
+                " (if (> m 0) (bit (- m 1)) (loop (+ i 1)))))))", filename="e.sx")
+    assert is_generated(interp["e"])
+    with pytest.raises(SchemeError) as caught:
+        interp.eval("(e 0)")
+    assert str(caught.value).startswith("e.sx:1:62: car: expected a pair, got 3")
+    # The wrong number of operands: left to the nodes, which say so.
+    interp.eval("(define (w n) (let loop ((i 0)) (let bit ((m i)) (if (> m 0) (bit (- m 1)) (loop)))))", filename="w.sx")
+    with pytest.raises(SchemeError) as caught:
+        interp.eval("(w 0)")
+    assert str(caught.value).startswith("w.sx:1:76: loop: expected 1 argument, got 0")
+    # A closure keeping the outer loop's variable: each keeps its own.
+    interp.eval("(define (c n) (let loop ((i 0) (fs '())) (if (= i n) (map (lambda (f) (f)) fs) (let inner ((k 0))"
+                " (if (< k 1) (inner (+ k 1)) (loop (+ i 1) (cons (lambda () i) fs)))))))")
+    assert write_string(interp.eval("(c 3)")) == "(2 1 0)"
+    # Not in tail position of the outer loop, or two loops out: values as ever.
+    interp.eval("(define (p n) (let loop ((i 0) (t 0)) (if (= i n) t (loop (+ i 1) (+ t (let inner ((k i) (s 0))"
+                " (if (= k 0) s (inner (- k 1) (+ s k)))))))))")
+    assert interp.eval("(p 5)") == 20
+    interp.eval("(define (t3 n) (let a ((i 0)) (if (= i n) i (let b ((j 0)) (let c ((k 0))"
+                " (if (< k 1) (c (+ k 1)) (a (+ i 1))))))))")
+    assert interp.eval("(t3 3)") == 3
+
+
 def test_vector_ref_and_set_are_inlined_with_bounds_checks(interp):
     # Inlined only for a vector and an index within it; anything else is the builtin's own error.
     interp.eval("""
