@@ -48,6 +48,7 @@ _TEMPLATE_GLOBALS = {
     "ErrorObject": ErrorObject,
     "is_eqv": is_eqv,
     "EQV_BY_VALUE": _VALUE_TYPES,  # the types eqv? compares by value (data.is_eqv)
+    "CHARACTERS": Char._table,  # the interned characters: a character made before, without a call
 }
 
 _factories: dict[str, object] = {}

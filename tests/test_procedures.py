@@ -408,7 +408,7 @@ _GUARDED_INLINES = {
     "positive?": (["3", "0", "-3", "2.5", "-0.0", "1/2", "'a"], "> 0"),
     "negative?": (["3", "0", "-3", "-2.5", "0.0", "-1/2", '"x"'], "< 0"),
     "string-length": (['"abc"', '""', "'abc"], "len("),
-    "string-ref": (['"abc" 0', '"abc" 2', '"λx" 0', '"abc" -1', "'abc 0", '"abc" 1.0', '"abc" 3'], "Char("),
+    "string-ref": (['"abc" 0', '"abc" 2', '"λx" 0', '"abc" -1', "'abc 0", '"abc" 1.0', '"abc" 3'], "CHARACTERS.get("),
     "symbol->string": (["'abc", "'|a b|", '"abc"'], ".name"),
     "char->integer": (["#\\a", "#\\λ", "97"], "ord("),
     "vector-length": (["(vector 1 2)", "(vector)", "'(1 2)"], "len("),

@@ -403,14 +403,34 @@ def _association_value(key, alist, kind):
     return False
 
 
-@builtin("assq", types=("any", "list"))
-def assq(key, alist):
-    return _association_search(key, alist, is_eqv)
+def _eqv_association(name: str):
+    """assq or assv (the same here): for a key compared by value, a list of plain pairs walked
+    unchecked first (see _UNCHECKED_STEPS), anything else on the checked path."""
+
+    def search(key, alist):
+        kind = type(key)
+        if kind in _SIMPLE_KEY_TYPES:
+            cell = alist
+            for _ in _UNCHECKED_STEPS:
+                if type(cell) is not Pair:
+                    if cell is NIL:
+                        return False
+                    break
+                entry = cell.car
+                if type(entry) is not Pair:
+                    break
+                candidate = entry.car
+                if candidate is key or (type(candidate) is kind and candidate == key):
+                    return entry
+                cell = cell.cdr
+        return _association_search(key, alist, is_eqv)
+
+    search.__name__ = search.__qualname__ = name
+    return builtin(name, types=("any", "list"))(search)
 
 
-@builtin("assv", types=("any", "list"))
-def assv(key, alist):
-    return _association_search(key, alist, is_eqv)
+assq = _eqv_association("assq")
+assv = _eqv_association("assv")
 
 
 @builtin("assoc", types=("any", "list", "procedure"))

@@ -77,7 +77,7 @@ def string_length(text):
 
 
 @builtin("string-ref", types=("string", "index"),
-         inline={2: (("str", "int"), "Char({0}[{1}])", None, "0 <= {1} < len({0})")})
+         inline={2: (("str", "int"), "(CHARACTERS.get({0}[{1}]) or Char({0}[{1}]))", None, "0 <= {1} < len({0})")})
 def string_ref(text, index):
     if type(text) is str and type(index) is int and 0 <= index < len(text):
         return Char(text[index])
