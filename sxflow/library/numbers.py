@@ -106,6 +106,13 @@ def multiply(*numbers):
                 return left * right
             except OverflowError:
                 return _overflowed(lambda left, right: left * right, numbers)
+        if (type(left) is float and type(right) is Fraction) or (type(left) is Fraction and type(right) is float):
+            # (* 3. 1/40): what Python's Fraction does with a float (both made floats, then
+            # multiplied), without its abstract-base-class checks on the way.
+            try:
+                return float(left) * float(right)
+            except OverflowError:
+                return _overflowed(lambda left, right: left * right, numbers)
     product = 1
     try:
         for number in numbers:
