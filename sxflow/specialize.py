@@ -20,6 +20,7 @@ import ast
 import builtins
 import itertools
 import linecache
+import math
 import os
 from types import FunctionType, SimpleNamespace
 
@@ -49,6 +50,7 @@ _TEMPLATE_GLOBALS = {
     "is_eqv": is_eqv,
     "EQV_BY_VALUE": _VALUE_TYPES,  # the types eqv? compares by value (data.is_eqv)
     "CHARACTERS": Char._table,  # the interned characters: a character made before, without a call
+    "math": math,
 }
 
 _factories: dict[str, object] = {}

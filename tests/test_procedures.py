@@ -414,6 +414,8 @@ _GUARDED_INLINES = {
     "vector-length": (["(vector 1 2)", "(vector)", "'(1 2)"], "len("),
     "set-car!": (["(list 1 2) 9", "'(1 2) 9", "5 9", "'() 9"], "'car'"),
     "set-cdr!": (["(list 1 2) 9", "'(1 2) 9", "(vector 1) 9", "'() 9"], "'cdr'"),
+    **{name: (["0.5", "-0.0", "2.0", "-1.0", "1e300", "+nan.0", "+inf.0", "-inf.0", "1", "1/2", "+i", '"a"'],
+              f"math.{name}(") for name in ("sin", "cos", "tan", "asin", "acos", "atan")},
 }
 
 
@@ -438,7 +440,7 @@ def test_inlined_builtins_agree_with_the_builtin_called_through_apply(interp, na
         assert inlined == applied, (name, operands)
     failing = operand_lists[-1]
     one_operand = name in ("positive?", "negative?", "string-length", "symbol->string", "char->integer",
-                           "vector-length")
+                           "vector-length", "sin", "cos", "tan", "asin", "acos", "atan")
     column = definition.index(one if one_operand else two) + 1
     with pytest.raises(SchemeError) as caught:
         interp.eval(f"(inlined {failing})")

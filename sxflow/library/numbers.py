@@ -481,12 +481,16 @@ for _name, _function, _complex_function in (("sin", math.sin, cmath.sin), ("cos"
             return _real_or_complex(function, complex_function, number)
 
         trigonometric.__name__ = name
-        return builtin(name, types=("number",))(trigonometric)
+        # Inlined for a finite float (math's own function is then the answer: asin and acos
+        # also need the argument within [-1, 1]; outside, or infinite, it is complex or nan).
+        check = "-1.0 <= {0} <= 1.0" if name in ("asin", "acos") else "{0} - {0} == 0.0"
+        inline = {1: (("float",), f"math.{name}({{0}})", None, check)}
+        return builtin(name, types=("number",), inline=inline)(trigonometric)
 
     _make()
 
 
-@builtin("atan", types=("real", "real"))
+@builtin("atan", types=("real", "real"), inline={1: (("float",), "math.atan({0})")})
 def arctangent(y, x=None):
     if x is None:
         return _real_or_complex(math.atan, cmath.atan, y)
