@@ -705,11 +705,14 @@ class Writer:
         outer_self_loop, self.self_loop = self.self_loop, own
         self.body(body_items, scopes + [frame], returning, indent + 3, [own])
         self.self_loop = outer_self_loop
-        # As in procedure(): a parameter no self tail call rebinds is type-tested once, on entry.
-        entry.variables = [variable for variable in entry.variables if variable not in self.rebound]
-        self.lines[self.lines.index(entry) + 2].variables = [
-            variable for variable in typed if variable in self.rebound]
-        self.invariant.update(entry.variables)
+        turn = self.lines[self.lines.index(entry) + 2]  # the type tests at the top of each turn
+        if own.repeats:
+            # As in procedure(): a parameter no self tail call rebinds is type-tested once, on entry.
+            entry.variables = [variable for variable in entry.variables if variable not in self.rebound]
+            turn.variables = [variable for variable in typed if variable in self.rebound]
+            self.invariant.update(entry.variables)
+        else:
+            turn.variables = []  # no turn comes again: the tests on entry are all (as before)
         self.emit(indent + 1, "except Exception as error:")
         self.emit(indent + 2, "raise procedure_failed(error, SITES)")
         self.function, self.guards = outer_function, saved_guards
