@@ -264,6 +264,39 @@ def test_only_the_outermost_entry_of_a_thread_runs_under_the_frame_room():
     assert results == [1]
 
 
+def test_a_frame_room_the_system_refuses_leaves_the_code_running_as_usual(monkeypatch):
+    from sxflow import dynamic
+
+    def refused(function, args):
+        return function(*args)
+
+    # A frame of 16 GB: a chunk of 32 GB, which this machine's kernel refuses (the entry then
+    # runs without the room); where it is granted, it is only reserved, never touched.
+    refused.__code__ = refused.__code__.replace(co_stacksize=2**31 - 1)
+    monkeypatch.setattr(dynamic, "_with_frame_room", refused)
+    interpreter = Interpreter()
+    interpreter.eval(COUNT)
+    assert interpreter.eval("(count 20000)") == 20000
+    assert_resting(sys.getrecursionlimit())
+
+
+def test_a_memory_error_of_the_code_itself_is_not_taken_for_a_refused_room(monkeypatch):
+    from sxflow import dynamic
+
+    calls = []
+
+    def out_of_memory(function, args):
+        calls.append(function)
+        raise MemoryError("the code ran out")
+
+    monkeypatch.setattr(dynamic, "_with_frame_room", out_of_memory)
+    limit = sys.getrecursionlimit()
+    with pytest.raises(MemoryError, match="the code ran out"):
+        Interpreter().eval("(+ 1 2)")
+    assert len(calls) == 1  # not run a second time
+    assert_resting(limit)
+
+
 # -- interrupts, injected at the exact point --------------------------------------------
 
 
