@@ -121,10 +121,16 @@ def program(draw):
     forms.append("(define (depth t) (if (null? t) 0 (+ 1 (depth (car t)))))")
     forms.append("(define (swap-counter) (let ((a 1) (b 2)) (lambda () (let ((t a)) (set! a b) (set! b (+ t b)) a))))")
     forms.append("(define (odd-raise n) (if (< n 0) (raise 'negative) (* n 2)))")
+    # An internal definition looping by its own tail call; a named let continued from the one inside it.
+    forms.append(f"(define (inner-loop n) (define (step i acc) (if (< i 1) acc (step (- i 1) (+ {step} 0))))"
+                 f" (step n {draw(NUMBER)}))")
+    forms.append("(define (nested-loops n) (let outer ((i n) (acc '())) (if (< i 1) (length acc)"
+                 " (let inner ((j i) (acc acc)) (if (< j 1) (outer (- i 1) acc) (inner (- j 2) (cons j acc)))))))")
     uses = []
     for _ in range(draw(st.integers(2, 5))):
         kind = draw(st.sampled_from(["call", "tail", "named", "deep", "data", "counter", "raise", "guarded",
-                                     "adders", "thunks", "accumulate", "helper", "case", "nest", "swap"]))
+                                     "adders", "thunks", "accumulate", "helper", "case", "nest", "swap",
+                                     "inner-loop", "nested-loops"]))
         argument = draw(expression([], 2, tuple(procedures)))
         if kind == "call":
             uses.append(f"({draw(st.sampled_from(procedures))} {argument} {draw(NUMBER)})")
@@ -154,6 +160,10 @@ def program(draw):
             uses.append(f"(kind '{draw(st.sampled_from(['a', 'y', 'z', 'o']))})")
         elif kind == "nest":
             uses.append(f"(depth (nest {draw(st.integers(0, 400))}))")
+        elif kind == "inner-loop":
+            uses.append(f"(inner-loop {draw(st.integers(0, 300))})")
+        elif kind == "nested-loops":
+            uses.append(f"(nested-loops {draw(st.integers(0, 40))})")
         else:
             uses.append("(let ((s (swap-counter))) (s) (s) (s))")
     forms.append(f"(define first-results (list {' '.join(uses)}))")
