@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import FunctionType
 
-from ..data import NIL, Char, MultipleValues, Pair, Symbol, Vector, is_equal, is_eqv, list_spine, list_to_python, make_list
+from ..data import NIL, Char, MultipleValues, Pair, SourcePair, Symbol, Vector, is_equal, is_eqv, list_spine, list_to_python, make_list
 from ..limits import build_list, check_allocation
 from ..procedure_table import PROCEDURES
 from ..runtime import TailCall, apply_procedure, complete, fault, is_procedure, takes_one_argument
@@ -141,11 +141,11 @@ def is_list(value):
             return False
 
 
-# The common case of the walkers below, a proper list of plain pairs, is walked first
-# without a cycle check, at most this many pairs (a bound, so a cycle cannot loop for
-# ever): that costs a third less per pair. A walk that meets anything else (a dotted
-# end, a pair read from source, a list this long, a cycle) starts again on the careful
-# path, which has Brent's cycle check and says what is wrong.
+# The common case of the walkers below, a proper list (of pairs made at run time, or read
+# from source as quoted data is), is walked first without a cycle check, at most this many
+# pairs (a bound, so a cycle cannot loop for ever): that costs a third less per pair. A
+# walk that meets anything else (a dotted end, a pair of a subclass, a list this long, a
+# cycle) starts again on the careful path, which has Brent's cycle check and says what is wrong.
 _UNCHECKED_STEPS = range(1 << 20)
 
 
@@ -153,7 +153,7 @@ _UNCHECKED_STEPS = range(1 << 20)
 def length(value):
     cell = value
     for count in _UNCHECKED_STEPS:
-        if type(cell) is not Pair:
+        if type(cell) is not Pair and type(cell) is not SourcePair:
             if cell is NIL:
                 return count
             break
@@ -181,11 +181,11 @@ def _copy_onto(value, tail):
     """A fresh copy of the proper list ``value`` whose last pair's cdr is ``tail`` (one pass, no Python list)."""
     if value is NIL:
         return tail
-    if type(value) is Pair:  # the unchecked walk first (see _UNCHECKED_STEPS)
+    if type(value) is Pair or type(value) is SourcePair:  # the unchecked walk first (see _UNCHECKED_STEPS)
         head = last = Pair(value.car, NIL)
         cell = value.cdr
         for _ in _UNCHECKED_STEPS:
-            if type(cell) is not Pair:
+            if type(cell) is not Pair and type(cell) is not SourcePair:
                 if cell is NIL:
                     last.cdr = tail
                     return head
@@ -404,7 +404,7 @@ def _association_value(key, alist, kind):
 
 
 def _eqv_association(name: str):
-    """assq or assv (the same here): for a key compared by value, a list of plain pairs walked
+    """assq or assv (the same here): for a key compared by value, a list of pairs walked
     unchecked first (see _UNCHECKED_STEPS), anything else on the checked path."""
 
     def search(key, alist):
@@ -412,12 +412,12 @@ def _eqv_association(name: str):
         if kind in _SIMPLE_KEY_TYPES:
             cell = alist
             for _ in _UNCHECKED_STEPS:
-                if type(cell) is not Pair:
+                if type(cell) is not Pair and type(cell) is not SourcePair:
                     if cell is NIL:
                         return False
                     break
                 entry = cell.car
-                if type(entry) is not Pair:
+                if type(entry) is not Pair and type(entry) is not SourcePair:
                     break
                 candidate = entry.car
                 if candidate is key or (type(candidate) is kind and candidate == key):
