@@ -311,7 +311,7 @@ class Writer:
             key = (text, type_name)
             self.type_tests[key] = self.type_tests.get(key, 0) + 1
             return f"\x00{text}\x01{type_name}\x00"
-        return specialize.guard_test(text, type_name)
+        return f"type({text}) is {type_name}"
 
     def finish_lines(self):
         """The body's text lines and their sites (by index), with the hoisted type tests filled in."""
@@ -335,7 +335,7 @@ class Writer:
             if type(item) is Hoist:
                 for (variable, type_name), flag in flags.items():
                     if variable in item.variables:
-                        texts.append("    " * item.indent + f"{flag} = {specialize.guard_test(variable, type_name)}")
+                        texts.append("    " * item.indent + f"{flag} = type({variable}) is {type_name}")
                 continue
             if type(item) is Nonlocals:
                 if item.function.nonlocals:
@@ -348,7 +348,7 @@ class Writer:
                 parts = text.split("\x00")
                 for index in range(1, len(parts), 2):
                     variable, type_name = parts[index].split("\x01")
-                    parts[index] = flags.get((variable, type_name)) or specialize.guard_test(variable, type_name)
+                    parts[index] = flags.get((variable, type_name)) or f"type({variable}) is {type_name}"
                 text = "".join(parts)
             if site is not None:
                 sites[len(texts)] = site

@@ -25,7 +25,7 @@ import os
 from types import FunctionType, SimpleNamespace
 
 from . import runtime
-from .data import _VALUE_TYPES, NIL, Char, Pair, SourcePair, Symbol, Vector, is_eqv
+from .data import _VALUE_TYPES, NIL, Char, Pair, Symbol, Vector, is_eqv
 from .errors import ErrorObject, SchemeError
 from .source import format_position
 
@@ -41,7 +41,6 @@ _TEMPLATE_GLOBALS = {
     "BUILTIN_INFO": runtime.BUILTIN_INFO,
     "FunctionType": FunctionType,
     "Pair": Pair,
-    "SourcePair": SourcePair,
     "NIL": NIL,
     "Symbol": Symbol,
     "Vector": Vector,
@@ -73,17 +72,6 @@ INLINE_CHECKS: dict = {}
 
 # The operand types an inline guard may name (each is tested as ``type(x) is <name>``).
 GUARD_TYPES = frozenset(("int", "float", "str", "bool", "Vector", "Pair", "Symbol", "Char", "ErrorObject"))
-
-
-def guard_test(text: str, type_name: str) -> str:
-    """The Python test of the guard ``type_name`` on the expression ``text`` (evaluated once or twice).
-
-    ``type(x) is <name>``; a pair read from source text (a SourcePair, as the quoted data
-    of a program is) passes the "Pair" guard too: it is a pair with a position.
-    """
-    if type_name == "Pair":
-        return f"(type({text}) is Pair or type({text}) is SourcePair)"
-    return f"type({text}) is {type_name}"
 
 
 def register_inline(name: Symbol, count: int, function, guard, expression: str, alternative=None,
@@ -177,7 +165,7 @@ class Template:
         cell = self.bind(node.cell, "C")
         builtin = self.bind(node.builtin, "B")
         site = self.bind(node.site, "S")
-        checks = [guard_test(text, type_name)
+        checks = [f"type({text}) is {type_name}"
                   for type_name, text, item in zip(node.guard, operands, node.operands)
                   if type_name is not None and getattr(item, "kind", None) != "constant"]
         check = getattr(node, "check", None)

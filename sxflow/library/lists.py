@@ -69,10 +69,8 @@ def _accessor(path: str):
     # Inlined for two or three steps: attribute reads, each intermediate value tested a Pair first.
     steps = [".car" if letter == "a" else ".cdr" for letter in reversed(path)]
     prefixes = ["{0}" + "".join(steps[:count]) for count in range(1, len(steps))]
-    inline = ({1: (("Pair",), "{0}" + "".join(steps), None,
-                  # (a pair read from source, as quoted data is, passes too: see specialize.guard_test)
-                  " and ".join(f"(type({prefix}) is Pair or type({prefix}) is SourcePair)" for prefix in prefixes))}
-              if len(path) <= 3 else None)
+    inline = {1: (("Pair",), "{0}" + "".join(steps), None,
+                  " and ".join(f"type({prefix}) is Pair" for prefix in prefixes))} if len(path) <= 3 else None
     return builtin(f"c{path}r", types=("pair",), inline=inline)(access)
 
 
