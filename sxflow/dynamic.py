@@ -20,6 +20,20 @@ undoing twice is harmless.
 - **Recursion limit.** Python's recursion limit is process-wide. It is raised to the
   largest limit any active entry needs and put back to its resting value only when the
   last active entry in the process leaves, all under one lock.
+- **Garbage collector.** Scheme code allocates many small objects (pairs), each counted
+  towards Python's youngest-generation threshold (700 by default): a list-building
+  program spent about a quarter of its time in collections. While any entry is active
+  the threshold of generation 0 is raised to ``SCHEME_GC_THRESHOLD`` (never lowered),
+  with the same bookkeeping as the recursion limit; the last entry to leave puts the
+  host's thresholds back, unless the host changed them meanwhile (then its change stays).
+- **Frame room.** CPython 3.11+ keeps Python frames in 16 KB chunks and frees a chunk
+  as soon as the frame at its base returns, so a recursion going up and down across a
+  chunk boundary pays an allocation and a release (mmap/munmap) each time it crosses:
+  measured about 13 microseconds, a third of the time of a 100-deep list recursion, and
+  going 100,000 deep and back paid it for every 16 KB. The outermost entry of a thread
+  runs its code under one frame sized so that CPython gives it a chunk with
+  ``FRAME_ROOM`` bytes free (reserved address space: only the pages frames touch are
+  ever used; where the system refuses to reserve it, the code runs as it would have).
 """
 
 import gc
@@ -45,6 +59,14 @@ _ASSUMED_STACK = 2 * 1024 * 1024  # when the size cannot be known (an unlimited 
 FRAMES_PER_CALL = 2
 # Frames kept free above the entry point for the code that reports the error.
 HEADROOM = 200
+# Generation-0 threshold while Scheme code runs (see "Garbage collector" above): 25,000
+# allocations between young collections instead of 700 (measured on a quicksort of 20,000
+# numbers: 0.23 s -> 0.17 s at 10,000, and its time in collections a quarter of that
+# again at 25,000; larger values gained nothing more).
+SCHEME_GC_THRESHOLD = 25_000
+# Free bytes the outermost entry of a thread starts its frames in (see "Frame room"): about
+# 100,000 nested calls of a small procedure (count 100,000 deep: 31 ms -> 24 ms).
+FRAME_ROOM = 16 * 1024 * 1024
 
 
 class DynamicState:
@@ -97,18 +119,35 @@ def set_recursion_limit(limit: int) -> None:
     sys.setrecursionlimit(limit)
 
 
+def set_gc_threshold(thresholds: tuple) -> None:
+    """``gc.set_threshold``, the one place this module changes it (tests wrap it to inject faults)."""
+    gc.set_threshold(*thresholds)
+
+
+_resting_gc: tuple | None = None  # the collector's thresholds before the first active entry
+_gc_raised_to: tuple | None = None  # the thresholds last set here
+
+
 def _raise_limit(token, need: int) -> None:
-    global _resting_limit, _raised_to
+    global _resting_limit, _raised_to, _resting_gc, _gc_raised_to
     with _limit_lock:
         limit = sys.getrecursionlimit()
-        if not _active and (_raised_to is None or limit != _raised_to):
-            # Nothing is active: the present limit is the resting one, unless it is a
-            # raised value an interrupted restore left behind.
-            _resting_limit = limit
+        if not _active:
+            if _raised_to is None or limit != _raised_to:
+                # Nothing is active: the present limit is the resting one, unless it is a
+                # raised value an interrupted restore left behind.
+                _resting_limit = limit
+            thresholds = gc.get_threshold()
+            if _gc_raised_to is None or thresholds != _gc_raised_to:
+                _resting_gc = thresholds  # the same for the collector's thresholds
         _active[token] = need  # recorded before the limit changes
         if need > limit:
             _raised_to = need
             set_recursion_limit(need)
+        thresholds = gc.get_threshold()
+        if thresholds[0] < SCHEME_GC_THRESHOLD and thresholds == _resting_gc:
+            _gc_raised_to = (SCHEME_GC_THRESHOLD, *thresholds[1:])
+            set_gc_threshold(_gc_raised_to)
 
 
 def _restore_limit(token) -> None:
@@ -126,6 +165,8 @@ def _restore_limit(token) -> None:
                 # thread had raised it): keep the lowest limit that works here.
                 set_recursion_limit(_python_depth() + HEADROOM)
             _raised_to = None
+            if _resting_gc is not None and gc.get_threshold() == _gc_raised_to:
+                set_gc_threshold(_resting_gc)  # unless the host set its own meanwhile
         del _active[token]
 
 
@@ -193,6 +234,13 @@ def run(interpreter, max_depth: int, function, *args):
                 state = DynamicState(interpreter)
             local.state = state
             _raise_limit(entry, _python_depth() + HEADROOM + max_depth * FRAMES_PER_CALL)
+            if entry.previous_entries == 0:
+                try:
+                    return _with_frame_room(function, args)
+                except MemoryError as error:
+                    if error.__traceback__.tb_next is not None:
+                        raise  # the code itself ran out of memory
+                    # The room could not be reserved (its frame was refused): run as usual.
             return function(*args)
         except SchemeError as error:
             if state is not entry.previous_state:
@@ -207,6 +255,27 @@ def run(interpreter, max_depth: int, function, *args):
             except BaseException:
                 _leave(local, entry)  # interrupted while undoing: undoing is idempotent
                 raise
+
+
+def _with_frame_room(function, args):
+    """``function(*args)``, its frames starting in a chunk with ``FRAME_ROOM`` bytes free (see "Frame room")."""
+    return function(*args)
+
+
+def _make_room(code, room: int):
+    """``code`` with a value stack so large that CPython gives its frame a chunk of its own.
+
+    A frame larger than a chunk gets a new chunk of the next power of two in size: a
+    frame of just over ``room`` bytes gets ``2 * room`` with ``room`` free after it. The
+    value stack is never used beyond its first slots, so its pages are never touched.
+    Only CPython keeps frames this way; elsewhere the code is left as it is.
+    """
+    if sys.implementation.name != "cpython" or sys.version_info < (3, 11):
+        return code
+    return code.replace(co_stacksize=code.co_stacksize + room // 8 + 64)
+
+
+_with_frame_room.__code__ = _make_room(_with_frame_room.__code__, FRAME_ROOM)
 
 
 def _leave(local, entry) -> None:
@@ -227,11 +296,14 @@ def runtime_state() -> dict:
     ``active_calls``: entries into Scheme running now in the whole process;
     ``thread_entries``: nested entries in the calling thread, at most ``thread_entry_limit``
     (from the thread's stack size); ``handler_depth``: handlers
-    and guards installed in the calling thread's current state; ``gc_enabled``.
+    and guards installed in the calling thread's current state; ``gc_enabled``;
+    ``gc_threshold``: the collector's thresholds now, and ``resting_gc_threshold``: the
+    ones they go back to when no Scheme code runs.
     """
     with _limit_lock:
         active = len(_active)
         resting = _resting_limit if active else sys.getrecursionlimit()
+        resting_gc = _resting_gc if active else gc.get_threshold()
     return {
         "recursion_limit": sys.getrecursionlimit(),
         "resting_recursion_limit": resting,
@@ -240,4 +312,6 @@ def runtime_state() -> dict:
         "thread_entry_limit": current.entry_limit,
         "handler_depth": current.state.handlers[2],
         "gc_enabled": gc.isenabled(),
+        "gc_threshold": gc.get_threshold(),
+        "resting_gc_threshold": resting_gc,
     }

@@ -72,7 +72,7 @@ from types import FunctionType
 
 from . import runtime
 from . import specialize
-from .data import NIL, UNASSIGNED, Char, Pair, SourcePair, Symbol, Vector, is_eqv, list_to_python, make_list
+from .data import NIL, UNASSIGNED, Char, Pair, SourcePair, Symbol, Vector, _Marker, is_eqv, list_to_python, make_list
 from .macros import Macro, rename, root_of, strip_syntax
 from .runtime import (
     UNBOUND,
@@ -92,6 +92,10 @@ from .errors import SxSyntaxError
 from .promises import Promise
 from .source import format_position
 
+# What an inner named let leaves in the result variable it shares with the loop around it
+# when a tail call continues that outer loop (see Writer.application): never a Scheme value.
+LOOP_AGAIN = _Marker("#<loop again>")
+
 # Compiled factory code per generated source text (compiled once per process).
 _factory_codes: dict[str, object] = {}
 
@@ -110,6 +114,7 @@ runtime.NAMESPACE_HELPERS.update({
     "set_global": set_global,
     "unassigned_variable": unassigned_variable,
     "procedure_failed": procedure_failed,
+    "LOOP_AGAIN": LOOP_AGAIN,
 })
 
 # ``x.__class__ is INTACT_int``: x is an int and INTACT is true (see runtime.INTACT_TYPES). A guard
@@ -230,6 +235,7 @@ class Loop:
         self.name = name  # the Scheme name a tail call continues it by
         self.variables = variables  # Python names of its variables, in order
         self.sink = sink
+        self.continues_outer = False  # a tail call in it continues the loop around it (see application)
 
 
 def factory_code(source: str):
@@ -358,6 +364,7 @@ class Writer:
         self.tail_site_allowed = False  # set while writing a pending tail call tail_free allows
         self.call_refreshes = 0  # places the local would be read again after a call
         self.calls_unplaced = False  # a call was written without the loops around it (see refresh)
+        self.inner_self_loops: list = []  # the self tail call loops of lambdas written inside
 
     # -- names ------------------------------------------------------------------
 
@@ -568,6 +575,7 @@ class Writer:
         returning = ("return",)
         # A self tail call loops in place, unless the procedure takes rest arguments.
         self.self_loop = Loop(None, None, returning)
+        self.self_loop.python_name = "procedure"  # what a self tail call finds in the operator
         for parameter in names + ([rest] if rest is not None else []):
             if type(parameter) is not Symbol:
                 raise Unsupported
@@ -598,7 +606,7 @@ class Writer:
         for variable in self.captured - self.snapshotted:
             for loop in self.variable_loops.get(variable, ()):
                 if loop.repeats:
-                    raise SelfLoopCaptured if loop is self.self_loop else Unsupported
+                    raise SelfLoopCaptured if loop is self.self_loop or loop in self.inner_self_loops else Unsupported
         where = format_position(self.position)
         parameters = ", ".join(variables[:-1] + ["*" + variables[-1]] if rest is not None else variables)
         header = [f"# {self.name} {_comment(where)}",
@@ -1250,10 +1258,17 @@ class Writer:
         outer_function, saved_guards = self.function, self.guards
         self.function, self.guards = Function(outer_function), []
         frame, variables = {}, []
+        returning = ("return",)
+        # A self tail call (an internal define calling itself) loops in place, as in the procedure itself.
+        own = Loop(None, None, returning)
+        own.python_name = function_name
         for parameter in names + ([rest] if rest is not None else []):
-            variable = self.declare(parameter, self.fresh(f"v_{_identifier(parameter.name)}_"), ())
+            variable = self.declare(parameter, self.fresh(f"v_{_identifier(parameter.name)}_"), [own])
             frame[parameter] = variable
             variables.append(variable)
+        if rest is None and self.allow_self_loop:
+            own.variables = variables
+            self.inner_self_loops.append(own)
         text = ", ".join(variables[:-1] + ["*" + variables[-1]] if rest is not None else variables)
         start = (self.lines, len(self.lines))
         self.emit(indent, f"def {function_name}({text}):")
@@ -1263,9 +1278,22 @@ class Writer:
             self.emit(indent + 2, f"{variables[-1]} = make_list({variables[-1]})")
         self.function.prologue = Prologue(indent + 2)
         self.lines.append(self.function.prologue)
-        self.hoist(indent + 2, variables if rest is None else variables[:-1])
-        returning = ("return",)
-        self.body(body_items, scopes + [frame], returning, indent + 2, [Loop(object(), None, returning)])
+        typed = variables if rest is None else variables[:-1]
+        self.hoist(indent + 2, typed)
+        entry = self.lines[-1]
+        self.emit(indent + 2, "while True:")
+        self.hoist(indent + 3, typed)
+        outer_self_loop, self.self_loop = self.self_loop, own
+        self.body(body_items, scopes + [frame], returning, indent + 3, [own])
+        self.self_loop = outer_self_loop
+        turn = self.lines[self.lines.index(entry) + 2]  # the type tests at the top of each turn
+        if own.repeats:
+            # As in procedure(): a parameter no self tail call rebinds is type-tested once, on entry.
+            entry.variables = [variable for variable in entry.variables if variable not in self.rebound]
+            turn.variables = [variable for variable in typed if variable in self.rebound]
+            self.invariant.update(entry.variables)
+        else:
+            turn.variables = []  # no turn comes again: the tests on entry are all (as before)
         self.emit(indent + 1, "except Exception as error:")
         self.emit(indent + 2, "raise procedure_failed(error, SITES)")
         function = self.function
@@ -1502,6 +1530,13 @@ class Writer:
         self.emit(indent, "while True:")
         self.hoist(indent + 1, variables, loops + [loop])
         self.body(body_items, scopes + [inner], loop_sink, indent + 1, loops + [loop])
+        if loop.continues_outer:
+            # Left by a tail call of the loop around (see continue_outer): it goes round again.
+            if sink[0] == "return":
+                self.emit(indent, "continue")
+            else:
+                self.emit(indent, f"if {sink[1]} is LOOP_AGAIN:")
+                self.emit(indent + 1, "continue")
         if sink[0] != "return" and sink[2]:
             self.emit(indent, "break")
 
@@ -1779,6 +1814,8 @@ class Writer:
         # A named let's loop name: only a tail call from inside its own loop, with its arity.
         if type(head) is Symbol and self.local(head, visible) is None and any(head in f for f in visible):
             loop = loops[-1]
+            if loop.name is not head and self.continue_outer(head, items, sink, indent, loops, scopes):
+                return
             if loop.name is not head or len(items) - 1 != len(loop.variables) or loop.sink is not sink:
                 self.misused_loop(head, visible)
             values = self.operands(items[1:], scopes, indent, loops)
@@ -1849,6 +1886,32 @@ class Writer:
         del lines[index]
         return result, entry
 
+    def continue_outer(self, head, items, sink, indent, loops, scopes) -> bool:
+        """A tail call of the named let directly around this one (``(loop ...)`` inside ``(let bit ...)``).
+
+        The inner loop is left with ``break`` after the outer loop's variables are rebound;
+        the statement after the inner ``while`` (written by named_let) continues the outer
+        one. Only where the inner named let is in tail position of the outer one, so that
+        leaving it ends the outer loop's turn: their sinks are the same (one return, or one
+        result variable, which holds LOOP_AGAIN only on this way out). False when not this case.
+        """
+        if len(loops) < 2:
+            return False
+        inner, outer = loops[-1], loops[-2]
+        if outer.name is not head or type(inner.name) is not Symbol or inner.sink is not sink \
+                or outer.variables is None or len(items) - 1 != len(outer.variables):
+            return False
+        if not (inner.sink is outer.sink or (inner.sink[0] == outer.sink[0] == "assign"
+                                             and inner.sink[1] == outer.sink[1] and inner.sink[2] and outer.sink[2])):
+            return False
+        values = self.operands(items[1:], scopes, indent, loops)
+        self.rebind(outer.variables, values, indent)
+        if sink[0] != "return":
+            self.emit(indent, f"{sink[1]} = LOOP_AGAIN")
+        self.emit(indent, "break")
+        inner.continues_outer = True
+        return True
+
     def rebind(self, variables, values, indent) -> None:
         """A loop's variables take their new values at once (one that keeps its value is left alone)."""
         changed = [(variable, value) for variable, value in zip(variables, values) if variable != value]
@@ -1872,13 +1935,13 @@ class Writer:
                 self.tail_free = False  # it may return a pending tail call of something else
             if looping:
                 own.repeats = True
-                if operator_reference[0] == "global":
+                if operator_reference[0] == "global" and own.python_name == "procedure":
                     # Read once on entry instead when the loop makes no call (see finish_lines).
                     if operator not in self.self_checks.operators:
                         self.self_checks.operators.append(operator)
                     self.emit(indent, f"if \x06{operator}\x06 is procedure:", entry)
                 else:
-                    self.emit(indent, f"if {operator} is procedure:", entry)
+                    self.emit(indent, f"if {operator} is {own.python_name}:", entry)
                 self.rebind(own.variables, names, indent + 1)
                 self.emit(indent + 1, "continue")
             # Allowed only after the procedure's own loop test on its own global (else tail_free is off).

@@ -766,6 +766,19 @@ def apply_procedure(procedure, args):
     return complete(result) if type(result) is TailCall else result
 
 
+def takes_one_argument(procedure) -> bool:
+    """Whether ``procedure`` is a compiled Scheme procedure that one argument suits.
+
+    Such a procedure may be called directly, ``procedure(x)`` (then ``complete`` if it
+    returns a TailCall), by a builtin that calls it back many times: its arity is
+    checked here once instead of after each call (see ``apply_procedure``).
+    """
+    if type(procedure) is not FunctionType:
+        return False
+    info = PROCEDURES.get(id(procedure.__code__))
+    return info is not None and (info.required == 1 or (info.rest and info.required == 0))
+
+
 def tail_apply(procedure, args):
     """What a builtin returns to tail-call ``procedure`` (``apply`` does, as R7RS requires)."""
     return TailCall((procedure, tuple(args), None))

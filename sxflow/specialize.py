@@ -20,11 +20,12 @@ import ast
 import builtins
 import itertools
 import linecache
+import math
 import os
 from types import FunctionType, SimpleNamespace
 
 from . import runtime
-from .data import NIL, Char, Pair, Symbol, Vector, is_eqv
+from .data import _VALUE_TYPES, NIL, Char, Pair, Symbol, Vector, is_eqv
 from .errors import ErrorObject, SchemeError
 from .source import format_position
 
@@ -46,6 +47,9 @@ _TEMPLATE_GLOBALS = {
     "Char": Char,
     "ErrorObject": ErrorObject,
     "is_eqv": is_eqv,
+    "EQV_BY_VALUE": _VALUE_TYPES,  # the types eqv? compares by value (data.is_eqv)
+    "CHARACTERS": Char._table,  # the interned characters: a character made before, without a call
+    "math": math,
 }
 
 _factories: dict[str, object] = {}

@@ -15,6 +15,7 @@ import sxflow
 from sxflow import Interpreter, SchemeError, Symbol, runtime_state
 
 COUNT = "(define (count n) (if (= n 0) 0 (+ 1 (count (- n 1)))))"
+RESTING_GC = gc.get_threshold()  # the host's collector thresholds (the test process's)
 
 
 def assert_resting(limit: int) -> None:
@@ -24,6 +25,7 @@ def assert_resting(limit: int) -> None:
     assert state["active_calls"] == 0
     assert state["recursion_limit"] == limit == sys.getrecursionlimit()
     assert state["gc_enabled"]
+    assert state["gc_threshold"] == state["resting_gc_threshold"] == gc.get_threshold() == RESTING_GC
 
 
 def run_threads(targets, timeout=120):
@@ -170,6 +172,129 @@ def test_a_raise_escaping_another_interpreter_is_caught_by_the_callers_guard():
     outer["call-inner"] = lambda: inner.call("fail")
     assert outer.eval("(guard (e ((eq? e 'inner-failure) 'caught)) (guard (e (#f 0)) (call-inner)))") \
         is Symbol("caught")
+
+
+# -- the collector's threshold and the frame room ---------------------------------------
+
+
+def test_the_collector_threshold_is_raised_while_scheme_runs_and_put_back_on_every_exit():
+    from sxflow import dynamic
+
+    limit = sys.getrecursionlimit()
+    interpreter = Interpreter()
+    seen = []
+    interpreter["threshold"] = lambda: seen.append(gc.get_threshold())
+    interpreter["interrupt"] = interrupting
+    assert interpreter.eval("(threshold) 1") == 1
+    assert seen == [(dynamic.SCHEME_GC_THRESHOLD, *RESTING_GC[1:])]
+    assert_resting(limit)
+    with pytest.raises(SchemeError, match="car: expected a pair"):
+        interpreter.eval("(threshold) (car 1)")
+    assert_resting(limit)
+    with pytest.raises(KeyboardInterrupt):
+        interpreter.eval("(threshold) (interrupt)")
+    assert_resting(limit)
+    # Nested entries (Scheme -> Python -> Scheme) keep it raised until the outermost leaves.
+    interpreter.eval("(define (inner) (threshold))")
+    interpreter["call-inner"] = lambda: interpreter.call("inner")
+    seen.clear()
+    interpreter.eval("(call-inner) (threshold)")
+    assert seen == [(dynamic.SCHEME_GC_THRESHOLD, *RESTING_GC[1:])] * 2
+    assert_resting(limit)
+
+
+def test_collector_thresholds_the_host_sets_are_kept():
+    interpreter = Interpreter()
+    seen = []
+    interpreter["threshold"] = lambda: seen.append(gc.get_threshold())
+    interpreter["host-sets"] = lambda: gc.set_threshold(5000, 20, 20)
+    try:
+        interpreter.eval("(host-sets)")  # set while Scheme runs: the host's choice stays
+        assert gc.get_threshold() == (5000, 20, 20)
+        gc.set_threshold(50_000, 10, 10)  # already above Scheme's: left alone
+        interpreter.eval("(threshold)")
+        assert seen == [(50_000, 10, 10)] and gc.get_threshold() == (50_000, 10, 10)
+    finally:
+        gc.set_threshold(*RESTING_GC)
+    assert_resting(sys.getrecursionlimit())
+
+
+def test_an_interrupt_while_the_collector_threshold_is_raised_or_restored_leaves_it_at_rest(monkeypatch):
+    from sxflow import dynamic
+
+    limit = sys.getrecursionlimit()
+    real = dynamic.set_gc_threshold
+    for moment in ("raise", "restore"):
+        interrupted = []
+
+        def set_then_interrupt(thresholds):
+            real(thresholds)
+            if not interrupted and (thresholds == RESTING_GC) == (moment == "restore"):
+                interrupted.append(thresholds)
+                raise KeyboardInterrupt
+
+        monkeypatch.setattr(dynamic, "set_gc_threshold", set_then_interrupt)
+        with pytest.raises(KeyboardInterrupt):
+            Interpreter().eval("(+ 1 2)")
+        monkeypatch.undo()
+        assert interrupted
+        assert_resting(limit)
+        assert Interpreter().eval("(+ 1 2)") == 3
+        assert_resting(limit)
+
+
+def test_only_the_outermost_entry_of_a_thread_runs_under_the_frame_room():
+    from sxflow import dynamic
+
+    def rooms():
+        frame, count = sys._getframe(), 0
+        while frame is not None:
+            count += frame.f_code is dynamic._with_frame_room.__code__
+            frame = frame.f_back
+        return count
+
+    assert dynamic._with_frame_room.__code__.co_stacksize * 8 > dynamic.FRAME_ROOM
+    interpreter = Interpreter()
+    interpreter.eval(COUNT + " (define (rooms-inside) (rooms))")
+    interpreter["rooms"] = rooms
+    interpreter["rooms-nested"] = lambda: interpreter.call("rooms-inside")
+    assert sxflow.to_python(interpreter.eval("(list (rooms) (rooms-nested) (count 100000))")) == [1, 1, 100000]
+    results = []
+    run_threads([lambda: results.append(interpreter.eval("(rooms-nested)"))])
+    assert results == [1]
+
+
+def test_a_frame_room_the_system_refuses_leaves_the_code_running_as_usual(monkeypatch):
+    from sxflow import dynamic
+
+    def refused(function, args):
+        return function(*args)
+
+    # A frame of 16 GB: a chunk of 32 GB, which this machine's kernel refuses (the entry then
+    # runs without the room); where it is granted, it is only reserved, never touched.
+    refused.__code__ = refused.__code__.replace(co_stacksize=2**31 - 1)
+    monkeypatch.setattr(dynamic, "_with_frame_room", refused)
+    interpreter = Interpreter()
+    interpreter.eval(COUNT)
+    assert interpreter.eval("(count 20000)") == 20000
+    assert_resting(sys.getrecursionlimit())
+
+
+def test_a_memory_error_of_the_code_itself_is_not_taken_for_a_refused_room(monkeypatch):
+    from sxflow import dynamic
+
+    calls = []
+
+    def out_of_memory(function, args):
+        calls.append(function)
+        raise MemoryError("the code ran out")
+
+    monkeypatch.setattr(dynamic, "_with_frame_room", out_of_memory)
+    limit = sys.getrecursionlimit()
+    with pytest.raises(MemoryError, match="the code ran out"):
+        Interpreter().eval("(+ 1 2)")
+    assert len(calls) == 1  # not run a second time
+    assert_resting(limit)
 
 
 # -- interrupts, injected at the exact point --------------------------------------------

@@ -160,10 +160,16 @@ def program(draw):
     forms.append("(define (depth t) (if (null? t) 0 (+ 1 (depth (car t)))))")
     forms.append("(define (swap-counter) (let ((a 1) (b 2)) (lambda () (let ((t a)) (set! a b) (set! b (+ t b)) a))))")
     forms.append("(define (odd-raise n) (if (< n 0) (raise 'negative) (* n 2)))")
+    # An internal definition looping by its own tail call; a named let continued from the one inside it.
+    forms.append(f"(define (inner-loop n) (define (step i acc) (if (< i 1) acc (step (- i 1) (+ {step} 0))))"
+                 f" (step n {draw(NUMBER)}))")
+    forms.append("(define (nested-loops n) (let outer ((i n) (acc '())) (if (< i 1) (length acc)"
+                 " (let inner ((j i) (acc acc)) (if (< j 1) (outer (- i 1) acc) (inner (- j 2) (cons j acc)))))))")
     uses = []
     for _ in range(draw(st.integers(2, 5))):
         kind = draw(st.sampled_from(["call", "tail", "named", "deep", "data", "counter", "raise", "guarded",
-                                     "adders", "thunks", "accumulate", "helper", "case", "nest", "swap"]))
+                                     "adders", "thunks", "accumulate", "helper", "case", "nest", "swap",
+                                     "inner-loop", "nested-loops"]))
         argument = draw(expression([], 2, tuple(procedures)))
         if kind == "call":
             uses.append(f"({draw(st.sampled_from(procedures))} {argument} {draw(NUMBER)})")
@@ -193,6 +199,10 @@ def program(draw):
             uses.append(f"(kind '{draw(st.sampled_from(['a', 'y', 'z', 'o']))})")
         elif kind == "nest":
             uses.append(f"(depth (nest {draw(st.integers(0, 400))}))")
+        elif kind == "inner-loop":
+            uses.append(f"(inner-loop {draw(st.integers(0, 300))})")
+        elif kind == "nested-loops":
+            uses.append(f"(nested-loops {draw(st.integers(0, 40))})")
         else:
             uses.append("(let ((s (swap-counter))) (s) (s) (s))")
     forms.append(f"(define first-results (list {' '.join(uses)}))")
@@ -414,6 +424,147 @@ def test_two_and_three_step_accessors_are_inlined_and_fail_as_the_builtins_do(in
         with pytest.raises(SchemeError) as caught:
             interp.eval(call)
         assert str(caught.value).startswith(message), str(caught.value)
+
+
+# Builtins with inline forms guarded by a further condition, and the operands each is
+# tried with: the guard's cases, the fallback's (negative, zero, wrong type, out of range);
+# the last one fails. Then a piece of the inline form, to see it is in the generated code.
+_GUARDED_INLINES = {
+    "quotient": (["17 5", "0 3", "-17 5", "17 -5", "-17 -5", "(expt 10 30) 7", "17.0 5", "7 2.5", "17 0"], "//"),
+    "remainder": (["17 5", "0 3", "-17 5", "17 -5", "-17 -5", "(expt 10 30) 7", "17.0 5", "'a 5"], "%"),
+    "modulo": (["17 5", "-17 5", "17 -5", "-17 -5", "(expt 10 30) -7", "17.0 5", "17 0", "5 'a"], "%"),
+    "positive?": (["3", "0", "-3", "2.5", "-0.0", "1/2", "'a"], "> 0"),
+    "negative?": (["3", "0", "-3", "-2.5", "0.0", "-1/2", '"x"'], "< 0"),
+    "string-length": (['"abc"', '""', "'abc"], "len("),
+    "string-ref": (['"abc" 0', '"abc" 2', '"λx" 0', '"abc" -1', "'abc 0", '"abc" 1.0', '"abc" 3'], "CHARACTERS.get("),
+    "symbol->string": (["'abc", "'|a b|", '"abc"'], ".name"),
+    "char->integer": (["#\\a", "#\\λ", "97"], "ord("),
+    "vector-length": (["(vector 1 2)", "(vector)", "'(1 2)"], "len("),
+    "set-car!": (["(list 1 2) 9", "'(1 2) 9", "5 9", "'() 9"], "'car'"),
+    "set-cdr!": (["(list 1 2) 9", "'(1 2) 9", "(vector 1) 9", "'() 9"], "'cdr'"),
+    **{name: (["0.5", "-0.0", "2.0", "-1.0", "1e300", "+nan.0", "+inf.0", "-inf.0", "1", "1/2", "+i", '"a"'],
+              f"math.{name}(") for name in ("sin", "cos", "tan", "asin", "acos", "atan")},
+}
+
+
+@pytest.mark.parametrize("name", sorted(_GUARDED_INLINES))
+def test_inlined_builtins_agree_with_the_builtin_called_through_apply(interp, name):
+    """Each inline form gives the builtin's value, or the builtin's own error at the call's position."""
+    import linecache
+
+    operand_lists, fragment = _GUARDED_INLINES[name]
+    one, two = f"({name} x)", f"({name} x (car y))"
+    definition = (f"(define (inlined . arguments) (let ((x (car arguments)) (y (cdr arguments)))"
+                  f" (if (null? y) {one} {two})))")
+    interp.eval(definition, filename="g.sx")
+    interp.eval("(define (outcome thunk) (guard (e ((error-object? e) (list 'error (error-object-message e))))"
+                " (thunk)))")
+    procedure = interp["inlined"]
+    assert is_generated(procedure)
+    assert fragment in "".join(linecache.getlines(procedure.procedure.__code__.co_filename))
+    for operands in operand_lists:
+        inlined = write_string(interp.eval(f"(outcome (lambda () (inlined {operands})))"))
+        applied = write_string(interp.eval(f"(outcome (lambda () (apply {name} (list {operands}))))"))
+        assert inlined == applied, (name, operands)
+    failing = operand_lists[-1]
+    one_operand = name in ("positive?", "negative?", "string-length", "symbol->string", "char->integer",
+                           "vector-length", "sin", "cos", "tan", "asin", "acos", "atan")
+    column = definition.index(one if one_operand else two) + 1
+    with pytest.raises(SchemeError) as caught:
+        interp.eval(f"(inlined {failing})")
+    assert str(caught.value).startswith(f"g.sx:1:{column}: {name}: "), str(caught.value)
+    interp.eval(f"(set! {name} (lambda arguments (cons 'redefined arguments)))")
+    assert write_string(interp.eval(f"(inlined {operand_lists[0]})")).startswith("(redefined ")
+
+
+@pytest.mark.parametrize("name", ["eq?", "eqv?"])
+def test_inlined_eq_and_eqv_agree_with_the_builtin(interp, name):
+    import linecache
+
+    interp.eval(f"(define (same? a b) ({name} a b))")
+    assert " in EQV_BY_VALUE" in "".join(linecache.getlines(interp["same?"].procedure.__code__.co_filename))
+    for operands in ["'a 'a", "'a 'b", "1 1", "1 1.0", "2.5 2.5", "#\\a #\\a", "#\\a #\\b", '"x" "x"',
+                     "'() '()", "(list 1) (list 1)", "+nan.0 +nan.0", "(expt 10 30) (expt 10 30)", "1/2 1/2",
+                     "#t #t", "#t 1", "0 #f", "car car", "(string->symbol \"a\") 'a"]:
+        assert interp.eval(f"(same? {operands})") is interp.eval(f"(apply {name} (list {operands}))"), operands
+    interp.eval(f"(set! {name} (lambda (a b) 'redefined))")
+    assert interp.eval("(same? 1 1)") is Symbol("redefined")
+
+
+def test_an_internal_definition_calling_itself_in_tail_position_loops_in_place(interp):
+    import linecache
+
+    interp.eval("(define (count-to n) (define (step i sum) (if (= i n) sum (step (+ i 1) (+ sum 1)))) (step 0 0))",
+                filename="i.sx")
+    procedure = interp["count-to"]
+    assert is_generated(procedure)
+    source = "".join(linecache.getlines(procedure.procedure.__code__.co_filename))
+    assert "if v_step_" in source and " is lambda" in source  # the self call checks the variable, then loops
+    assert interp.eval("(count-to 1000000)") == 1_000_000
+    # A closure keeping a parameter the loop would rebind: each keeps its own (tail calls instead).
+    interp.eval("(define (collect n) (define (go i acc) (if (= i 0) acc (go (- i 1) (cons (lambda () i) acc))))"
+                " (map (lambda (f) (f)) (go n '())))")
+    assert write_string(interp.eval("(collect 3)")) == "(1 2 3)"
+    # The variable assigned in the middle: the next call goes to its new value.
+    interp.eval("(define (swap n) (define (g i) (if (= i 0) 'done (begin (if (= i 5) (set! g (lambda (i)"
+                " (list 'replaced i)))) (g (- i 1))))) (g n))")
+    assert write_string(interp.eval("(swap 10)")) == "(replaced 4)"
+    interp.eval("(define (down n) (define (g) (if (= n 0) 'zero (begin (set! n (- n 1)) (g)))) (g))")
+    assert interp.eval("(down 5)") is Symbol("zero")
+    # Errors after some turns: the same message, position and trace as a tail call gives.
+    interp.eval("(define (walk-off l) (define (walk l n) (if (= n 0) (car l) (walk (cdr l) (- n 1)))) (walk l 5))",
+                filename="w.sx")
+    with pytest.raises(SchemeError) as caught:
+        interp.eval("(walk-off '(1 2))", filename="call.sx")
+    assert str(caught.value).splitlines()[0] == "w.sx:1:67: cdr: expected a pair, got ()"
+    assert str(caught.value).splitlines()[-1] == "  call.sx:1:1: call to walk-off"
+    interp.eval("(define (short n) (define (g i) (if (= i 0) 'done (g))) (g n))", filename="a.sx")
+    with pytest.raises(SchemeError) as caught:
+        interp.eval("(short 3)")
+    assert str(caught.value).startswith("a.sx:1:51: g: expected 1 argument, got 0")
+
+
+@pytest.mark.parametrize("definition, call, expected", [
+    # The outer named let returns the procedure's value, is bound to a variable, or is an effect.
+    ("(define (f n) (let loop ((i 0) (acc '())) (if (= i n) (reverse acc) (let inner ((k 0) (acc acc))"
+     " (if (< k i) (inner (+ k 1) (cons k acc)) (loop (+ i 1) acc))))))", "(f 4)", "(0 0 1 0 1 2)"),
+    ("(define (f n) (let ((r (let loop ((i 0) (s 0)) (if (= i n) s (let bit ((m i) (s s)) (if (> m 0)"
+     " (bit (quotient m 2) (+ s 1)) (loop (+ i 1) s))))))) (list 'bits r)))", "(f 10)", "(bits 25)"),
+    ("(define (f n) (let loop ((i 0)) (if (< i n) (let bit ((m i)) (if (> m 0) (bit (- m 1)) (loop (+ i 1))))))"
+     " 'done)", "(f 5)", "done"),
+    ("(define (f n) (let loop ((i 0)) (if (= i n) i (let bit ((m 0)) (if (< m 1) (bit (+ m 1)) (loop (+ i 1)))))))",
+     "(f 200000)", "200000"),
+])
+def test_a_tail_call_of_the_named_let_around_continues_it_in_place(interp, definition, call, expected):
+    interp.eval(definition)
+    assert is_generated(interp["f"])  # before, such a call left the whole procedure to the nodes
+    assert write_string(interp.eval(call)) == expected
+
+
+def test_continuing_the_named_let_around_keeps_errors_and_the_other_cases(interp):
+    # A failure after some turns: the same message and position as ever.
+    interp.eval("(define (e n) (let loop ((i 0)) (let bit ((m i)) (if (> m 2) (car m)"
+                " (if (> m 0) (bit (- m 1)) (loop (+ i 1)))))))", filename="e.sx")
+    assert is_generated(interp["e"])
+    with pytest.raises(SchemeError) as caught:
+        interp.eval("(e 0)")
+    assert str(caught.value).startswith("e.sx:1:62: car: expected a pair, got 3")
+    # The wrong number of operands: left to the nodes, which say so.
+    interp.eval("(define (w n) (let loop ((i 0)) (let bit ((m i)) (if (> m 0) (bit (- m 1)) (loop)))))", filename="w.sx")
+    with pytest.raises(SchemeError) as caught:
+        interp.eval("(w 0)")
+    assert str(caught.value).startswith("w.sx:1:76: loop: expected 1 argument, got 0")
+    # A closure keeping the outer loop's variable: each keeps its own.
+    interp.eval("(define (c n) (let loop ((i 0) (fs '())) (if (= i n) (map (lambda (f) (f)) fs) (let inner ((k 0))"
+                " (if (< k 1) (inner (+ k 1)) (loop (+ i 1) (cons (lambda () i) fs)))))))")
+    assert write_string(interp.eval("(c 3)")) == "(2 1 0)"
+    # Not in tail position of the outer loop, or two loops out: values as ever.
+    interp.eval("(define (p n) (let loop ((i 0) (t 0)) (if (= i n) t (loop (+ i 1) (+ t (let inner ((k i) (s 0))"
+                " (if (= k 0) s (inner (- k 1) (+ s k)))))))))")
+    assert interp.eval("(p 5)") == 20
+    interp.eval("(define (t3 n) (let a ((i 0)) (if (= i n) i (let b ((j 0)) (let c ((k 0))"
+                " (if (< k 1) (c (+ k 1)) (a (+ i 1))))))))")
+    assert interp.eval("(t3 3)") == 3
 
 
 def test_vector_ref_and_set_are_inlined_with_bounds_checks(interp):

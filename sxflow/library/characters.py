@@ -18,7 +18,7 @@ def is_char(value):
     return type(value) is Char
 
 
-@builtin("char->integer", types=("char",))
+@builtin("char->integer", types=("char",), inline={1: (("Char",), "ord({0}.char)")})
 def char_to_integer(character):
     return ord(character.char)
 

@@ -7,9 +7,12 @@ from .registry import builtin
 
 
 # eq? compares symbols, numbers, characters, booleans and strings by value (strings are
-# immutable values here), and everything else by identity. Symbols are interned, so two
-# different symbol objects are never eq?: the inline form answers without a call for them.
-_EQV_INLINE = "{0} is {1} or (type({0}) is not Symbol and is_eqv({0}, {1}))"
+# immutable values here), and everything else by identity. The inline form is data.is_eqv
+# written out (no call): identity, or the same type among those compared by value
+# (EQV_BY_VALUE) and equal values. Symbols, interned, are decided by identity at once (the
+# common dispatch on a quoted symbol pays one more test when it fails).
+_EQV_INLINE = ("{0} is {1} or (type({0}) is not Symbol and type({0}) is type({1})"
+               " and type({0}) in EQV_BY_VALUE and {0} == {1})")
 # Values equal? (like eqv?) compares by identity alone: interned symbols and characters, #t, #f.
 _IDENTITY_TYPES = frozenset((Symbol, Char, bool))
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from ..data import NIL, Char, MultipleValues, Pair, Symbol, Vector, is_equal, is_eqv, list_spine, list_to_python, make_list
+from types import FunctionType
+
+from ..data import NIL, Char, MultipleValues, Pair, SourcePair, Symbol, Vector, is_equal, is_eqv, list_spine, list_to_python, make_list
 from ..limits import build_list, check_allocation
-from ..runtime import apply_procedure, fault, is_procedure
+from ..procedure_table import PROCEDURES
+from ..runtime import TailCall, apply_procedure, complete, fault, is_procedure, takes_one_argument
 from .registry import builtin
 
 
@@ -79,12 +82,13 @@ for _path in [a + b for a in "ad" for b in "ad"] + [a + b + c for a in "ad" for 
 cadr = _accessor("ad")
 
 
-@builtin("set-car!", types=("pair", "any"))
+# setattr answers None, the unspecified value, as these do.
+@builtin("set-car!", types=("pair", "any"), inline={2: (("Pair", None), "setattr({0}, 'car', {1})")})
 def set_car(pair, value):
     pair.car = value
 
 
-@builtin("set-cdr!", types=("pair", "any"))
+@builtin("set-cdr!", types=("pair", "any"), inline={2: (("Pair", None), "setattr({0}, 'cdr', {1})")})
 def set_cdr(pair, value):
     pair.cdr = value
 
@@ -135,8 +139,27 @@ def is_list(value):
             return False
 
 
+# The common case of the walkers below, a proper list (of pairs made at run time, or read
+# from source as quoted data is), is walked first without a cycle check, at most this many
+# pairs (a bound, so a cycle cannot loop for ever): that costs a third less per pair. A
+# walk that meets anything else (a dotted end, a pair of a subclass, a list this long, a
+# cycle) starts again on the careful path, which has Brent's cycle check and says what is wrong.
+_UNCHECKED_STEPS = range(1 << 20)
+
+
 @builtin("length", types=("list",))
 def length(value):
+    cell = value
+    for count in _UNCHECKED_STEPS:
+        if type(cell) is not Pair and type(cell) is not SourcePair:
+            if cell is NIL:
+                return count
+            break
+        cell = cell.cdr
+    return _length_checked(value)
+
+
+def _length_checked(value):
     # Counts without collecting the elements; Brent's cycle check as in data.list_spine
     # (the tortoise jumps to the hare whenever the count reaches a power of two).
     count, tortoise, power = 0, value, 1
@@ -154,6 +177,23 @@ def length(value):
 
 def _copy_onto(value, tail):
     """A fresh copy of the proper list ``value`` whose last pair's cdr is ``tail`` (one pass, no Python list)."""
+    if value is NIL:
+        return tail
+    if type(value) is Pair or type(value) is SourcePair:  # the unchecked walk first (see _UNCHECKED_STEPS)
+        head = last = Pair(value.car, NIL)
+        cell = value.cdr
+        for _ in _UNCHECKED_STEPS:
+            if type(cell) is not Pair and type(cell) is not SourcePair:
+                if cell is NIL:
+                    last.cdr = tail
+                    return head
+                break
+            last.cdr = last = Pair(cell.car, NIL)
+            cell = cell.cdr
+    return _copy_onto_checked(value, tail)
+
+
+def _copy_onto_checked(value, tail):
     if value is NIL:
         return tail
     if not isinstance(value, Pair):
@@ -361,14 +401,34 @@ def _association_value(key, alist, kind):
     return False
 
 
-@builtin("assq", types=("any", "list"))
-def assq(key, alist):
-    return _association_search(key, alist, is_eqv)
+def _eqv_association(name: str):
+    """assq or assv (the same here): for a key compared by value, a list of pairs walked
+    unchecked first (see _UNCHECKED_STEPS), anything else on the checked path."""
+
+    def search(key, alist):
+        kind = type(key)
+        if kind in _SIMPLE_KEY_TYPES:
+            cell = alist
+            for _ in _UNCHECKED_STEPS:
+                if type(cell) is not Pair and type(cell) is not SourcePair:
+                    if cell is NIL:
+                        return False
+                    break
+                entry = cell.car
+                if type(entry) is not Pair and type(entry) is not SourcePair:
+                    break
+                candidate = entry.car
+                if candidate is key or (type(candidate) is kind and candidate == key):
+                    return entry
+                cell = cell.cdr
+        return _association_search(key, alist, is_eqv)
+
+    search.__name__ = search.__qualname__ = name
+    return builtin(name, types=("any", "list"))(search)
 
 
-@builtin("assv", types=("any", "list"))
-def assv(key, alist):
-    return _association_search(key, alist, is_eqv)
+assq = _eqv_association("assq")
+assv = _eqv_association("assv")
 
 
 @builtin("assoc", types=("any", "list", "procedure"))
@@ -408,6 +468,33 @@ def _columns(lists):
 
 @builtin("map", types=("procedure", "list"), rest="list")
 def map_(procedure, first, *rest):
+    if not rest and type(procedure) is FunctionType:
+        info = PROCEDURES.get(id(procedure.__code__))
+        if info is not None and (info.required == 1 or (info.rest and info.required == 0)):
+            # A compiled procedure one argument suits (as runtime.takes_one_argument says),
+            # called directly: the common (map f list). The list is checked whole first, as
+            # elements() does (Brent's cycle check, as in data.list_spine), before any call.
+            items = []
+            append = items.append
+            cell = tortoise = first
+            steps, power = 0, 1
+            while isinstance(cell, Pair):
+                append(cell.car)
+                cell = cell.cdr
+                if cell is tortoise:
+                    raise _circular()
+                steps += 1
+                if steps == power:
+                    tortoise, steps, power = cell, 0, power * 2
+            if cell is not NIL:
+                raise ListTypeError("expected a proper list")
+            head = last = Pair(None, NIL)
+            for item in items:
+                result = procedure(item)
+                if type(result) is TailCall:
+                    result = complete(result)
+                last.cdr = last = Pair(result, NIL)
+            return head.cdr
     if not is_procedure(procedure):
         raise ListTypeError("expected a procedure")  # explained from the declared types
     if not rest:
@@ -422,10 +509,16 @@ def for_each(procedure, first, *rest):
     if not is_procedure(procedure):
         raise ListTypeError("expected a procedure")  # explained from the declared types
     if not rest:
+        direct = takes_one_argument(procedure)  # then called directly, as map does
         value = first
         tortoise, steps, power = value, 0, 1
         while isinstance(value, Pair):
-            apply_procedure(procedure, (value.car,))
+            if direct:
+                result = procedure(value.car)
+                if type(result) is TailCall:
+                    complete(result)
+            else:
+                apply_procedure(procedure, (value.car,))
             value = value.cdr
             if value is tortoise:
                 raise _circular()

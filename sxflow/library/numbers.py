@@ -106,6 +106,13 @@ def multiply(*numbers):
                 return left * right
             except OverflowError:
                 return _overflowed(lambda left, right: left * right, numbers)
+        if (type(left) is float and type(right) is Fraction) or (type(left) is Fraction and type(right) is float):
+            # (* 3. 1/40): what Python's Fraction does with a float (both made floats, then
+            # multiplied), without its abstract-base-class checks on the way.
+            try:
+                return float(left) * float(right)
+            except OverflowError:
+                return _overflowed(lambda left, right: left * right, numbers)
     product = 1
     try:
         for number in numbers:
@@ -224,7 +231,10 @@ def _integer_result(value, *inputs):
     return float(value) if any(type(item) is float for item in inputs) else int(value)
 
 
-@builtin("quotient", "truncate-quotient", types=("integer", "integer"))
+# Inlined for two exact integers, the dividend not negative and the divisor positive:
+# there truncating, flooring and Python's // and % all agree.
+@builtin("quotient", "truncate-quotient", types=("integer", "integer"),
+         inline={2: (("int", "int"), "{0} // {1}", None, "0 <= {0} and 0 < {1}")})
 def quotient(left, right):
     if type(left) is int and type(right) is int and right:
         if left >= 0 and right > 0:
@@ -238,7 +248,8 @@ def quotient(left, right):
     return _integer_result(result, left, right)
 
 
-@builtin("remainder", "truncate-remainder", types=("integer", "integer"))
+@builtin("remainder", "truncate-remainder", types=("integer", "integer"),
+         inline={2: (("int", "int"), "{0} % {1}", None, "0 <= {0} and 0 < {1}")})
 def remainder(left, right):
     if type(left) is int and type(right) is int and right:
         if left >= 0 and right > 0:
@@ -252,7 +263,8 @@ def remainder(left, right):
     return _integer_result(result, left, right)
 
 
-@builtin("modulo", "floor-remainder", types=("integer", "integer"))
+@builtin("modulo", "floor-remainder", types=("integer", "integer"),
+         inline={2: (("int", "int"), "{0} % {1}", None, "{1} != 0")})
 def modulo(left, right):
     if type(left) is int and type(right) is int and right:
         return left % right  # Python's % takes the divisor's sign, as modulo does
@@ -469,12 +481,16 @@ for _name, _function, _complex_function in (("sin", math.sin, cmath.sin), ("cos"
             return _real_or_complex(function, complex_function, number)
 
         trigonometric.__name__ = name
-        return builtin(name, types=("number",))(trigonometric)
+        # Inlined for a finite float (math's own function is then the answer: asin and acos
+        # also need the argument within [-1, 1]; outside, or infinite, it is complex or nan).
+        check = "-1.0 <= {0} <= 1.0" if name in ("asin", "acos") else "{0} - {0} == 0.0"
+        inline = {1: (("float",), f"math.{name}({{0}})", None, check)}
+        return builtin(name, types=("number",), inline=inline)(trigonometric)
 
     _make()
 
 
-@builtin("atan", types=("real", "real"))
+@builtin("atan", types=("real", "real"), inline={1: (("float",), "math.atan({0})")})
 def arctangent(y, x=None):
     if x is None:
         return _real_or_complex(math.atan, cmath.atan, y)
@@ -599,14 +615,14 @@ def is_zero(number):
     return _number(number) == 0
 
 
-@builtin("positive?", types=("real",))
+@builtin("positive?", types=("real",), inline={1: (("int",), "{0} > 0", ("float",))})
 def is_positive(number):
     if type(number) in _INT_FLOAT:
         return number > 0
     return _number(number) > 0
 
 
-@builtin("negative?", types=("real",))
+@builtin("negative?", types=("real",), inline={1: (("int",), "{0} < 0", ("float",))})
 def is_negative(number):
     if type(number) in _INT_FLOAT:
         return number < 0

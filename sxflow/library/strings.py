@@ -71,12 +71,13 @@ def string(*characters):
     return _characters_to_text("string", characters)
 
 
-@builtin("string-length", types=("string",))
+@builtin("string-length", types=("string",), inline={1: (("str",), "len({0})")})
 def string_length(text):
     return len(_string(text))
 
 
-@builtin("string-ref", types=("string", "index"))
+@builtin("string-ref", types=("string", "index"),
+         inline={2: (("str", "int"), "(CHARACTERS.get({0}[{1}]) or Char({0}[{1}]))", None, "0 <= {1} < len({0})")})
 def string_ref(text, index):
     if type(text) is str and type(index) is int and 0 <= index < len(text):
         return Char(text[index])
@@ -209,7 +210,7 @@ def string_to_symbol(text):
     return Symbol(_string(text))
 
 
-@builtin("symbol->string", types=("symbol",))
+@builtin("symbol->string", types=("symbol",), inline={1: (("Symbol",), "{0}.name")})
 def symbol_to_string(symbol):
     if type(symbol) is not Symbol:
         raise StringTypeError("expected a symbol")

@@ -37,7 +37,7 @@ def vector(*items):
     return Vector(items)
 
 
-@builtin("vector-length", types=("vector",))
+@builtin("vector-length", types=("vector",), inline={1: (("Vector",), "len({0})")})
 def vector_length(value):
     if type(value) is Vector:  # the common case first, without a helper call
         return len(value)
