@@ -27,7 +27,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from .library import registry
 from .runtime import DEFERRED_BUILTINS, STANDARD_ENVIRONMENTS
 
 _lock = threading.RLock()
@@ -88,6 +87,18 @@ def subsystem(name: str):
     return load()
 
 
+def syntax_rules():
+    """sxflow.syntax_rules (the syntax-rules matcher and expander), imported on the first macro definition."""
+    import sxflow.syntax_rules
+    return sxflow.syntax_rules
+
+
+def reader_passes():
+    """sxflow.reader_passes (block comments, #!fold-case, deep nesting, syntax errors), imported when first needed."""
+    import sxflow.reader_passes
+    return sxflow.reader_passes
+
+
 def flow_module():
     """sxflow.flow (the flow library's Python face and load_flow)."""
     return _flow()
@@ -99,6 +110,34 @@ def load_flow_extensions() -> None:
 
 
 # -- library modules whose procedures wait for a first use -------------------------------
+
+
+def _strings():
+    import sxflow.library.strings  # noqa: F401
+
+
+def _characters():
+    import sxflow.library.characters  # noqa: F401
+
+
+def _vectors():
+    import sxflow.library.vectors  # noqa: F401
+
+
+def _bytevectors():
+    import sxflow.library.bytevectors  # noqa: F401
+
+
+def _binary_ports():
+    import sxflow.library.binary_ports  # noqa: F401
+
+
+def _ports():
+    import sxflow.library.ports  # noqa: F401
+
+
+def _output():
+    import sxflow.library.output  # noqa: F401
 
 
 def _hashtables():
@@ -129,27 +168,64 @@ def _flow_load():
     import sxflow.flow  # noqa: F401  (flow-load!)
 
 
-# module -> (importer, the Scheme names it registers). Rarely used procedures of modules
-# nothing else at start-up needs; a module imported by another one at start-up (ports by
-# output, say), or defining special forms (records, parameters), cannot wait.
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(text.split())  # one string per module: cheaper to compile than a tuple of strings
+
+
+# module -> (importer, the Scheme names it registers): the modules of builtins that neither
+# the compiler nor the core library imports. One defining special forms (records,
+# parameters...) cannot wait: the compiler looks forms up in its table, not by global.
+# Importing a module imports the modules it needs (ports: binary_ports, bytevectors);
+# their names are installed on their own first use.
 BUILTIN_MODULES: dict[str, tuple[Callable[[], None], tuple[str, ...]]] = {
-    "sxflow.library.hashtables": (_hashtables, (
-        "make-hash-table", "hash-table?", "hash-table-set!", "hash-table-ref", "hash-table-ref/default",
-        "hash-table-delete!", "hash-table-contains?", "hash-table-exists?", "hash-table-count", "hash-table-size",
-        "hash-table-keys", "hash-table-values", "hash-table->alist", "alist->hash-table", "hash-table-update!",
-        "hash-table-update!/default", "hash-table-walk", "hash-table-fold", "hash-table-copy", "hash-table-clear!")),
-    "sxflow.library.plaindata": (_plaindata, ("plain-data?", "plain-data-copy")),
-    "sxflow.library.storefile": (_storefile, (
-        "flow-store-file-open", "flow-store-file-table", "flow-store-file-put!", "flow-store-file-delete!",
-        "flow-store-file-clear!", "flow-store-file-import!", "flow-store-file-close!", "flow-store-file-path")),
-    "sxflow.library.storetable": (_storetable, ("flow-store-table-export", "flow-store-table-import")),
-    "sxflow.library.complex_numbers": (_complex_numbers, (
-        "make-rectangular", "make-polar", "real-part", "imag-part", "magnitude", "angle")),
-    "sxflow.library.files": (_files, (
-        "open-input-file", "open-output-file", "open-binary-input-file", "open-binary-output-file",
-        "call-with-input-file", "call-with-output-file", "with-input-from-file", "with-output-to-file",
-        "file-exists?", "delete-file", "load")),
-    "sxflow.flow": (_flow_load, ("flow-load!",)),
+    "sxflow.library.strings": (_strings, _names(
+        "string? make-string string string-length string-ref substring string-copy string-append "
+        "string-null? string-set! string-fill! string-copy! string=? string-ci=? string<? string-ci<? "
+        "string>? string-ci>? string<=? string-ci<=? string>=? string-ci>=? string-upcase string-downcase "
+        "string-foldcase string->list list->string string->vector vector->string string->symbol "
+        "symbol->string symbol? symbol=? string-for-each string-map string-index string-contains "
+        "string-prefix? string-suffix? string-join string-split")),
+    "sxflow.library.characters": (_characters, _names(
+        "char? char->integer integer->char char=? char-ci=? char<? char-ci<? char>? char-ci>? char<=? "
+        "char-ci<=? char>=? char-ci>=? char-alphabetic? char-numeric? char-whitespace? char-upper-case? "
+        "char-lower-case? digit-value char-upcase char-downcase char-foldcase")),
+    "sxflow.library.vectors": (_vectors, _names(
+        "vector? make-vector vector vector-length vector-ref vector-set! vector->list list->vector "
+        "vector-fill! vector-copy vector-copy! vector-append vector-map vector-for-each")),
+    "sxflow.library.bytevectors": (_bytevectors, _names(
+        "bytevector? make-bytevector bytevector bytevector-length bytevector-u8-ref bytevector-u8-set! "
+        "bytevector-copy bytevector-copy! bytevector-append utf8->string string->utf8")),
+    "sxflow.library.binary_ports": (_binary_ports, _names(
+        "open-input-bytevector open-output-bytevector get-output-bytevector read-u8 peek-u8 u8-ready? "
+        "read-bytevector read-bytevector! write-u8 write-bytevector")),
+    "sxflow.library.ports": (_ports, _names(
+        "open-input-string read-char peek-char read-line read-string read char-ready? current-input-port "
+        "eof-object eof-object? input-port? output-port? port? textual-port? binary-port? input-port-open? "
+        "output-port-open? close-port close-input-port close-output-port call-with-port")),
+    "sxflow.library.output": (_output, _names(
+        "current-error-port open-output-string get-output-string call-with-output-string display write "
+        "write-simple write-shared newline write-string write-char flush-output-port current-output-port "
+        "with-output-to-string")),
+    "sxflow.library.hashtables": (_hashtables, _names(
+        "make-hash-table hash-table? hash-table-set! hash-table-ref hash-table-ref/default "
+        "hash-table-delete! hash-table-contains? hash-table-exists? hash-table-count hash-table-size "
+        "hash-table-keys hash-table-values hash-table->alist alist->hash-table hash-table-update! "
+        "hash-table-update!/default hash-table-walk hash-table-fold hash-table-copy hash-table-clear!")),
+    "sxflow.library.plaindata": (_plaindata, _names(
+        "plain-data? plain-data-copy")),
+    "sxflow.library.storefile": (_storefile, _names(
+        "flow-store-file-open flow-store-file-table flow-store-file-put! flow-store-file-delete! "
+        "flow-store-file-clear! flow-store-file-import! flow-store-file-close! flow-store-file-path")),
+    "sxflow.library.storetable": (_storetable, _names(
+        "flow-store-table-export flow-store-table-import")),
+    "sxflow.library.complex_numbers": (_complex_numbers, _names(
+        "make-rectangular make-polar real-part imag-part magnitude angle")),
+    "sxflow.library.files": (_files, _names(
+        "open-input-file open-output-file open-binary-input-file open-binary-output-file "
+        "call-with-input-file call-with-output-file with-input-from-file with-output-to-file file-exists? "
+        "delete-file load")),
+    "sxflow.flow": (_flow_load, _names(
+        "flow-load!")),
 }
 
 
@@ -165,6 +241,8 @@ def load_builtin_module(module: str) -> None:
             return
         _started.add(module)
         importer()
+        from sxflow.library import registry  # imported by then: the library imports it first
+
         for environment, interpreter in list(STANDARD_ENVIRONMENTS.items()):
             registry.install(environment, interpreter, names)
         for name in names:
@@ -175,7 +253,7 @@ def _loader(module: str) -> Callable[[], None]:
     return lambda: load_builtin_module(module)
 
 
-for _module, (_importer, _names) in BUILTIN_MODULES.items():
+for _module, (_importer, _module_names) in BUILTIN_MODULES.items():
     _load = _loader(_module)
-    for _name in _names:
+    for _name in _module_names:
         DEFERRED_BUILTINS.setdefault(_name, _load)
