@@ -55,6 +55,31 @@ def _fed():
     return sxflow.fed
 
 
+def _fed_server():
+    import sxflow.fed.server
+    return sxflow.fed.server
+
+
+def _fed_client():
+    import sxflow.fed.client
+    return sxflow.fed.client
+
+
+def _fed_command():
+    import sxflow.fed.command
+    return sxflow.fed.command
+
+
+def _check():
+    import sxflow.check
+    return sxflow.check
+
+
+def _repl():
+    import sxflow.repl
+    return sxflow.repl
+
+
 def _ray():
     import sxflow.ray
     return sxflow.ray
@@ -77,6 +102,21 @@ SUBSYSTEMS: dict[str, Callable[[], object]] = {
     "storedb": _storedb,
     "codec": _codec,
 }
+
+
+def fed_server():
+    """sxflow.fed.server (the HTTP server: uvicorn's app, sockets, logging), for sxflow.fed.serve."""
+    return _fed_server()
+
+
+def fed_client():
+    """sxflow.fed.client (the HTTP transport), for the first connection to an HTTP peer."""
+    return _fed_client()
+
+
+def command_module(name: str):
+    """A module only one subcommand of the command line needs: "check", "repl", "serve" (fed.command) or "ray"."""
+    return {"check": _check, "repl": _repl, "serve": _fed_command, "ray": _ray}[name]()
 
 
 def subsystem(name: str):

@@ -245,3 +245,14 @@ def test_cold_start_leaves_deferred_modules_unimported():
     output = subprocess.run([sys.executable, "-c", code], cwd=PACKAGE.parent, capture_output=True, text=True,
                             check=True, timeout=120).stdout
     assert output.strip() == "[]", output
+
+
+def test_the_command_line_loads_only_what_its_command_needs():
+    """`sxflow -e` (with and without the flow library) leaves the server, the HTTP client, check and repl alone."""
+    unloaded = ["sxflow.fed.server", "sxflow.fed.client", "sxflow.fed.command", "sxflow.check", "sxflow.repl"]
+    for options, also in ((["--no-flow"], ["sxflow.flow", "sxflow.ray", "sxflow.fed"]), ([], [])):
+        code = ("import sys, sxflow.cli; status = sxflow.cli.main([*%r, '-e', '(+ 1 2)']); "
+                "print(status, sorted(set(%r) & set(sys.modules)))" % (options, unloaded + also))
+        output = subprocess.run([sys.executable, "-c", code], cwd=PACKAGE.parent, capture_output=True, text=True,
+                                check=True, timeout=120).stdout
+        assert output.strip().splitlines()[-1] == "0 []", (options, output)
