@@ -27,6 +27,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from .data import Symbol
 from .runtime import DEFERRED_BUILTINS, STANDARD_ENVIRONMENTS
 
 _lock = threading.RLock()
@@ -204,6 +205,14 @@ def _files():
     import sxflow.library.files  # noqa: F401
 
 
+def _records():
+    import sxflow.library.records  # noqa: F401
+
+
+def _libraries():
+    import sxflow.library.libraries  # noqa: F401
+
+
 def _flow_load():
     import sxflow.flow  # noqa: F401  (flow-load!)
 
@@ -264,6 +273,8 @@ BUILTIN_MODULES: dict[str, tuple[Callable[[], None], tuple[str, ...]]] = {
         "open-input-file open-output-file open-binary-input-file open-binary-output-file "
         "call-with-input-file call-with-output-file with-input-from-file with-output-to-file file-exists? "
         "delete-file load")),
+    "sxflow.library.libraries": (_libraries, _names(
+        "environment scheme-report-environment null-environment features")),
     "sxflow.flow": (_flow_load, _names(
         "flow-load!")),
 }
@@ -297,3 +308,38 @@ for _module, (_importer, _module_names) in BUILTIN_MODULES.items():
     _load = _loader(_module)
     for _name in _module_names:
         DEFERRED_BUILTINS.setdefault(_name, _load)
+
+
+# -- special forms whose module waits for a first use -------------------------------------
+# module -> (importer, {form name: whether its handler has a ``rewrite``}). The compiler
+# looks a form up in its SPECIAL_FORMS table, not as a global, so the table holds a
+# placeholder until the module's own ``@special_form`` replaces it. The compiler asks a
+# definition form for ``rewrite`` while scanning a body, before calling it: the
+# placeholder has one exactly when the real handler does (tests/test_deferred.py checks).
+FORM_MODULES: dict[str, tuple[Callable[[], None], dict[str, bool]]] = {
+    "sxflow.library.records": (_records, {"define-record-type": True}),
+    "sxflow.library.libraries": (_libraries, {"import": False}),
+}
+
+
+def install_form_placeholders(special_forms: dict) -> None:
+    """Put a placeholder in the compiler's ``special_forms`` for each form of FORM_MODULES (sxflow.library does)."""
+    for module, (importer, forms) in FORM_MODULES.items():
+        for name, rewrites in forms.items():
+            special_forms.setdefault(Symbol(name), _placeholder(special_forms, importer, name, rewrites))
+
+
+def _placeholder(special_forms: dict, importer: Callable[[], None], name: str, rewrites: bool):
+    symbol = Symbol(name)
+
+    def real():
+        importer()  # its @special_form puts the real handler in the table, in place of this one
+        return special_forms[symbol]
+
+    def handler(compiler, form, scope, tail, position):
+        return real()(compiler, form, scope, tail, position)
+
+    handler.shape = f"({name} ...)"  # never shown: the real handler checks the form
+    if rewrites:
+        handler.rewrite = lambda compiler, form, scope, position: real().rewrite(compiler, form, scope, position)
+    return handler

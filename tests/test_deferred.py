@@ -160,3 +160,44 @@ def test_the_package_reaches_its_subsystems_on_first_use():
 def test_an_unknown_subsystem_is_an_attribute_error():
     with pytest.raises(AttributeError):
         deferred.subsystem("nothing")
+
+
+def test_a_form_placeholder_rewrites_exactly_when_its_real_handler_does():
+    from sxflow.compiler import SPECIAL_FORMS
+    from sxflow.data import Symbol
+
+    for module, (importer, forms) in deferred.FORM_MODULES.items():
+        importer()
+        for name, rewrites in forms.items():
+            handler = SPECIAL_FORMS[Symbol(name)]
+            assert handler.__module__ == module, name  # the real handler replaced the placeholder
+            assert (getattr(handler, "rewrite", None) is not None) is rewrites, name
+
+
+def test_deferred_special_forms_work_on_first_use_anywhere():
+    output = run_fresh(r"""
+        import sys, sxflow
+        interp = sxflow.Interpreter()
+        assert "sxflow.library.records" not in sys.modules and "sxflow.library.libraries" not in sys.modules
+        # First met inside a body, where the compiler asks the form to rewrite itself into definitions.
+        assert interp.eval("(define (f) (define-record-type p (make-p a) p? (a p-a)) (p-a (make-p 5))) (f)") == 5
+        assert interp.eval("(import (scheme base) (prefix (scheme char) c:)) (c:char-upcase #\\a)") == sxflow.Char("A")
+        print("ok")
+    """)
+    assert output.strip() == "ok"
+
+
+def test_a_malformed_deferred_form_gets_its_own_message():
+    code = """
+        import sxflow
+        for text in ("(define-record-type)", "(define (g) (import (scheme base)))"):
+            try:
+                sxflow.Interpreter().eval(text)
+            except sxflow.SxSyntaxError as error:
+                print(str(error).splitlines()[0])
+    """
+    fresh = run_fresh(code)
+    assert "bad syntax; expected (define-record-type <name>" in fresh
+    assert "import: only at the top level of a program" in fresh
+    loaded_first = "import sxflow\nsxflow.Interpreter().eval('(define-record-type a (b) c?) (import (scheme base))')\n"
+    assert run_fresh(loaded_first + textwrap.dedent(code)) == fresh  # as when the modules were loaded
