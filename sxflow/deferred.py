@@ -2,10 +2,10 @@
 
 A cold start (``import sxflow``, ``Interpreter()``, a first ``eval``) imports only what
 evaluation needs: every module imported costs its compilation when there is no bytecode
-(a checkout under ``PYTHONDONTWRITEBYTECODE``), and its stdlib imports. Two tables say
-what waits, each entry a function holding a plain import statement (so the import rules
-of tests/test_imports.py see every edge, and this is the only module whose functions may
-import sxflow modules):
+(a checkout under ``PYTHONDONTWRITEBYTECODE``), and its stdlib imports. What waits is
+said here, each loader a function holding a plain ``import sxflow.x`` statement (so the
+import rules of tests/test_imports.py see every edge; this is the only module whose
+functions may import sxflow modules):
 
 - ``SUBSYSTEMS``: modules reached as attributes of the package (``sxflow.fed.serve(...)``,
   ``sxflow.flow.Flow``): ``sxflow.__getattr__`` (PEP 562) imports them when asked.
@@ -20,8 +20,13 @@ import sxflow modules):
   then ``Environment.bound_names`` (hence ``keys()``, ``sxflow check``, "did you mean")
   lists the names. tests/test_deferred.py checks the names against what each module
   registers.
+- ``FORM_MODULES``: modules of special forms, a placeholder standing in the compiler's
+  table until the form is first compiled.
+- Single loaders for what one code path needs: the syntax-rules engine
+  (``macros.parse_syntax_rules``), the reader's rare paths, the HTTP server and client of
+  the federation, the flow library's extensions (``flow.load_flow``), and the command
+  line's subcommands (``cli``).
 """
-
 from __future__ import annotations
 
 import threading
