@@ -6,10 +6,9 @@ from .printer import display_string, write_shared_string, write_string
 from .reader import read, read_all
 from .runtime import Environment, to_python, to_scheme
 from .interpreter import Interpreter
-from .fed import procedures as _fed_procedures  # registers the fed-* procedures with the flow library
-from . import ray as _ray  # registers ray-connect! with the flow library
 from .dynamic import runtime_state
 from .library.system import SchemeExit
+from . import deferred as _deferred
 
 __version__ = "0.1.0"
 
@@ -36,3 +35,8 @@ __all__ = [
     "write_shared_string",
     "write_string",
 ]
+
+
+def __getattr__(name: str):
+    """``sxflow.fed``, ``sxflow.flow``, ``sxflow.ray``...: subsystems a start-up does not load, imported when first reached (PEP 562)."""
+    return _deferred.subsystem(name)

@@ -13,17 +13,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import __version__
-from .check import check_files
+from . import __version__, deferred
 from .data import Symbol, list_to_python
 from .errors import ErrorObject, SchemeError, SxError, SxSyntaxError
-from .fed.command import ServeUsageError, command_serve as serve
 from .interpreter import Interpreter
 from .library.system import SchemeExit
+from .limits import RAY_MAX_RESTARTS
 from .printer import write_string
-from .ray import DEFAULT_MAX_RESTARTS, command_serve as serve_ray
 from .reader import read_all, read_forms
-from .repl import Repl
 from .reporting import (COMMANDS, UsageError, flush_quietly, print_error, print_internal_error, read_program,
                         write_result)
 
@@ -237,7 +234,7 @@ def command_eval(options, expression: str) -> int:
 
 def command_check(options) -> int:
     sources = [(path, read_program(path)) for path in options.files]
-    report = check_files(sources, flow=not options.no_flow)
+    report = deferred.command_module("check").check_files(sources, flow=not options.no_flow)
     for diagnostic in report.diagnostics:
         print(diagnostic, file=sys.stderr)
     if report.diagnostics:
@@ -313,7 +310,8 @@ def _require_store(options, command: str) -> None:
 
 def command_repl(options) -> int:
     interpreter = make_interpreter(options, "sxflow")
-    return Repl(interpreter, debug=options.debug, flow_loaded=not options.no_flow).run()
+    repl = deferred.command_module("repl")
+    return repl.Repl(interpreter, debug=options.debug, flow_loaded=not options.no_flow).run()
 
 
 def command_serve(options) -> int:
@@ -321,9 +319,10 @@ def command_serve(options) -> int:
         return command_serve_ray(options)
     if options.name is None:
         raise UsageError("serve: give the peer's name with --name NAME (or --ray NAME for a Ray actor)")
+    command = deferred.command_module("serve")
     try:
-        return serve(options, make_interpreter)
-    except ServeUsageError as error:
+        return command.command_serve(options, make_interpreter)
+    except command.ServeUsageError as error:
         raise UsageError(str(error)) from None
 
 
@@ -333,8 +332,8 @@ def _ray_serve_options(serve: argparse.ArgumentParser) -> None:
                             "in a running Ray cluster, then exit (needs pip install \"sxflow[ray]\")")
     serve.add_argument("--ray-address", dest="ray_address", metavar="ADDR",
                        help="the Ray cluster (default: $RAY_ADDRESS, else the one 'ray start --head' runs here)")
-    serve.add_argument("--ray-max-restarts", dest="ray_max_restarts", type=int, default=DEFAULT_MAX_RESTARTS,
-                       metavar="N", help=f"restarts Ray may make after the actor crashes (default {DEFAULT_MAX_RESTARTS})")
+    serve.add_argument("--ray-max-restarts", dest="ray_max_restarts", type=int, default=RAY_MAX_RESTARTS,
+                       metavar="N", help=f"restarts Ray may make after the actor crashes (default {RAY_MAX_RESTARTS})")
     serve.add_argument("--ray-store", dest="ray_store", metavar="PATH",
                        help="keep the actor's store in this SQLite file (on the actor's node), so it survives restarts")
 
@@ -343,7 +342,7 @@ def command_serve_ray(options) -> int:
     if options.listen or options.secret_file:
         raise UsageError("serve --ray: --listen and --secret-file are for the HTTP server; "
                          "a Ray actor is reached through its cluster")
-    return serve_ray(options)
+    return deferred.command_module("ray").command_serve(options)
 
 
 def dispatch(options) -> int:

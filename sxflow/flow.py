@@ -42,10 +42,11 @@ from pathlib import Path
 import os
 from typing import Any, Protocol, TypeAlias
 
+from . import deferred
 from .data import NIL, Symbol, make_list
 from .errors import SchemeError
 from .library.plaindata import copy_plain_data
-from .library.registry import interpreter_builtin
+from .library.registry import INTERNAL_BUILTINS, interpreter_builtin
 from .runtime import to_scheme
 from .source import name_text
 
@@ -58,7 +59,7 @@ PeerFunctions: TypeAlias = Mapping[Name, Callable[..., Any]] | Iterable[tuple[Na
 
 
 class FlowHost(Protocol):
-    """What the flow library needs of an interpreter (``sxflow.Interpreter`` is one; it imports this module)."""
+    """What the flow library needs of an interpreter (``sxflow.Interpreter`` is one; it imports this module when first asked)."""
 
     environment: Any
     flow_loaded: bool
@@ -79,14 +80,6 @@ LOADERS = ("flow-load-store!", "flow-load-remote!", "flow-load-run!")
 SOURCE_GLOBALS = ("flow-store-src", "flow-remote-src", "flow-run-src")
 
 
-# The primitives store.sx is written with (sxflow/library/storefile.py, storetable.py):
-# builtins of every interpreter, flow library loaded or not, and not part of its face.
-INTERNAL_BUILTINS = frozenset({
-    "flow-store-file-open", "flow-store-file-table", "flow-store-file-put!", "flow-store-file-delete!",
-    "flow-store-file-clear!", "flow-store-file-import!", "flow-store-file-close!", "flow-store-file-path",
-    "flow-store-table-export", "flow-store-table-import",
-})
-
 # The library's own state and helpers: globals every interpreter with the flow
 # library has, but not part of its documented face, so ``Interpreter.keys()`` and
 # REPL completion leave them out (``interp[name]`` still reaches them).
@@ -101,8 +94,8 @@ INTERNAL_NAMES = frozenset({
 }) | INTERNAL_BUILTINS
 
 # Installers of the procedures other layers add beside the library (the fed-* and
-# ray-* procedures): those modules register here when imported (sxflow/__init__.py
-# imports them), so this module does not import the layers built on it.
+# ray-* procedures): those modules register here when imported (load_flow has
+# sxflow.deferred import them), so this module does not import the layers built on it.
 EXTENSIONS: list[Callable[[Any], None]] = []
 
 
@@ -135,6 +128,7 @@ def load_flow(interpreter: FlowHost) -> None:
     """Evaluate store.sx, remote.sx and run.sx and install them in the interpreter's global environment, once."""
     if interpreter.flow_loaded:
         return
+    deferred.load_flow_extensions()
     directory = flow_library_directory()
     for filename, source in zip(LIBRARY_FILES, SOURCE_GLOBALS):
         interpreter.load(directory / filename)

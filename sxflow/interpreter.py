@@ -4,10 +4,9 @@
 import os
 import threading
 from collections.abc import Iterator, MutableMapping
-from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
-from . import flow, library
+from . import deferred, library
 from .compiler import run_forms
 from .data import Symbol
 from .reader import read_forms
@@ -23,6 +22,9 @@ from .runtime import (
     to_python_value,
     to_scheme,
 )
+
+if TYPE_CHECKING:
+    from .flow import Flow
 
 
 class Interpreter(MutableMapping):
@@ -80,7 +82,7 @@ class Interpreter(MutableMapping):
         self.command_line = []
         self.environment = self.new_environment("interaction")
         self.flow_loaded = False
-        self.hidden_names = set(flow.INTERNAL_BUILTINS)
+        self.hidden_names = set(library.registry.INTERNAL_BUILTINS)
         self._flow = None
         self._fed_state = None
         if store_path is not None:
@@ -163,14 +165,14 @@ class Interpreter(MutableMapping):
 
     def load_flow(self) -> Self:
         """Load lib/flow/store.sx, remote.sx and run.sx and install them in this interpreter's globals."""
-        flow.load_flow(self)
+        deferred.flow_module().load_flow(self)
         return self
 
     @property
-    def flow(self) -> flow.Flow:
+    def flow(self) -> "Flow":
         """A ``sxflow.flow.Flow`` for this interpreter (the flow library is loaded on first use)."""
         if self._flow is None:
-            self._flow = flow.Flow(self)
+            self._flow = deferred.flow_module().Flow(self)
         return self._flow
 
 

@@ -417,7 +417,9 @@ STRING_ESCAPES_WRITTEN = {
 
 # A symbol name that the reader takes as a plain atom (the last alternative of the
 # grammar's ATOM terminal); whether it then reads as that symbol is checked by decoding it.
-PLAIN_ATOM = re.compile(ATOM_START + CONSTITUENT + r"*\Z")
+# This pattern and the next are texts, compiled by ``re`` on their first use (the printer
+# writes each symbol's text once): a start-up that writes no symbol does not pay for them.
+PLAIN_ATOM = ATOM_START + CONSTITUENT + r"*\Z"
 
 # An identifier as R7RS 7.1.1 spells it (non-ASCII characters count as letters), so a
 # symbol written without bars reads back as itself in other Schemes too: `1+`, `a#b` and
@@ -429,7 +431,7 @@ _INITIAL = rf"(?:[A-Za-z!$%&*/:<=>?^_~]|{_NON_ASCII})"
 _SUBSEQUENT = rf"(?:[A-Za-z!$%&*/:<=>?^_~0-9+\-.@]|{_NON_ASCII})"
 _SIGN_SUBSEQUENT = rf"(?:[A-Za-z!$%&*/:<=>?^_~+\-@]|{_NON_ASCII})"
 _DOT_SUBSEQUENT = rf"(?:[A-Za-z!$%&*/:<=>?^_~+\-@.]|{_NON_ASCII})"
-R7RS_IDENTIFIER = re.compile(
+R7RS_IDENTIFIER = (
     rf"(?:{_INITIAL}{_SUBSEQUENT}*|[+-]|[+-]{_SIGN_SUBSEQUENT}{_SUBSEQUENT}*"
     rf"|[+-]?\.{_DOT_SUBSEQUENT}{_SUBSEQUENT}*)\Z")
 # Peculiar identifiers that begin like an infinity or NaN (+nan.0abc) are written in bars,
@@ -439,7 +441,7 @@ _NUMBER_LIKE_START = ("+inf.", "-inf.", "+nan.", "-nan.")
 
 def symbol_reads_plain(name: str) -> bool:
     """Whether ``name`` is an R7RS identifier that reads back as the symbol of that name (else write it in |bars|)."""
-    if not (name.isprintable() and PLAIN_ATOM.match(name) and R7RS_IDENTIFIER.match(name)
+    if not (name.isprintable() and re.match(PLAIN_ATOM, name) and re.match(R7RS_IDENTIFIER, name)
             and not name.lower().startswith(_NUMBER_LIKE_START)):
         return False
     try:

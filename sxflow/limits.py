@@ -13,6 +13,9 @@ MAX_NESTING = 100_000
 # A list, vector or string made by one call (make-list, iota, make-vector, make-string,
 # list-tabulate …) holds at most this many elements.
 MAX_ALLOCATION = 10_000_000
+# Restarts Ray may make of a crashed actor peer (sxflow.ray; the default of
+# `sxflow serve --ray-max-restarts`, here so the command line need not import Ray's layer).
+RAY_MAX_RESTARTS = 3
 
 _QUOTE = Symbol("quote")
 

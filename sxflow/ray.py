@@ -52,11 +52,12 @@ from .fed.host import Host
 from .fed.proxy import TransportFailure, connect
 from .fed.state import DEFAULT_TIMEOUT  # seconds a call may take, as for HTTP peers
 from .interpreter import Interpreter
+from .limits import RAY_MAX_RESTARTS
 from .reader import read_forms
 from .runtime import fault, register_builtin
 
 NAMESPACE = "sxflow"
-DEFAULT_MAX_RESTARTS = 3
+DEFAULT_MAX_RESTARTS = RAY_MAX_RESTARTS
 READY_TIMEOUT = 60.0  # seconds for a new actor to start and evaluate its files
 INSTALL_HINT = 'Ray peers need the optional extra: pip install "sxflow[ray]"'
 

@@ -41,7 +41,6 @@ for the time Scheme code runs; a RecursionError becomes a catchable Scheme error
 
 
 import builtins
-import difflib
 import threading
 import weakref
 from types import FunctionType
@@ -156,6 +155,12 @@ _KEYS: dict = {}  # Symbol -> its key in every namespace
 SYMBOLS: dict = {}  # key -> Symbol
 _keys_lock = threading.Lock()
 
+# Builtins whose module is imported on first use, not at start-up (sxflow.deferred fills
+# both): Scheme name -> the loader that imports its module and installs its procedures
+# in every standard environment, and those environments (each with its interpreter).
+DEFERRED_BUILTINS: dict = {}
+STANDARD_ENVIRONMENTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
 
 # How characters of Scheme names read in Python identifiers (g_my_list_p for my-list?).
 _SPELLED = {"-": "_", "?": "_p", "!": "_x", "*": "_star", ">": "_to_", "/": "_", "<": "_lt_", "=": "_eq_"}
@@ -168,6 +173,12 @@ def global_key(name: Symbol) -> str:
     key = _KEYS.get(name)
     if key is not None:
         return key
+    loader = DEFERRED_BUILTINS.get(name.name)
+    if loader is not None:
+        # The first use of a deferred builtin as a global, anywhere: no environment can
+        # have read or bound it yet (that takes its key), so installing its module's
+        # procedures now leaves every environment as installing them at its creation would.
+        loader()
     with _keys_lock:
         key = _KEYS.get(name)
         if key is None:
@@ -288,7 +299,12 @@ class Environment:
         return [(SYMBOLS[key], value) for key, value in list(self.namespace.items()) if key.startswith("g_")]
 
     def bound_names(self) -> list[str]:
-        return [SYMBOLS[key].name for key in list(self.namespace) if key.startswith("g_")]
+        names = [SYMBOLS[key].name for key in list(self.namespace) if key.startswith("g_")]
+        if DEFERRED_BUILTINS and self in STANDARD_ENVIRONMENTS:
+            # Deferred builtins are bound from the start, although their module waits for a first use.
+            listed = set(names)
+            names.extend(name for name in list(DEFERRED_BUILTINS) if name not in listed)
+        return names
 
     def sx_write(self) -> str:
         return f"#<environment {self.name}>"
@@ -679,6 +695,8 @@ def not_a_procedure(value, site) -> SchemeError:
 
 
 def unbound_variable(name: Symbol, environment: Environment, position) -> SchemeError:
+    import difflib  # only for this hint: a cold start need not load it
+
     candidates = difflib.get_close_matches(name.name, environment.bound_names(), n=1)
     hint = f" (did you mean {candidates[0]}?)" if candidates else ""
     return fault(f"unbound variable: {name.name}{hint}", kind="unbound-variable", position=position)

@@ -27,7 +27,16 @@ FUNCTION_LEVEL_ALLOWED = {
     "resource": "Unix only",
     "sqlite3": "cold start: only a store file needs it",
     "asyncio": "cold start: only a serving process needs it (uvicorn has loaded it by then)",
+    "difflib": "cold start: only a \"did you mean\" hint needs it",
 }
+
+# The one module whose functions may import sxflow modules: it imports subsystems (fed,
+# ray, the flow library...) and rarely used builtins (hash tables, files...) on first
+# use, so that a cold start compiles none of them (see its docstring).
+DEFERRED_IMPORTER = "sxflow.deferred"
+
+# What else a cold start leaves alone: the command line's own modules.
+COLD_START_UNLOADED = ("sxflow.cli", "sxflow.check", "sxflow.repl", "sxflow.reporting", "sxflow.fed.command")
 
 
 def module_name(path: Path) -> str:
@@ -179,6 +188,8 @@ def test_functions_import_only_optional_modules():
             else:
                 names = [alias.name for alias in node.names]
             for name in names:
+                if module == DEFERRED_IMPORTER and not name.startswith("."):
+                    continue  # absolute imports only there: `from . import x` would ask sxflow.__getattr__
                 if name.startswith(".") or name.split(".")[0] == "sxflow":
                     problems.append(f"{module}.{function} (line {node.lineno}) imports the sxflow module {name}")
                 elif name.split(".")[0] not in FUNCTION_LEVEL_ALLOWED:
@@ -203,11 +214,45 @@ def test_the_function_level_check_sees_a_bad_import():
     assert found == [("f", "ImportFrom", 3), ("f", "Import", 4)]
 
 
+def deferred_targets() -> set[str]:
+    """The sxflow modules sxflow.deferred imports inside its functions."""
+    path, tree = source_modules()[DEFERRED_IMPORTER]
+    return {alias.name for function, node in function_level_imports(tree) if isinstance(node, ast.Import)
+            for alias in node.names}
+
+
+def test_the_deferred_importer_imports_what_it_defers():
+    targets = deferred_targets()
+    assert {"sxflow.fed", "sxflow.flow", "sxflow.ray", "sxflow.storedb"} <= targets
+    assert all(target.startswith("sxflow.") and target in source_modules() for target in targets), targets
+
+
 def test_cold_start_leaves_optional_modules_unimported():
-    """What the allowance above is for: `import sxflow` and a first eval load none of them."""
+    """What the allowances above are for: `import sxflow` and a first eval load none of them."""
     code = ("import sys, sxflow; sxflow.Interpreter().eval('(+ 1 2)'); "
             f"print(sorted(set({sorted(FUNCTION_LEVEL_ALLOWED)!r}) & set(sys.modules)))")
     output = subprocess.run([sys.executable, "-c", code], cwd=PACKAGE.parent, capture_output=True, text=True,
                             check=True, timeout=120).stdout
     # resource is loaded when the interpreter sizes its thread's stack; the rest wait for use.
     assert output.strip() in ("[]", "['resource']"), output
+
+
+def test_cold_start_leaves_deferred_modules_unimported():
+    """Nor any module sxflow.deferred defers (the fed server, ray, the store...), nor the command line's."""
+    unloaded = sorted(deferred_targets() | set(COLD_START_UNLOADED))
+    code = ("import sys, sxflow; interp = sxflow.Interpreter(); interp.eval('(define (f x) (* x 2)) (f 21)'); "
+            f"interp.keys(); print(sorted(set({unloaded!r}) & set(sys.modules)))")
+    output = subprocess.run([sys.executable, "-c", code], cwd=PACKAGE.parent, capture_output=True, text=True,
+                            check=True, timeout=120).stdout
+    assert output.strip() == "[]", output
+
+
+def test_the_command_line_loads_only_what_its_command_needs():
+    """`sxflow -e` (with and without the flow library) leaves the server, the HTTP client, check and repl alone."""
+    unloaded = ["sxflow.fed.server", "sxflow.fed.client", "sxflow.fed.command", "sxflow.check", "sxflow.repl"]
+    for options, also in ((["--no-flow"], ["sxflow.flow", "sxflow.ray", "sxflow.fed"]), ([], [])):
+        code = ("import sys, sxflow.cli; status = sxflow.cli.main([*%r, '-e', '(+ 1 2)']); "
+                "print(status, sorted(set(%r) & set(sys.modules)))" % (options, unloaded + also))
+        output = subprocess.run([sys.executable, "-c", code], cwd=PACKAGE.parent, capture_output=True, text=True,
+                                check=True, timeout=120).stdout
+        assert output.strip().splitlines()[-1] == "0 []", (options, output)

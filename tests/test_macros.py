@@ -8,7 +8,8 @@ import pytest
 
 import sxflow
 from sxflow.data import NIL, Pair, Symbol, Vector, make_list
-from sxflow.macros import SyntaxRules, rename, root_of, strip_syntax
+from sxflow.macros import rename, root_of, strip_syntax
+from sxflow.syntax_rules import SyntaxRules
 
 
 def test_an_alias_is_an_uninterned_symbol_that_remembers_its_original():

@@ -9,12 +9,17 @@ Only ``client``, ``server`` and ``command`` need the ``sxflow[fed]`` extra.
 """
 
 from __future__ import annotations
-from .server import serve as serve_http
+
+from .. import deferred
 
 
 def serve(interpreter, name: str, host: str = "127.0.0.1", port: int = 0, secret=None, **options):
-    """Serve ``interpreter`` over HTTP in a background thread; a handle with ``.url``, ``.port``, ``.close()``."""
-    return serve_http(interpreter, name=name, host=host, port=port, secret=secret, **options)
+    """Serve ``interpreter`` over HTTP in a background thread; a handle with ``.url``, ``.port``, ``.close()``.
+
+    (``sxflow.fed.server`` and its stdlib are imported here, not with the package: the
+    fed-* procedures of the flow library do not need them.)
+    """
+    return deferred.fed_server().serve(interpreter, name=name, host=host, port=port, secret=secret, **options)
 
 
 __all__ = ["serve"]

@@ -22,11 +22,10 @@ httpx is imported only when fed-connect! makes an HTTP transport.
 
 from __future__ import annotations
 
-from .. import flow
+from .. import deferred, flow
 from ..data import NIL, Symbol, list_to_python
 from ..runtime import apply_procedure, fault, register_builtin
 from . import host, proxy
-from .client import HttpTransport
 from .state import DEFAULT_TIMEOUT, fed_state
 
 MAX_KEY_LENGTH = 256
@@ -73,7 +72,8 @@ def connect_http(interpreter, address, url: str, names=None, timeout: float = DE
 
     ``secret`` None: the interpreter's (fed-set-secret!), else ``SXFLOW_FED_SECRET``.
     """
-    transport = HttpTransport(url, secret=secret if secret is not None else fed_state(interpreter).secret)
+    # The HTTP client (httpx, json, sockets, signing) is imported by the first connection, not by load_flow.
+    transport = deferred.fed_client().HttpTransport(url, secret=secret if secret is not None else fed_state(interpreter).secret)
     return proxy.connect(interpreter, address, transport, names, timeout)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from ..compiler import constant_node, form_error, position_of, special_form, syntax_error
 from ..data import NIL, Symbol, list_spine, make_list
 from ..printer import write_string
-from ..runtime import Environment, fault
+from ..runtime import DEFERRED_BUILTINS, Environment, fault
 from .registry import BUILTINS, INTERPRETER_BUILTINS, builtin, interpreter_builtin
 
 # The libraries of R7RS-small, plus the SRFIs whose procedures sxflow provides.
@@ -88,7 +88,9 @@ def import_set_aliases(spec, describe) -> list:
 
 
 def _all_names() -> list:
-    return [(Symbol(name), Symbol(name)) for name in (*BUILTINS, *INTERPRETER_BUILTINS)]
+    # The deferred builtins too: bound in every standard environment, module loaded or not.
+    names = dict.fromkeys((*BUILTINS, *INTERPRETER_BUILTINS, *DEFERRED_BUILTINS))
+    return [(Symbol(name), Symbol(name)) for name in names]
 
 
 @special_form("import", shape="(import import-set ...), e.g. (import (scheme base) (scheme write))")

@@ -8,7 +8,7 @@ failure, so the procedures themselves stay unchecked and fast.
 
 from __future__ import annotations
 
-from ..runtime import register_builtin
+from ..runtime import STANDARD_ENVIRONMENTS, register_builtin
 from ..specialize import register_inline
 from ..data import Symbol
 
@@ -16,6 +16,15 @@ from ..data import Symbol
 BUILTINS: dict[str, object] = {}
 # Scheme name -> (factory(interpreter) -> function, types, rest_type).
 INTERPRETER_BUILTINS: dict[str, tuple] = {}
+
+# The primitives lib/flow/store.sx is written with (storefile.py, storetable.py):
+# builtins of every interpreter, flow library loaded or not, but not part of its
+# face, so ``Interpreter.keys()`` leaves them out (sxflow.flow re-exports this).
+INTERNAL_BUILTINS = frozenset({
+    "flow-store-file-open", "flow-store-file-table", "flow-store-file-put!", "flow-store-file-delete!",
+    "flow-store-file-clear!", "flow-store-file-import!", "flow-store-file-close!", "flow-store-file-path",
+    "flow-store-table-export", "flow-store-table-import",
+})
 
 
 def builtin(*names: str, types=(), rest=None, inline=None):
@@ -57,12 +66,24 @@ def interpreter_builtin(*names: str, types=(), rest=None):
     return register
 
 
-def install(environment, interpreter) -> None:
-    """Define every builtin in ``environment``; per-interpreter ones are made for ``interpreter``."""
+def install(environment, interpreter, names=None) -> None:
+    """Define every builtin in ``environment``; per-interpreter ones are made for ``interpreter``.
+
+    With ``names``, only those (a deferred module's, loaded after the environment was
+    made: see ``sxflow.deferred``); without, ``environment`` becomes a standard one,
+    which later loaded modules install their procedures into as well.
+    """
+    if names is None:
+        STANDARD_ENVIRONMENTS[environment] = interpreter
+    else:
+        names = set(names)
     for name, function in BUILTINS.items():
-        environment.define(Symbol(name), function)
+        if names is None or name in names:
+            environment.define(Symbol(name), function)
     made: dict = {}
     for name, (factory, primary, types, rest) in INTERPRETER_BUILTINS.items():
+        if names is not None and name not in names:
+            continue
         function = made.get(factory)
         if function is None:
             function = made[factory] = register_builtin(factory(interpreter), primary, types, rest)
