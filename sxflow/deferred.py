@@ -290,17 +290,24 @@ def load_builtin_module(module: str) -> None:
 
     Another thread asking meanwhile waits for the whole of it; a name of the module
     used while it is being imported (its own registration) does not start it again.
+    Interrupted or failed part way (a KeyboardInterrupt, a MemoryError), it is not
+    marked done: the next use starts it again (importing and installing twice is
+    harmless; a module half loaded and marked done would leave its names unbound).
     """
     importer, names = BUILTIN_MODULES[module]
     with _lock:
         if module in _started:
             return
         _started.add(module)
-        importer()
-        from sxflow.library import registry  # imported by then: the library imports it first
+        try:
+            importer()
+            from sxflow.library import registry  # imported by then: the library imports it first
 
-        for environment, interpreter in list(STANDARD_ENVIRONMENTS.items()):
-            registry.install(environment, interpreter, names)
+            for environment, interpreter in list(STANDARD_ENVIRONMENTS.items()):
+                registry.install(environment, interpreter, names)
+        except BaseException:
+            _started.discard(module)
+            raise
         for name in names:
             DEFERRED_BUILTINS.pop(name, None)
 
