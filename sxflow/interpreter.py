@@ -111,7 +111,7 @@ class Interpreter(MutableMapping):
         knows it; data made at run time has none).
         """
         return to_python_value(entered(self, self.max_depth, _run_forms, forms, environment or self.environment,
-                                       positions), self)
+                                       positions, room=True), self)
 
     def load(self, path: str | os.PathLike[str], environment: Environment | None = None) -> Any:
         """Evaluate the file at ``path``; the value of its last form."""

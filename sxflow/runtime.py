@@ -808,10 +808,13 @@ def tail_apply(procedure, args):
 DEFAULT_MAX_DEPTH = 1_000_000
 
 
-def entered(interpreter, max_depth: int, function, *args):
-    """``function(*args)`` run as Scheme code entered from Python; the errors it raises are SxErrors."""
+def entered(interpreter, max_depth: int, function, *args, room: bool = False):
+    """``function(*args)`` run as Scheme code entered from Python; the errors it raises are SxErrors.
+
+    ``room``: a program run, given the frame room (see sxflow.dynamic).
+    """
     try:
-        return dynamic.run(interpreter, max_depth, function, *args)
+        return dynamic.run(interpreter, max_depth, function, *args, room=room)
     except dynamic.TooManyEntries as error:
         raise fault(f"recursion too deep: more than {error.args[0]} nested calls between "
                     "Python and Scheme in this thread", kind="recursion") from None
