@@ -827,7 +827,7 @@ class Writer:
         items = scheme_compiler.when_shape(form, where)
         test = self.value(items[0][0], scopes, indent, loops, items[0][1])
         negate = "" if root_of(form.car) is scheme_compiler.UNLESS else "not "
-        self.emit(indent, f"if {negate}({test} is False):")
+        self.emit(indent, f"if {negate}({_is_false(test)}):")
         self.body(items[1:], scopes, sink, indent + 1, loops)
         self.emit(indent, "else:")
         self.deliver("None", sink, indent + 1)
@@ -847,7 +847,7 @@ class Writer:
         for item, item_where in items[:-1]:
             value = self.value(item, scopes, indent, loops, item_where)
             if is_and:
-                self.emit(indent, f"if {value} is False:")
+                self.emit(indent, f"if {_is_false(value)}:")
                 self.deliver("False", sink, indent + 1)
             else:
                 temporary = self.fresh("o")
@@ -1163,7 +1163,7 @@ class Writer:
                     if text.endswith(" is not False)"):
                         return text, entry  # a Python bool on the inlined path: only the fallback is tested
                     return f"{text} is not False", entry
-        return f"{self.value(form, scopes, indent, loops, where)} is not False", None
+        return _is_true(self.value(form, scopes, indent, loops, where)), None
 
     def negation(self, form, scopes, indent, loops, where):
         """``(not (primitive ...))`` as one test (lines and entries, see emit_test), or None when ``form`` is not that.
@@ -1373,7 +1373,7 @@ class Writer:
         self.emit(indent, "while True:")
         self.hoist(indent + 1, variables, inner_loops)
         test = self.value(exit_parts[0][0], inner, indent + 1, inner_loops, exit_parts[0][1])
-        self.emit(indent + 1, f"if {test} is not False:")
+        self.emit(indent + 1, f"if {_is_true(test)}:")
         if len(exit_parts) > 1:
             self.body(exit_parts[1:], inner, loop_sink, indent + 2, inner_loops)
         else:
@@ -1738,6 +1738,9 @@ class Writer:
         if not first_fits and not alternative_fits:
             return None
         operands = self.operands(items, scopes, indent, loops)
+        if " is " in expression:
+            # ``5 is False`` draws a SyntaxWarning from Python: an integer literal is named instead.
+            operands = [self.bind(int(text), "K") if text.lstrip("-").isdigit() else text for text in operands]
         key = self.global_name(root)
         site = Site(where, form, None)
         conditions = []
@@ -2023,6 +2026,16 @@ _BOOLEAN: dict = {}
 def _identifier(text: str) -> str:
     cleaned = "".join(character if character.isalnum() and character.isascii() else "_" for character in text)
     return cleaned[:20]
+
+
+def _is_true(text: str) -> str:
+    """The Python test that the value ``text`` is true; an integer literal always is (and
+    Python warns of ``5 is not False``: SyntaxWarning, "is not" with a literal)."""
+    return "True" if text.lstrip("-").isdigit() else f"{text} is not False"
+
+
+def _is_false(text: str) -> str:
+    return "False" if text.lstrip("-").isdigit() else f"{text} is False"
 
 
 def _comment(text: str) -> str:

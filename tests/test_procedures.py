@@ -725,9 +725,8 @@ def mutated_procedure(draw):
 @settings(max_examples=int(os.environ.get("SXFLOW_DIFFERENTIAL_EXAMPLES", "40")) * 2, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(mutated_procedure())
-# A constant test, (if 5 ...), is written as ``if 5 is not False:``, which Python compiles with a
-# SyntaxWarning (the identity test is meant); mutants make many of them.
-@pytest.mark.filterwarnings("ignore::SyntaxWarning")
+# Constant tests, (if 5 ...), are common among mutants: Python must compile them without a warning.
+@pytest.mark.filterwarnings("error::SyntaxWarning")
 def test_the_writer_never_accepts_what_the_nodes_reject(form):
     # Broken forms of every kind the writers handle: the writer reports the nodes' error or
     # declines (then the nodes report it), and never writes a procedure the nodes refuse.
@@ -737,6 +736,16 @@ def test_the_writer_never_accepts_what_the_nodes_reject(form):
     by_nodes = outcome(lambda: compiler.compile_scope_body(names, items, None, form.position))
     by_writer = outcome(lambda: procedures.write_procedure(compiler, names, rest, items, None, form.position, "f"))
     assert by_writer in (by_nodes, "declined"), (write_string(form), by_nodes, by_writer)
+
+
+@pytest.mark.filterwarnings("error::SyntaxWarning")
+def test_constant_tests_compile_without_python_warnings(interp):
+    # ``if 5 is not False:`` would make Python print a SyntaxWarning on the user's stderr.
+    interp.eval("""
+      (define (f) (list (if 5 'a 'b) (if -7 'a 'b) (when 0 'w) (unless 3 'u) (and 1 2) (or 1 2)
+                        (do ((i 0 (+ i 1))) (7 i)) (cond (4 => (lambda (x) x)) (else 0)) (not 5)))""")
+    assert is_generated(interp["f"])
+    assert interp.eval("(equal? (f) (list 'a 'a 'w (if #f #f) 2 1 0 4 #f))") is True
 
 
 def test_the_first_error_in_the_nodes_order_is_the_one_reported(interp):

@@ -23,14 +23,19 @@ sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 import sxflow  # noqa: E402
 
 
+def show(line: str) -> None:
+    sys.stdout.write(line)
+    sys.stdout.flush()
+
+
 def start(name: str, environment: dict) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen([sys.executable, "-m", "sxflow", "serve", str(HERE / "peer.sx"), "--name", name],
                                stdout=subprocess.PIPE, text=True, env=environment, cwd=ROOT)
     first = process.stdout.readline().strip()  # "serving NAME at URL"
     print(first)
-    # What the peer prints from then on is shown indented, as it happens.
-    threading.Thread(target=lambda: [print("      |", line, end="", flush=True) for line in process.stdout],
-                     daemon=True).start()
+    # What the peer prints from then on is shown indented, as it happens: each line written
+    # whole, so that it never lands inside a line this process is writing.
+    threading.Thread(target=lambda: [show("      | " + line) for line in process.stdout], daemon=True).start()
     return process, first.split(" at ", 1)[1]
 
 
