@@ -243,15 +243,19 @@ def test_an_interrupt_while_the_collector_threshold_is_raised_or_restored_leaves
         assert_resting(limit)
 
 
-def test_only_the_outermost_entry_of_a_thread_runs_under_the_frame_room():
+def rooms():
+    """How many frames of the stack run under the frame room."""
     from sxflow import dynamic
 
-    def rooms():
-        frame, count = sys._getframe(), 0
-        while frame is not None:
-            count += frame.f_code is dynamic._with_frame_room.__code__
-            frame = frame.f_back
-        return count
+    frame, count = sys._getframe(), 0
+    while frame is not None:
+        count += frame.f_code is dynamic._with_frame_room.__code__
+        frame = frame.f_back
+    return count
+
+
+def test_only_the_outermost_entry_of_a_thread_runs_under_the_frame_room():
+    from sxflow import dynamic
 
     assert dynamic._with_frame_room.__code__.co_stacksize * 8 > dynamic.FRAME_ROOM
     interpreter = Interpreter()
@@ -267,15 +271,6 @@ def test_only_the_outermost_entry_of_a_thread_runs_under_the_frame_room():
 def test_a_procedure_called_from_python_runs_without_the_frame_room():
     # Reserving the room costs about 10 microseconds: a program run pays it, a call from
     # Python (a few microseconds) does not.
-    from sxflow import dynamic
-
-    def rooms():
-        frame, count = sys._getframe(), 0
-        while frame is not None:
-            count += frame.f_code is dynamic._with_frame_room.__code__
-            frame = frame.f_back
-        return count
-
     interpreter = Interpreter()
     interpreter["rooms"] = rooms
     interpreter.eval("(define (rooms-here) (rooms))")
